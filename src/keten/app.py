@@ -1,0 +1,99 @@
+"""The web application: JSON API under /api, OpenAPI at /docs, RFC 9457 errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from keten import __version__
+from keten.db import make_engine, make_session_factory
+from keten.problems import Problem
+from keten.settings import Settings, get_settings
+
+__all__ = ["create_app", "get_session"]
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield the request's session: one transaction, committed when the handler returns."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _problem_response(request: Request, status: int, body: dict[str, Any]) -> JSONResponse:
+    body.setdefault("instance", request.url.path)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return _problem_response(request, exc.status, exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "location": ".".join(str(p) for p in err.get("loc", ())),
+                "message": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        body = {
+            "type": "about:blank",
+            "title": "Unprocessable Content",
+            "status": 422,
+            "detail": "the request does not match the API's schema; see errors",
+            "errors": errors,
+        }
+        return _problem_response(request, 422, body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        from http import HTTPStatus
+
+        title = HTTPStatus(exc.status_code).phrase
+        body: dict[str, Any] = {"type": "about:blank", "title": title, "status": exc.status_code}
+        if exc.detail and exc.detail != title:
+            body["detail"] = str(exc.detail)
+        response = _problem_response(request, exc.status_code, body)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Return the keten web application for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title=f"keten API ({settings.node_name})",
+        version=__version__,
+        description="The open digital backbone for high-tech value chains.",
+        docs_url="/docs",
+        openapi_url="/api/openapi.json",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    _install_error_handlers(app)
+
+    from keten.routes import include_routers
+
+    include_routers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Parts, products, bills of materials, materials and stock."""

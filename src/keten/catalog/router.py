@@ -1,0 +1,9 @@
+"""JSON API of the catalog domain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["catalog"])

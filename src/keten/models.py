@@ -1,0 +1,8 @@
+"""Every table of keten, imported in one place so Alembic and tests see the whole schema."""
+
+from keten.catalog import models as catalog_models
+from keten.dataio import models as dataio_models
+from keten.db import Base
+from keten.partners import models as partners_models
+
+__all__ = ["Base", "catalog_models", "dataio_models", "partners_models"]

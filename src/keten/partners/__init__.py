@@ -1,0 +1,1 @@
+"""Organizations, their sites, and who supplies which part."""

@@ -1,0 +1,17 @@
+"""Every domain's JSON router, mounted under /api."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+__all__ = ["include_routers"]
+
+
+def include_routers(app: FastAPI) -> None:
+    """Mount each domain's router on ``app``."""
+    from keten.catalog.router import router as catalog_router
+    from keten.dataio.router import router as dataio_router
+    from keten.partners.router import router as partners_router
+
+    for router in (catalog_router, partners_router, dataio_router):
+        app.include_router(router, prefix="/api")

@@ -1,0 +1,33 @@
+"""One settings object for the whole node, read from the environment (prefix KETEN_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """What a keten node needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(env_prefix="KETEN_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///keten.db"
+    """SQLAlchemy URL; an embedded SQLite file by default, PostgreSQL in production."""
+
+    node_name: str = "keten"
+    """Shown in page titles and API metadata."""
+
+    max_upload_mb: int = 200
+    """Largest import file accepted over HTTP."""
+
+    max_reported_errors: int = 200
+    """How many validation errors an import lists before it stops counting them one by one."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the settings of this process, read once."""
+    return Settings()

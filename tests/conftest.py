@@ -1,0 +1,107 @@
+"""Shared fixtures: every database test runs on SQLite, and on PostgreSQL when
+KETEN_TEST_POSTGRES_URL names a server (each test worker gets a database of its own)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from keten.app import create_app
+from keten.db import make_engine
+from keten.migrate import upgrade
+from keten.models import Base
+from keten.settings import Settings
+
+POSTGRES_URL = os.environ.get("KETEN_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _create_postgres_database(worker: str) -> tuple[str, str]:
+    """Return (url of a new empty database, its name) on the test PostgreSQL server."""
+    assert POSTGRES_URL is not None
+    admin_url = make_url(POSTGRES_URL)
+    name = f"keten_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(name: str) -> None:
+    assert POSTGRES_URL is not None
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Yield the URL of a migrated, empty database of one backend, shared by a worker's tests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'keten.db'}"
+        name = None
+    else:
+        url, name = _create_postgres_database(worker)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    if name is not None:
+        _drop_postgres_database(name)
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """Yield an engine on an empty database; whatever the test wrote is removed afterwards."""
+    eng = make_engine(database_url)
+    try:
+        yield eng
+    finally:
+        _empty_all_tables(eng)
+        eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """Yield a session on the test database; the test commits what it wants kept."""
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()
+
+
+@pytest.fixture
+def settings(database_url: str, engine: Engine) -> Settings:
+    """Return settings pointing at the test database (emptied after the test)."""
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """Yield an HTTP client talking to a keten app on the test database."""
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.engine.dispose()
