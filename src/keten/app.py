@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keten import __version__
 from keten.db import make_engine, make_session_factory
+from keten.deps import get_session
 from keten.problems import Problem
 from keten.settings import Settings, get_settings
 
 __all__ = ["create_app", "get_session"]
 
 PROBLEM_JSON = "application/problem+json"
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """Yield the request's session: one transaction, committed when the handler returns."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _problem_response(request: Request, status: int, body: dict[str, Any]) -> JSONResponse:
