@@ -2,10 +2,232 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from keten.problems import Problem
 
 __all__ = ["register"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _parse_mapping(pairs: list[str] | None, mapping_file: Path | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    if mapping_file is not None:
+        try:
+            loaded = json.loads(mapping_file.read_text(encoding="utf-8-sig"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise typer.BadParameter(f"{mapping_file}: not a JSON object of column names ({exc})") from None
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            raise typer.BadParameter(
+                f'{mapping_file}: expected a JSON object like {{"Artikelnummer": "part_number"}}'
+            )
+        mapping.update(loaded)
+    for pair in pairs or []:
+        theirs, sep, ours = pair.partition("=")
+        if not sep or not theirs.strip() or not ours.strip():
+            raise typer.BadParameter(f"'{pair}' is not a mapping; write YOUR_COLUMN=keten_column")
+        mapping[theirs.strip()] = ours.strip()
+    return mapping
+
+
+@contextmanager
+def _lazy_progress(delay_s: float = 1.0) -> Iterator[object]:
+    """Yield a progress callback that shows a bar only once the work has taken ``delay_s``."""
+    started = time.perf_counter()
+    bar: Progress | None = None
+    task = None
+
+    def update(what: str, done: int, total: int) -> None:
+        nonlocal bar, task
+        if bar is None:
+            if time.perf_counter() - started < delay_s:
+                return
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
+            bar.start()
+            task = bar.add_task(what, total=total)
+        assert task is not None
+        bar.update(task, completed=done, total=total, description=what)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _print_problem(problem: Problem) -> None:
+    err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}")
+    for error in problem.errors:
+        where = error.get("file") or ""
+        if error.get("row"):
+            where += f", row {error['row']}"
+        err_console.print(f"  {where}: {error['message']}", highlight=False)
+    total = problem.extensions.get("total_errors")
+    if isinstance(total, int) and total > len(problem.errors):
+        err_console.print(f"  … and {total - len(problem.errors)} more errors")
+
+
+def _print_report(report: object) -> None:
+    from keten.dataio.service import ImportReport
+
+    assert isinstance(report, ImportReport)
+    table = RichTable(title="dry run: nothing was written" if report.dry_run else None)
+    for column in ("kind", "file", "rows", "inserted", "updated", "deleted", "unchanged"):
+        table.add_column(column, justify="right" if column not in ("kind", "file") else "left")
+    for r in report.results:
+        table.add_row(
+            r.kind, r.source, *(str(v) for v in (r.rows, r.inserted, r.updated, r.deleted, r.unchanged))
+        )
+    console.print(table)
+    console.print(f"{report.rows} rows in {report.seconds:.2f} s")
+
+
+def _run_import(
+    path: Path, kind: str | None, mapping: dict[str, str], dry_run: bool, encoding: str | None
+) -> object:
+    from keten.dataio import service
+    from keten.db import make_engine, make_session_factory
+    from keten.settings import get_settings
+
+    engine = make_engine(get_settings().database_url)
+    factory = make_session_factory(engine)
+    try:
+        with _lazy_progress() as progress, factory() as session:
+            tables = service.read_path(path, kind=kind, encoding=encoding)
+            report = service.import_tables(
+                session,
+                tables,
+                mapping=mapping,
+                dry_run=dry_run,
+                progress=progress,  # type: ignore[arg-type]
+            )
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        return report
+    finally:
+        engine.dispose()
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the ``keten`` command."""
+
+    @app.command("import")
+    def import_(
+        path: Annotated[
+            Path, typer.Argument(help="A CSV, XLSX or JSON file, or a folder of them named after their kind.")
+        ],
+        kind: Annotated[
+            str | None, typer.Option(help="Kind of a file whose name does not say it (parts, bom, ...).")
+        ] = None,
+        map_: Annotated[
+            list[str] | None,
+            typer.Option("--map", help="Column mapping YOUR_COLUMN=keten_column; repeat as needed."),
+        ] = None,
+        mapping_file: Annotated[
+            Path | None, typer.Option("--mapping", help="JSON file with a column mapping.")
+        ] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
+        encoding: Annotated[
+            str | None, typer.Option(help="Text encoding of CSV files (default UTF-8).")
+        ] = None,
+    ) -> None:
+        """Import organizations, sites, materials, parts, BOMs, composition, sourcing and stock."""
+        mapping = _parse_mapping(map_, mapping_file)
+        try:
+            report = _run_import(path, kind, mapping, dry_run, encoding)
+        except Problem as problem:
+            _print_problem(problem)
+            raise typer.Exit(1) from None
+        _print_report(report)
+
+    @app.command("export")
+    def export(
+        out: Annotated[Path, typer.Argument(help="Folder (csv) or file (xlsx, json) to write.")],
+        fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx or json.")] = "csv",
+    ) -> None:
+        """Export the whole value chain in the import format."""
+        from keten.dataio import service
+        from keten.db import make_engine, make_session_factory
+        from keten.settings import get_settings
+
+        engine = make_engine(get_settings().database_url)
+        try:
+            with make_session_factory(engine)() as session:
+                files = service.write_export(service.export_tables(session), fmt, out)
+        except Problem as problem:
+            _print_problem(problem)
+            raise typer.Exit(1) from None
+        finally:
+            engine.dispose()
+        console.print(f"wrote {', '.join(files)} to {out}")
+
+    @app.command("generate")
+    def generate(
+        out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files to.")],
+        parts: Annotated[int, typer.Option(help="Number of parts.")] = 100_000,
+        suppliers: Annotated[int, typer.Option(help="Number of supplier organizations.")] = 5_000,
+        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    ) -> None:
+        """Write a synthetic value chain of EUV-machine scale as importable CSV files."""
+        from keten.dataio.generate import generate as run
+
+        started = time.perf_counter()
+        summary = run(out, parts=parts, suppliers=suppliers, seed=seed)
+        console.print(summary)
+        console.print(f"written to {out} in {time.perf_counter() - started:.1f} s")
+
+    @app.command("demo")
+    def demo(
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        load_only: Annotated[
+            bool, typer.Option("--load-only", help="Migrate and load, do not serve.")
+        ] = False,
+    ) -> None:
+        """Migrate the database, load the demo value chain and serve keten."""
+        from keten import migrate
+        from keten.dataio import demo as demo_data
+        from keten.db import make_engine, make_session_factory
+        from keten.settings import get_settings
+
+        settings = get_settings()
+        engine = make_engine(settings.database_url)
+        try:
+            migrate.upgrade(engine)
+            with make_session_factory(engine)() as session:
+                report = demo_data.load(session)
+                session.commit()
+        except Problem as problem:
+            _print_problem(problem)
+            raise typer.Exit(1) from None
+        finally:
+            engine.dispose()
+        console.print(f"demo value chain loaded: {report.rows} rows ({report.seconds:.1f} s)")
+        if load_only:
+            return
+        for line in demo_data.welcome_lines(host, port):
+            console.print(line)
+        import uvicorn
+
+        uvicorn.run("keten.asgi:app", host=host, port=port, log_level="warning")

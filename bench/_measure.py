@@ -1,0 +1,83 @@
+"""One measurement in a fresh process, so peak memory belongs to that measurement alone.
+
+Usage: python -m bench._measure import URL DIR
+       python -m bench._measure explode URL PART_NUMBER REPEATS
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _import(url: str, folder: str) -> dict[str, float]:
+    from keten import migrate
+    from keten.dataio import service
+    from keten.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    started = time.perf_counter()
+    with make_session_factory(engine)() as session:
+        tables = service.read_path(Path(folder))
+        report = service.import_tables(session, tables)
+        session.commit()
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"seconds": seconds, "rows": float(report.rows), "peak_mb": _peak_mb()}
+
+
+def _explode(url: str, part_number: str, repeats: int) -> dict[str, float]:
+    from keten.catalog import service as catalog
+    from keten.core.bom import explode
+    from keten.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    loaded: list[float] = []
+    in_memory: list[float] = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        with factory() as session:
+            index, graph = catalog.load_bom_graph(session)[:2]
+            root = index.index(catalog.get_part(session, part_number=part_number).id)
+        total = explode(graph, root)
+        loaded.append(time.perf_counter() - started)
+        assert total[root] == 1.0
+    for _ in range(repeats * 10):
+        started = time.perf_counter()
+        explode(graph, root)
+        in_memory.append(time.perf_counter() - started)
+    engine.dispose()
+    return {
+        "load_and_explode_s": statistics.median(loaded),
+        "explode_ms": statistics.median(in_memory) * 1000,
+        "parts": float(graph.n),
+        "edges": float(graph.edge_parent.size),
+        "depth": float(graph.depth),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def main() -> None:
+    what = sys.argv[1]
+    if what == "import":
+        result = _import(sys.argv[2], sys.argv[3])
+    elif what == "explode":
+        result = _explode(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        raise SystemExit(f"unknown measurement {what!r}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

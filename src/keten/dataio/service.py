@@ -1,0 +1,785 @@
+"""Import of value-chain tables into the database and export of them again.
+
+An import validates every table first and writes through bulk statements; any error anywhere
+fails the whole import, and the caller rolls the transaction back, so nothing is written.
+Rows are matched by natural key: re-importing a file updates rows, never duplicates them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from keten import validators
+from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
+from keten.core.bom import build_bom
+from keten.core.errors import BomCycleError
+from keten.dataio.models import ImportRun
+from keten.dataio.specs import HEADER_ALIASES, SPECS, CellError, KindSpec
+from keten.dataio.tables import KIND_ORDER, Table, normalize_header, read_file, read_path
+from keten.partners.models import Organization, Site, Sourcing
+from keten.problems import Problem
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ImportFailed",
+    "ImportReport",
+    "KindResult",
+    "Table",
+    "export_tables",
+    "import_tables",
+    "read_file",
+    "read_path",
+    "recent_imports",
+    "write_export",
+]
+
+Progress = Callable[[str, int, int], None]
+"""Called with (what, rows done, rows in all) while an import runs."""
+
+_BATCH = 5_000
+_MASS_TOLERANCE = 1.001
+
+
+@dataclass
+class KindResult:
+    """What an import did with one table."""
+
+    kind: str
+    source: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportReport:
+    """What an import did, table by table; ``dry_run`` says nothing was kept."""
+
+    results: list[KindResult] = field(default_factory=list)
+    dry_run: bool = False
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(r.rows for r in self.results)
+
+
+class ImportFailed(Problem):
+    """An import with errors: every error names its file, row and column; nothing was written."""
+
+    def __init__(self, errors: list[dict[str, Any]], total: int) -> None:
+        shown = len(errors)
+        more = f" (the first {shown} are listed)" if total > shown else ""
+        super().__init__(
+            422,
+            "Import rejected",
+            f"the import has {total} error{'s' if total != 1 else ''}{more}; nothing was written",
+            type_="https://keten.dev/problems/import-rejected",
+            errors=errors,
+            total_errors=total,
+        )
+
+
+class _Errors:
+    """Collects errors up to a cap and counts the rest."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.items: list[dict[str, Any]] = []
+        self.total = 0
+
+    def add(self, source: str, row: int | None, column: str | None, message: str) -> None:
+        self.total += 1
+        if len(self.items) < self.cap:
+            self.items.append({"file": source, "row": row, "column": column, "message": message})
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass
+class _Parsed:
+    table: Table
+    spec: KindSpec
+    records: list[dict[str, Any]]
+    row_numbers: list[int]
+
+
+def _column_positions(
+    table: Table, spec: KindSpec, mapping: Mapping[str, str], errors: _Errors
+) -> dict[str, int] | None:
+    aliases = HEADER_ALIASES.get(spec.kind, {})
+    folded_mapping = {normalize_header(k): normalize_header(v) for k, v in mapping.items()}
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(table.header):
+        folded = normalize_header(raw)
+        if not folded:
+            continue
+        target = folded_mapping.get(folded, folded)
+        target = target if target in spec.columns else aliases.get(target, target)
+        if target not in spec.columns:
+            continue
+        if target in positions:
+            errors.add(table.source, 1, raw, f"column '{target}' appears twice in the header")
+            continue
+        positions[target] = index
+    missing = [c for c in spec.required if c not in positions]
+    if missing:
+        found = ", ".join(repr(h) for h in table.header if h.strip()) or "nothing"
+        errors.add(
+            table.source,
+            1,
+            ", ".join(missing),
+            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"the header has {found} (map your own names with a column mapping)",
+        )
+        return None
+    return positions
+
+
+def _parse_table(
+    table: Table, mapping: Mapping[str, str], errors: _Errors, tick: Callable[[int], None]
+) -> _Parsed | None:
+    spec = SPECS[table.kind]
+    positions = _column_positions(table, spec, mapping, errors)
+    if positions is None:
+        return None
+    before = errors.total
+    items = list(positions.items())
+    records: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    parse = spec.parse
+    for i, (row, number) in enumerate(zip(table.rows, table.row_numbers, strict=True)):
+        width = len(row)
+        cells = {name: (row[pos] if pos < width else "") for name, pos in items}
+        try:
+            record = parse(cells)
+        except CellError as exc:
+            errors.add(table.source, number, exc.column, f"{exc.column}: {exc}")
+            continue
+        key = tuple(record[k] if k in record else cells[k] for k in spec.key)
+        first = seen.setdefault(key, number)
+        if first != number:
+            shown = ", ".join(f"{k}={v!r}" for k, v in zip(spec.key, key, strict=True))
+            errors.add(table.source, number, spec.key[0], f"duplicate {shown}: already on row {first}")
+            continue
+        records.append(record)
+        numbers.append(number)
+        if i % _BATCH == _BATCH - 1:
+            tick(_BATCH)
+    tick(len(table.rows) % _BATCH)
+    if errors.total > before:
+        return None
+    return _Parsed(table, spec, records, numbers)
+
+
+def _chunks(items: Sequence[dict[str, Any]], size: int = _BATCH) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _bulk_insert(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _chunks(rows):
+        session.execute(insert(model), list(chunk))
+
+
+def _bulk_update(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _chunks(rows):
+        session.execute(update(model), list(chunk))
+
+
+def _bulk_delete(session: Session, model: type[Any], ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), _BATCH):
+        session.execute(delete(model).where(model.id.in_(ids[start : start + _BATCH])))
+
+
+def _upsert(
+    session: Session,
+    model: type[Any],
+    key: str,
+    fields: Sequence[str],
+    records: Sequence[dict[str, Any]],
+    result: KindResult,
+    *,
+    extra_update: Callable[[Any], dict[str, Any]] | None = None,
+) -> None:
+    """Insert records whose ``key`` is new, update those whose values changed."""
+    columns = [getattr(model, name) for name in ("id", key, *fields)]
+    extra_columns = [model.revision] if extra_update else []
+    existing = {row[1]: row for row in session.execute(select(*columns, *extra_columns))}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for record in records:
+        values = {name: record[name] for name in fields}
+        current = existing.get(record[key])
+        if current is None:
+            inserts.append({key: record[key], **values})
+            continue
+        if tuple(current[2 : 2 + len(fields)]) == tuple(values[name] for name in fields):
+            result.unchanged += 1
+            continue
+        change = {"id": current[0], **values}
+        if extra_update:
+            change.update(extra_update(current))
+        updates.append(change)
+    _bulk_insert(session, model, inserts)
+    _bulk_update(session, model, updates)
+    result.inserted += len(inserts)
+    result.updated += len(updates)
+
+
+def _id_map(session: Session, model: type[Any], key: str) -> dict[str, int]:
+    return dict(session.execute(select(getattr(model, key), model.id)).all())
+
+
+def _apply_organizations(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    owners = [r["code"] for r in parsed.records if r["role"] == "own"]
+    existing_owners = set(
+        session.scalars(select(Organization.code).where(Organization.role == "own")).all()
+    ) - {r["code"] for r in parsed.records}
+    if len(owners) + len(existing_owners) > 1:
+        all_owners = ", ".join(sorted({*owners, *existing_owners}))
+        errors.add(
+            parsed.table.source, None, "role", f"only one organization can be 'own'; found {all_owners}"
+        )
+        return
+    fields = ("name", "role", "country", "kvk", "lei", "gln", "website")
+    _upsert(session, Organization, "code", fields, parsed.records, result)
+
+
+def _apply_sites(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    organizations = _id_map(session, Organization, "code")
+    records = []
+    for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
+        organization_id = organizations.get(record["organization"])
+        if organization_id is None:
+            errors.add(
+                parsed.table.source,
+                number,
+                "organization",
+                f"organization: no organization with code '{record['organization']}'",
+            )
+            continue
+        records.append({**record, "organization_id": organization_id})
+    if not errors:
+        fields = ("organization_id", "name", "country", "city", "address", "gln")
+        _upsert(session, Site, "code", fields, records, result)
+
+
+def _apply_materials(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    _upsert(session, Material, "code", ("name", "family", "cas_number"), parsed.records, result)
+
+
+def _apply_parts(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    fields = (
+        "name",
+        "kind",
+        "unit",
+        "mass_kg",
+        "category",
+        "hs_code",
+        "revenue_per_unit_eur",
+        "value_chain",
+        "description",
+    )
+    now = datetime.now(UTC)
+
+    def bump(current: Any) -> dict[str, Any]:
+        return {"revision": current[-1] + 1, "updated_at": now}
+
+    _upsert(session, Part, "part_number", fields, parsed.records, result, extra_update=bump)
+
+
+def _part_index(session: Session) -> dict[str, tuple[int, str, float | None]]:
+    rows = session.execute(select(Part.part_number, Part.id, Part.unit, Part.mass_kg))
+    return {number: (pid, unit, mass) for number, pid, unit, mass in rows}
+
+
+def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    source = parsed.table.source
+    parts = _part_index(session)
+    wanted: dict[tuple[int, int, str], float] = {}
+    for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
+        parent = parts.get(record["parent"])
+        child = parts.get(record["child"])
+        if parent is None:
+            errors.add(source, number, "parent", f"parent: no part with part number '{record['parent']}'")
+        if child is None:
+            errors.add(source, number, "child", f"child: no part with part number '{record['child']}'")
+        if parent is None or child is None:
+            continue
+        if parent[0] == child[0]:
+            errors.add(source, number, "child", f"child: part '{record['child']}' cannot contain itself")
+            continue
+        text = record["quantity_text"]
+        if record["unit"]:
+            text = f"{text} {record['unit']}"
+        try:
+            quantity = validators.parse_quantity(text, child[1])
+        except ValueError as exc:
+            errors.add(source, number, "quantity", f"quantity: {exc} (child '{record['child']}')")
+            continue
+        if not quantity > 0:
+            errors.add(source, number, "quantity", f"quantity: {record['quantity_text']} is not positive")
+            continue
+        wanted[(parent[0], child[0], record["position"])] = quantity
+    if errors:
+        return
+
+    parents = {key[0] for key in wanted}
+    existing = session.execute(
+        select(BomLine.id, BomLine.parent_id, BomLine.child_id, BomLine.position, BomLine.quantity)
+    )
+    kept_parent: list[int] = []
+    kept_child: list[int] = []
+    current: dict[tuple[int, int, str], tuple[int, float]] = {}
+    for line_id, parent_id, child_id, position, quantity in existing:
+        if parent_id in parents:
+            current[(parent_id, child_id, position)] = (line_id, quantity)
+        else:
+            kept_parent.append(parent_id)
+            kept_child.append(child_id)
+
+    size = max(pid for pid, _, _ in parts.values()) + 1 if parts else 0
+    labels = [""] * size
+    for part_number, (pid, _, _) in parts.items():
+        labels[pid] = part_number
+    edge_parent = kept_parent + [k[0] for k in wanted]
+    edge_child = kept_child + [k[1] for k in wanted]
+    try:
+        build_bom(size, edge_parent, edge_child, [1.0] * len(edge_parent), labels=labels)
+    except BomCycleError as exc:
+        errors.add(source, None, "child", str(exc))
+        return
+
+    inserts = []
+    updates = []
+    for key, quantity in wanted.items():
+        found = current.pop(key, None)
+        if found is None:
+            inserts.append(
+                {"parent_id": key[0], "child_id": key[1], "position": key[2], "quantity": quantity}
+            )
+        elif found[1] != quantity:
+            updates.append({"id": found[0], "quantity": quantity})
+        else:
+            result.unchanged += 1
+    removed = [line_id for line_id, _ in current.values()]
+    _bulk_delete(session, BomLine, removed)
+    _bulk_update(session, BomLine, updates)
+    _bulk_insert(session, BomLine, inserts)
+    result.inserted += len(inserts)
+    result.updated += len(updates)
+    result.deleted += len(removed)
+
+
+def _replace_children(
+    session: Session,
+    model: type[Any],
+    owner: str,
+    member: str,
+    wanted: Mapping[tuple[int, int], dict[str, Any]],
+    fields: Sequence[str],
+    result: KindResult,
+) -> None:
+    """Make the rows of every owner named in ``wanted`` exactly ``wanted``: insert, update, delete."""
+    owners = {key[0] for key in wanted}
+    owner_col, member_col = getattr(model, owner), getattr(model, member)
+    columns = [getattr(model, name) for name in fields]
+    current: dict[tuple[int, int], Any] = {}
+    for row in session.execute(select(model.id, owner_col, member_col, *columns)):
+        if row[1] in owners:
+            current[(row[1], row[2])] = row
+    inserts, updates = [], []
+    for key, values in wanted.items():
+        found = current.pop(key, None)
+        if found is None:
+            inserts.append({owner: key[0], member: key[1], **values})
+        elif tuple(found[3:]) != tuple(values[name] for name in fields):
+            updates.append({"id": found[0], **values})
+        else:
+            result.unchanged += 1
+    removed = [row[0] for row in current.values()]
+    _bulk_delete(session, model, removed)
+    _bulk_update(session, model, updates)
+    _bulk_insert(session, model, inserts)
+    result.inserted += len(inserts)
+    result.updated += len(updates)
+    result.deleted += len(removed)
+
+
+def _apply_composition(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    source = parsed.table.source
+    parts = _part_index(session)
+    materials = _id_map(session, Material, "code")
+    wanted: dict[tuple[int, int], dict[str, Any]] = {}
+    totals: dict[int, tuple[float, int]] = defaultdict(lambda: (0.0, 0))
+    for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
+        part = parts.get(record["part_number"])
+        material_id = materials.get(record["material"])
+        if part is None:
+            errors.add(source, number, "part_number", f"part_number: no part '{record['part_number']}'")
+        if material_id is None:
+            errors.add(source, number, "material", f"material: no material with code '{record['material']}'")
+        if part is None or material_id is None:
+            continue
+        mass_kg = record["mass_kg"]
+        if mass_kg is None:
+            if part[2] is None:
+                errors.add(
+                    source,
+                    number,
+                    "mass_fraction",
+                    f"mass_fraction: part '{record['part_number']}' has no mass, so a fraction of it "
+                    "cannot be turned into kg; give the mass instead",
+                )
+                continue
+            mass_kg = record["mass_fraction"] * part[2]
+        wanted[(part[0], material_id)] = {"mass_kg": mass_kg, "recycled_share": record["recycled_share"]}
+        total, _ = totals[part[0]]
+        totals[part[0]] = (total + mass_kg, number)
+    by_id = {pid: (number, mass) for number, (pid, _, mass) in parts.items()}
+    for part_id, (total, number) in totals.items():
+        part_number, part_mass = by_id[part_id]
+        if part_mass is not None and total > part_mass * _MASS_TOLERANCE + 1e-12:
+            errors.add(
+                source,
+                number,
+                "mass",
+                f"mass: the materials of part '{part_number}' weigh {total:.6g} kg, "
+                f"more than the part itself ({part_mass:.6g} kg)",
+            )
+    if not errors:
+        _replace_children(
+            session, PartMaterial, "part_id", "material_id", wanted, ("mass_kg", "recycled_share"), result
+        )
+
+
+def _apply_sourcing(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    source = parsed.table.source
+    parts = _part_index(session)
+    sites = _id_map(session, Site, "code")
+    wanted: dict[tuple[int, int], dict[str, Any]] = {}
+    shares: dict[str, tuple[float, int]] = defaultdict(lambda: (0.0, 0))
+    for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
+        part = parts.get(record["part_number"])
+        site_id = sites.get(record["site"])
+        if part is None:
+            errors.add(source, number, "part_number", f"part_number: no part '{record['part_number']}'")
+        if site_id is None:
+            errors.add(source, number, "site", f"site: no site with code '{record['site']}'")
+        if part is None or site_id is None:
+            continue
+        wanted[(part[0], site_id)] = {
+            "share": record["share"],
+            "lead_time_days": record["lead_time_days"],
+            "price_eur": record["price_eur"],
+            "qualified_alternate": record["qualified_alternate"],
+        }
+        total, _ = shares[record["part_number"]]
+        shares[record["part_number"]] = (total + record["share"], number)
+    for part_number, (total, number) in shares.items():
+        if total > 1.0 + 1e-6:
+            errors.add(
+                source,
+                number,
+                "share",
+                f"share: the shares of part '{part_number}' add up to {total:.4g}, above 1",
+            )
+    if not errors:
+        fields = ("share", "lead_time_days", "price_eur", "qualified_alternate")
+        _replace_children(session, Sourcing, "part_id", "site_id", wanted, fields, result)
+
+
+def _apply_stock(session: Session, parsed: _Parsed, result: KindResult, errors: _Errors) -> None:
+    source = parsed.table.source
+    parts = _part_index(session)
+    existing = {
+        row[1]: row
+        for row in session.execute(
+            select(Stock.id, Stock.part_id, Stock.on_hand, Stock.safety_stock, Stock.weekly_usage)
+        )
+    }
+    inserts, updates = [], []
+    for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
+        part = parts.get(record["part_number"])
+        if part is None:
+            errors.add(source, number, "part_number", f"part_number: no part '{record['part_number']}'")
+            continue
+        values = {k: record[k] for k in ("on_hand", "safety_stock", "weekly_usage")}
+        current = existing.get(part[0])
+        if current is None:
+            inserts.append({"part_id": part[0], **values})
+        elif tuple(current[2:]) != tuple(values.values()):
+            updates.append({"id": current[0], **values})
+        else:
+            result.unchanged += 1
+    if not errors:
+        _bulk_insert(session, Stock, inserts)
+        _bulk_update(session, Stock, updates)
+        result.inserted += len(inserts)
+        result.updated += len(updates)
+
+
+_APPLY: dict[str, Callable[[Session, _Parsed, KindResult, _Errors], None]] = {
+    "organizations": _apply_organizations,
+    "sites": _apply_sites,
+    "materials": _apply_materials,
+    "parts": _apply_parts,
+    "bom": _apply_bom,
+    "composition": _apply_composition,
+    "sourcing": _apply_sourcing,
+    "stock": _apply_stock,
+}
+
+
+def import_tables(
+    session: Session,
+    tables: Sequence[Table],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    username: str | None = None,
+    progress: Progress | None = None,
+    max_errors: int = 200,
+) -> ImportReport:
+    """Validate and write ``tables`` in dependency order; return what was done.
+
+    Raises ImportFailed listing every error (up to ``max_errors``) if any table has one; the
+    caller must then roll the session back. With ``dry_run`` the caller rolls back too, but the
+    report tells what would have been done. Only flushes; the caller commits.
+    """
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    errors = _Errors(max_errors)
+    ordered = sorted(tables, key=lambda t: KIND_ORDER.index(t.kind))
+    total_rows = sum(len(t.rows) for t in ordered)
+    done = 0
+
+    def tick(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress("checking and writing", done, total_rows)
+
+    report = ImportReport(dry_run=dry_run)
+    broken = False
+    for table in ordered:
+        parsed = _parse_table(table, mapping or {}, errors, tick)
+        if parsed is None or broken:
+            broken = broken or parsed is None
+            continue
+        result = KindResult(kind=table.kind, source=table.source, rows=len(parsed.records))
+        before = errors.total
+        _APPLY[table.kind](session, parsed, result, errors)
+        if errors.total > before:
+            broken = True
+            continue
+        session.flush()
+        report.results.append(result)
+    if errors:
+        raise ImportFailed(errors.items, errors.total)
+    for result in report.results:
+        session.add(
+            ImportRun(
+                kind=result.kind,
+                source=result.source[:300],
+                rows=result.rows,
+                inserted=result.inserted,
+                updated=result.updated,
+                deleted=result.deleted,
+                started_at=started_at,
+                finished_at=datetime.now(UTC),
+                username=username,
+            )
+        )
+    session.flush()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def recent_imports(session: Session, *, limit: int = 20) -> list[ImportRun]:
+    """Return the last ``limit`` imports, newest first."""
+    return list(session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))
+
+
+# --- export -----------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def export_tables(session: Session) -> dict[str, tuple[tuple[str, ...], list[list[Any]]]]:
+    """Return every kind as (columns, rows) in the import format, sorted by natural key."""
+    part_numbers = dict(session.execute(select(Part.id, Part.part_number)).all())
+    units = dict(session.execute(select(Part.id, Part.unit)).all())
+    site_codes = dict(session.execute(select(Site.id, Site.code)).all())
+    org_codes = dict(session.execute(select(Organization.id, Organization.code)).all())
+    material_codes = dict(session.execute(select(Material.id, Material.code)).all())
+    out: dict[str, tuple[tuple[str, ...], list[list[Any]]]] = {}
+
+    orgs = session.execute(
+        select(
+            Organization.code,
+            Organization.name,
+            Organization.role,
+            Organization.country,
+            Organization.kvk,
+            Organization.lei,
+            Organization.gln,
+            Organization.website,
+        ).order_by(Organization.code)
+    )
+    out["organizations"] = (SPECS["organizations"].columns, [list(r) for r in orgs])
+    sites = session.execute(
+        select(
+            Site.code, Site.organization_id, Site.name, Site.country, Site.city, Site.address, Site.gln
+        ).order_by(Site.code)
+    )
+    out["sites"] = (SPECS["sites"].columns, [[r[0], org_codes[r[1]], *r[2:]] for r in sites])
+    materials = session.execute(
+        select(Material.code, Material.name, Material.family, Material.cas_number).order_by(Material.code)
+    )
+    out["materials"] = (SPECS["materials"].columns, [list(r) for r in materials])
+    parts = session.execute(
+        select(
+            Part.part_number,
+            Part.name,
+            Part.kind,
+            Part.unit,
+            Part.mass_kg,
+            Part.category,
+            Part.hs_code,
+            Part.revenue_per_unit_eur,
+            Part.value_chain,
+            Part.description,
+        ).order_by(Part.part_number)
+    )
+    out["parts"] = (SPECS["parts"].columns, [list(r) for r in parts])
+    bom = sorted(
+        [part_numbers[p], part_numbers[c], q, units[c], pos]
+        for p, c, q, pos in session.execute(
+            select(BomLine.parent_id, BomLine.child_id, BomLine.quantity, BomLine.position)
+        )
+    )
+    out["bom"] = (SPECS["bom"].columns, bom)
+    composition = sorted(
+        [part_numbers[p], material_codes[m], mass, None, share]
+        for p, m, mass, share in session.execute(
+            select(
+                PartMaterial.part_id,
+                PartMaterial.material_id,
+                PartMaterial.mass_kg,
+                PartMaterial.recycled_share,
+            )
+        )
+    )
+    out["composition"] = (SPECS["composition"].columns, composition)
+    sourcing = sorted(
+        [part_numbers[p], site_codes[s], share, lead, price, _yes_no(alt)]
+        for p, s, share, lead, price, alt in session.execute(
+            select(
+                Sourcing.part_id,
+                Sourcing.site_id,
+                Sourcing.share,
+                Sourcing.lead_time_days,
+                Sourcing.price_eur,
+                Sourcing.qualified_alternate,
+            )
+        )
+    )
+    out["sourcing"] = (SPECS["sourcing"].columns, sourcing)
+    stock = sorted(
+        [part_numbers[p], on_hand, safety, usage]
+        for p, on_hand, safety, usage in session.execute(
+            select(Stock.part_id, Stock.on_hand, Stock.safety_stock, Stock.weekly_usage)
+        )
+    )
+    out["stock"] = (SPECS["stock"].columns, stock)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value) if abs(value) < 2**53 else value
+    return value
+
+
+def write_export(
+    tables: Mapping[str, tuple[Sequence[str], Sequence[Sequence[Any]]]], fmt: str, out: Path | None = None
+) -> dict[str, bytes]:
+    """Return the export as files (name → bytes); with ``out`` also write them there.
+
+    csv: one file per kind (``out`` a folder); xlsx: one workbook with a sheet per kind;
+    json: one document with a list of records per kind.
+    """
+    files: dict[str, bytes] = {}
+    if fmt == "csv":
+        for kind, (columns, rows) in tables.items():
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows([_cell(v) for v in row] for row in rows)
+            files[f"{kind}.csv"] = buffer.getvalue().encode("utf-8")
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        for kind, (columns, rows) in tables.items():
+            sheet = workbook.create_sheet(kind)
+            sheet.append(list(columns))
+            for row in rows:
+                sheet.append(list(row))
+        buffer_bytes = io.BytesIO()
+        workbook.save(buffer_bytes)
+        files["keten-export.xlsx"] = buffer_bytes.getvalue()
+    elif fmt == "json":
+        document = {
+            kind: [
+                {c: _json_value(v) for c, v in zip(columns, row, strict=True) if v is not None}
+                for row in rows
+            ]
+            for kind, (columns, rows) in tables.items()
+        }
+        files["keten-export.json"] = json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
+    else:
+        raise Problem(
+            422, "Unknown format", f"'{fmt}' is not an export format; use one of {', '.join(EXPORT_FORMATS)}"
+        )
+    if out is not None:
+        if fmt == "csv" or out.is_dir() or not out.suffix:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                (out / name).write_bytes(data)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(next(iter(files.values())))
+    return files

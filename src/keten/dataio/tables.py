@@ -1,0 +1,239 @@
+"""Reading uploaded or local files into raw tables of strings: CSV, XLSX and keten's JSON export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keten.problems import Problem
+
+__all__ = ["KIND_ORDER", "Table", "kind_from_name", "normalize_header", "read_file", "read_path"]
+
+KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
+
+_KIND_ALIASES = {
+    "organisations": "organizations",
+    "organization": "organizations",
+    "organisation": "organizations",
+    "orgs": "organizations",
+    "site": "sites",
+    "material": "materials",
+    "part": "parts",
+    "items": "parts",
+    "boms": "bom",
+    "bom_lines": "bom",
+    "bill_of_materials": "bom",
+    "material_composition": "composition",
+    "compositions": "composition",
+    "sources": "sourcing",
+    "stocks": "stock",
+    "inventory": "stock",
+}
+
+
+@dataclass
+class Table:
+    """One table of raw cell text as read from a file: a kind, a header and rows.
+
+    ``row_numbers[i]`` is the line or sheet row where ``rows[i]`` stands, for error messages.
+    """
+
+    kind: str
+    source: str
+    header: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.row_numbers:
+            self.row_numbers = list(range(2, len(self.rows) + 2))
+
+
+def normalize_header(name: str) -> str:
+    """Return a column or sheet name folded for matching: lower case, runs of blanks and dashes as '_'."""
+    return re.sub(r"[\s\-./]+", "_", name.strip().lower()).strip("_")
+
+
+def kind_from_name(name: str) -> str | None:
+    """Return the table kind a file or sheet name stands for, or None."""
+    stem = normalize_header(Path(name).stem if "." in name else name)
+    if stem in KIND_ORDER:
+        return stem
+    return _KIND_ALIASES.get(stem)
+
+
+def _bad_file(source: str, detail: str) -> Problem:
+    return Problem(
+        422,
+        "Unreadable file",
+        f"{source}: {detail}",
+        errors=[{"file": source, "row": None, "column": None, "message": detail}],
+    )
+
+
+def _decode(source: str, data: bytes, encoding: str | None) -> str:
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise _bad_file(source, f"cannot be read as {encoding}: {exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _bad_file(
+            source,
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as "
+            "'CSV UTF-8' or name its encoding, e.g. --encoding cp1252",
+        ) from None
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(source: str, data: bytes, kind: str, encoding: str | None) -> Table:
+    text = _decode(source, data, encoding)
+    if not text.strip():
+        raise _bad_file(source, "is empty; expected a header line and data rows")
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    try:
+        header = next(reader)
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append(row)
+            numbers.append(reader.line_num)
+    except csv.Error as exc:
+        raise _bad_file(source, f"line {reader.line_num}: {exc}") from None
+    return Table(kind=kind, source=source, header=header, rows=rows, row_numbers=numbers)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
+    tables: list[Table] = []
+    try:
+        sheets = workbook.worksheets
+        for sheet in sheets:
+            sheet_kind = kind_from_name(sheet.title) or (kind if len(sheets) == 1 else None)
+            if sheet_kind is None:
+                continue
+            values = sheet.iter_rows(values_only=True)
+            header_row = next(values, None)
+            if header_row is None:
+                continue
+            header = [_cell_text(v) for v in header_row]
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            for number, row in enumerate(values, start=2):
+                cells = [_cell_text(v) for v in row]
+                if any(c.strip() for c in cells):
+                    rows.append(cells)
+                    numbers.append(number)
+            tables.append(Table(sheet_kind, f"{source}[{sheet.title}]", header, rows, numbers))
+    finally:
+        workbook.close()
+    if not tables:
+        names = ", ".join(repr(s.title) for s in workbook.worksheets)
+        raise _bad_file(
+            source,
+            f"has no sheet named after a kind ({', '.join(KIND_ORDER)}); its sheets are {names}",
+        )
+    return tables
+
+
+def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad_file(source, f"is not valid JSON: {exc}") from None
+    if isinstance(document, list) and kind:
+        document = {kind: document}
+    if not isinstance(document, dict):
+        raise _bad_file(source, "expected a JSON object with one list of records per kind")
+    tables: list[Table] = []
+    for key, records in document.items():
+        table_kind = kind_from_name(key)
+        if table_kind is None:
+            continue
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise _bad_file(source, f"'{key}' must be a list of objects")
+        header: list[str] = []
+        for record in records:
+            for name in record:
+                if name not in header:
+                    header.append(name)
+        rows = [[_cell_text(r.get(name)) for name in header] for r in records]
+        tables.append(Table(table_kind, f"{source}[{key}]", header, rows, list(range(1, len(rows) + 1))))
+    if not tables:
+        raise _bad_file(source, f"has no list named after a kind ({', '.join(KIND_ORDER)})")
+    return tables
+
+
+def read_file(
+    filename: str, data: bytes, *, kind: str | None = None, encoding: str | None = None
+) -> list[Table]:
+    """Return the tables in one file's bytes; the kind comes from ``kind``, the file name or sheet names."""
+    source = Path(filename).name or filename
+    suffix = Path(filename).suffix.lower()
+    if kind is not None and kind not in KIND_ORDER:
+        raise Problem(422, "Unknown kind", f"'{kind}' is not a kind; expected one of {', '.join(KIND_ORDER)}")
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(source, data, kind)
+    if suffix == ".json":
+        return _read_json(source, data, kind)
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(source, data, kind)
+    table_kind = kind or kind_from_name(source)
+    if table_kind is None:
+        raise _bad_file(
+            source,
+            f"cannot tell what it holds from its name; name it after its kind ({', '.join(KIND_ORDER)}) "
+            "or say the kind",
+        )
+    if suffix not in (".csv", ".txt", ".tsv", ""):
+        raise _bad_file(source, f"has the extension '{suffix}'; expected .csv, .xlsx or .json")
+    return [_read_csv(source, data, table_kind, encoding)]
+
+
+def read_path(path: Path, *, kind: str | None = None, encoding: str | None = None) -> list[Table]:
+    """Return the tables in a file, or in every file of a folder named after a kind."""
+    if path.is_dir():
+        tables: list[Table] = []
+        for child in sorted(path.iterdir()):
+            suffix = child.suffix.lower()
+            if suffix in (".xlsx", ".json") or (suffix == ".csv" and kind_from_name(child.name)):
+                tables.extend(read_file(str(child), child.read_bytes(), encoding=encoding))
+        if not tables:
+            raise _bad_file(str(path), f"holds no file named after a kind ({', '.join(KIND_ORDER)})")
+        return tables
+    if not path.exists():
+        raise _bad_file(str(path), "does not exist")
+    return read_file(str(path), path.read_bytes(), kind=kind, encoding=encoding)

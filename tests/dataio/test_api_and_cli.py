@@ -1,0 +1,104 @@
+"""Imports and exports through the JSON API and the ``keten`` command."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.dataio.test_import import FILES, write
+
+KETEN = str(Path(sys.executable).parent / "keten")
+
+
+def _uploads(folder: Path) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(folder.iterdir())]
+
+
+def test_upload_dry_run_then_import_then_export(client: TestClient, tmp_path: Path) -> None:
+    folder = write(tmp_path / "chain", FILES)
+    dry = client.post("/api/imports", files=_uploads(folder), data={"dry_run": "true"})
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["dry_run"] is True
+    assert client.get("/api/exports/json").json()["parts"] == []
+
+    done = client.post("/api/imports", files=_uploads(folder))
+    assert done.status_code == 200, done.text
+    parts = next(r for r in done.json()["results"] if r["kind"] == "parts")
+    assert parts["inserted"] == 5
+
+    log = client.get("/api/imports").json()
+    assert {run["kind"] for run in log} >= {"parts", "bom"}
+
+    single = client.get("/api/exports/csv", params={"kind": "parts"})
+    assert single.headers["content-type"].startswith("text/csv")
+    assert single.text.splitlines()[0].startswith("part_number,name,kind,unit,mass")
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/api/exports/csv").content))
+    assert "bom.csv" in archive.namelist()
+    workbook = client.get("/api/exports/xlsx")
+    assert workbook.content[:2] == b"PK"
+
+
+def test_upload_with_errors_is_a_problem_and_writes_nothing(client: TestClient) -> None:
+    bad = b"part_number,name,kind,mass\nP1,Bolt,component,12 parsecs\n"
+    response = client.post("/api/imports", files=[("files", ("parts.csv", bad, "text/csv"))])
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["title"] == "Import rejected" and body["status"] == 422
+    assert body["errors"][0]["file"] == "parts.csv" and body["errors"][0]["row"] == 2
+    assert body["errors"][0]["column"] == "mass"
+    assert client.get("/api/exports/json").json()["parts"] == []
+
+
+def test_unknown_export_format_is_404(client: TestClient) -> None:
+    response = client.get("/api/exports/pdf")
+    assert response.status_code == 404 and "export format" in response.json()["detail"]
+
+
+def test_mapping_in_the_api(client: TestClient) -> None:
+    data = b"Artikel;Naam;Soort\nP9;Veer;component\n"
+    response = client.post(
+        "/api/imports",
+        files=[("files", ("artikelen.csv", data, "text/csv"))],
+        data={
+            "kind": "parts",
+            "mapping": json.dumps({"Artikel": "part_number", "Naam": "name", "Soort": "kind"}),
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["inserted"] == 1
+
+
+def _keten(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KETEN_DATABASE_URL": database_url}
+    return subprocess.run(
+        [KETEN, *args], capture_output=True, text=True, env=env, cwd=cwd, check=False, timeout=120
+    )
+
+
+def test_cli_import_export_roundtrip_and_error_report(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    folder = write(tmp_path / "chain", FILES)
+    done = _keten("import", str(folder), database_url=database_url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "parts" in done.stdout
+
+    out = tmp_path / "out"
+    exported = _keten("export", str(out), "--format", "csv", database_url=database_url, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert (out / "bom.csv").read_text().count("\n") == 6
+
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "bom.csv").write_text("parent,child,quantity\nSTAGE,NOPE,1\n")
+    failed = _keten("import", str(tmp_path / "bad"), database_url=database_url, cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "bom.csv, row 2" in failed.stderr and "no part with part number 'NOPE'" in failed.stderr
+    assert "Traceback" not in failed.stderr
