@@ -1,0 +1,58 @@
+"""Migrations are reversible and match the models, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine, make_url
+
+from keten.db import make_engine
+from keten.migrate import downgrade, upgrade
+from keten.models import Base
+
+POSTGRES_URL = os.environ.get("KETEN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"])
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'migrate.db'}")
+        yield engine
+        engine.dispose()
+        return
+    assert POSTGRES_URL is not None
+    name = f"keten_migrate_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_downgrade_upgrade(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+    tables = set(inspect(blank_engine).get_table_names())
+    assert {"parts", "bom_lines", "organizations", "sites", "sourcing", "stock"} <= tables
+    downgrade(blank_engine, "base")
+    assert set(inspect(blank_engine).get_table_names()) <= {"alembic_version"}
+    upgrade(blank_engine)
+    assert set(inspect(blank_engine).get_table_names()) == tables
+
+
+def test_migrations_match_the_models(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+    with blank_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == [], f"models and migrations differ; write a migration for: {diff}"
