@@ -572,21 +572,26 @@ def import_tables(
     total_rows = sum(len(t.rows) for t in ordered)
     done = 0
 
+    label = "checking"
+
     def tick(rows: int) -> None:
         nonlocal done
         done += rows
         if progress is not None:
-            progress("checking and writing", done, total_rows)
+            progress(label, done, total_rows)
 
     report = ImportReport(dry_run=dry_run)
     broken = False
     for table in ordered:
+        label = f"checking {table.source}"
         parsed = _parse_table(table, mapping or {}, errors, tick)
         if parsed is None or broken:
             broken = broken or parsed is None
             continue
         result = KindResult(kind=table.kind, source=table.source, rows=len(parsed.records))
         before = errors.total
+        label = f"writing {table.source}"
+        tick(0)
         _APPLY[table.kind](session, parsed, result, errors)
         if errors.total > before:
             broken = True
