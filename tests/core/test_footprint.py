@@ -13,11 +13,14 @@ Exploded: M 2, S 1 + 2·3 = 7, B 7, C 0.5·7 + 0.25 = 3.75 kg.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pycountry
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -414,3 +417,69 @@ def test_total_equals_sum_of_parts_equals_sum_of_stages(seed: int, n: int) -> No
     assert factor_loadings(model, 0, use=use).kg_co2e.sum() == pytest.approx(total, abs=1e-9 * scale)
     if use is None:
         assert footprints_per_unit(model)[0].sum() == pytest.approx(total, abs=1e-9 * scale)
+
+
+FACTORS_DIR = Path(__file__).resolve().parents[2] / "data" / "factors"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (FACTORS_DIR / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize(
+    ("name", "value_column"),
+    [
+        ("gwp_ar6.csv", "gwp100"),
+        ("grid_electricity.csv", "kg_co2e_per_kwh"),
+        ("freight.csv", "kg_co2e_per_tonne_km"),
+        ("materials.csv", "kg_co2e_per_unit_primary"),
+    ],
+)
+def test_every_shipped_factor_row_has_a_source_a_licence_and_a_positive_value(
+    name: str, value_column: str
+) -> None:
+    rows = _rows(name)
+    assert rows
+    for row in rows:
+        assert row["source"].strip() and row["licence"].strip(), row
+        assert float(row[value_column]) > 0, row
+
+
+def test_shipped_reference_data_holds_what_the_engine_relies_on() -> None:
+    gwp = {row["gas"]: float(row["gwp100"]) for row in _rows("gwp_ar6.csv")}
+    assert (gwp["CH4 fossil"], gwp["CH4 non-fossil"], gwp["N2O"]) == (29.8, 27.0, 273.0)
+    assert {"SF6", "NF3", "PFC-14", "PFC-116", "PFC-218", "PFC-C-318", "HFC-23", "HFC-32", "HFC-134a"} <= set(
+        gwp
+    )
+
+    grid = _rows("grid_electricity.csv")
+    countries = [row["country"] for row in grid]
+    assert len(set(countries)) == len(countries) >= 30
+    assert all(pycountry.countries.get(alpha_2=c) is not None for c in countries if c != "EU")
+    assert all(0 < float(row["kg_co2e_per_kwh"]) < 1.5 and int(row["year"]) >= 2020 for row in grid)
+
+    materials = _rows("materials.csv")
+    assert all(row["unit"] == "kg" for row in materials)
+    # an empty secondary factor is "none known", which the engine must refuse to use as zero
+    assert all(row["kg_co2e_per_unit_secondary"] == "" for row in materials)
+
+
+def test_the_shipped_factors_drive_a_footprint_and_refuse_an_unknown_recycled_route() -> None:
+    materials = {
+        row["material_code"]: float(row["kg_co2e_per_unit_primary"]) for row in _rows("materials.csv")
+    }
+    grid = {row["country"]: float(row["kg_co2e_per_kwh"]) for row in _rows("grid_electricity.csv")}
+    codes = ["material:AL:primary", "material:AL:secondary", "grid:NL"]
+    factors = Factors.of(codes, [materials["AL"], math.nan, grid["NL"]])
+    inputs = FootprintInputs(
+        build_bom(2, [0], [1], [4]),
+        factors,
+        Materials.of(["AL"], [0], [1]),
+        Composition.of([1], [0], [0.5]),
+        Activities.of([0], [2], [12.0], [Stage.MANUFACTURING_ENERGY]),
+    )
+    assert footprint(prepare(inputs), 0).total_kg_co2e == pytest.approx(4 * 0.5 * 8.2 + 12 * 0.25331)
+    recycled = with_recycled_share(inputs, 1, 0, 0.3)
+    with pytest.raises(MissingFactorError, match="material:AL:secondary"):
+        footprint(prepare(recycled), 0)
