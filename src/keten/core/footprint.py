@@ -185,7 +185,8 @@ class Factors:
     """An emission factor set: kg CO2e per unit of activity, shape (k,) each.
 
     ``fossil_kg_co2e`` is NaN where the set holds no value. ``fallback[j]`` is the index of the
-    factor that stands in for factor j when j has no value (-1: none). ``gsd`` states a factor's
+    factor that stands in for factor j when j has no value (-1: none); a stand-in without a value
+    of its own leaves j missing, so fallbacks never chain. ``gsd`` states a factor's
     own geometric standard deviation for Monte Carlo; NaN derives it from ``quality``.
     Build with :meth:`of`.
     """
