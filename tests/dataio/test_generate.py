@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -142,16 +141,12 @@ def test_bom_is_acyclic_with_five_to_eight_levels_and_every_part_used(chain: Cha
 
 
 def test_the_default_shape_has_five_to_eight_levels_and_forty_countries(tmp_path: Path) -> None:
-    started = time.perf_counter()
     summary = generate(tmp_path, parts=100_000, suppliers=5_000)
-    elapsed = time.perf_counter() - started
     assert 5 <= summary.levels <= 8
     assert summary.countries == 40
     assert summary.parts == 100_000 and summary.organizations == 5_001
     assert 120_000 <= summary.bom <= 160_000
     assert summary.shared_subassemblies > 100
-    # Generous: it takes about two seconds; this catches a slip into quadratic work.
-    assert elapsed < 30
 
 
 def test_subassemblies_are_shared_by_several_parents_and_across_products(chain: Chain) -> None:

@@ -194,9 +194,40 @@ def _chunks(items: Sequence[dict[str, Any]], size: int = _BATCH) -> Iterable[Seq
         yield items[start : start + size]
 
 
+def _column_defaults(table: Any, given: Iterable[str]) -> dict[str, Any]:
+    """Return the client-side default of every column of ``table`` not in ``given``."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or column.primary_key or default is None:
+            continue
+        values[column.name] = default.arg(None) if callable(default.arg) else default.arg
+    return values
+
+
 def _bulk_insert(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    for chunk in _chunks(rows):
-        session.execute(insert(model), list(chunk))
+    if not rows:
+        return
+    table = model.__table__
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        # A Core insert goes straight to the driver's executemany; the ORM's bulk path costs
+        # several times more per row and brings nothing here (no objects, no events).
+        for chunk in _chunks(rows):
+            session.execute(insert(table), list(chunk))
+        return
+    # On PostgreSQL, COPY moves rows an order of magnitude faster than INSERT statements; it runs
+    # on the session's own connection, so it stays inside the import's one transaction.
+    names = list(rows[0])
+    defaults = _column_defaults(table, names)
+    columns = [*names, *defaults]
+    fixed = tuple(defaults.values())
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row((*(row[name] for name in names), *fixed))
 
 
 def _bulk_update(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
