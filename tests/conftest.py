@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,10 +98,47 @@ def settings(database_url: str, engine: Engine) -> Settings:
     return Settings(database_url=database_url)
 
 
+def make_user(engine: Engine, role: str, *, username: str | None = None) -> str:
+    """Create a user with ``role`` and return a fresh API token of theirs."""
+    from keten.partners import auth
+
+    with Session(engine, expire_on_commit=False) as s:
+        user = auth.create_user(
+            s, username=username or f"{role}-{uuid.uuid4().hex[:6]}", password=None, role=role
+        )
+        secret, _ = auth.create_api_token(s, user=user, name="tests")
+        s.commit()
+    return secret
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    """Yield an HTTP client talking to a keten app on the test database."""
+def anonymous_client(settings: Settings) -> Iterator[TestClient]:
+    """Yield an HTTP client without credentials talking to a keten app on the test database."""
     app = create_app(settings)
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def client_as(settings: Settings, engine: Engine) -> Iterator[Callable[[str], TestClient]]:
+    """Yield a function that returns a client signed in (by API token) as a new user of a role."""
+    app = create_app(settings)
+    clients: list[TestClient] = []
+
+    def _client(role: str) -> TestClient:
+        test_client = TestClient(app, headers={"Authorization": f"Bearer {make_user(engine, role)}"})
+        test_client.__enter__()
+        clients.append(test_client)
+        return test_client
+
+    yield _client
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def client(client_as: Callable[[str], TestClient]) -> TestClient:
+    """Return an HTTP client talking to a keten app on the test database, as an admin (API token)."""
+    return client_as("admin")

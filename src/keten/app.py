@@ -1,12 +1,13 @@
-"""The web application: JSON API under /api, OpenAPI at /docs, RFC 9457 errors."""
+"""The web application: pages, the JSON API under /api, OpenAPI at /docs, RFC 9457 errors; every
+route behind keten.web.access unless it says it is public."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keten import __version__
@@ -14,6 +15,8 @@ from keten.db import make_engine, make_session_factory
 from keten.deps import get_session
 from keten.problems import Problem
 from keten.settings import Settings, get_settings
+from keten.web import access
+from keten.web.errors import error_page, wants_page
 
 __all__ = ["create_app", "get_session"]
 
@@ -27,7 +30,9 @@ def _problem_response(request: Request, status: int, body: dict[str, Any]) -> JS
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
+        if wants_page(request):
+            return error_page(request, exc.status, exc.detail or exc.title)
         return _problem_response(request, exc.status, exc.to_dict())
 
     @app.exception_handler(RequestValidationError)
@@ -49,8 +54,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _problem_response(request, 422, body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         from http import HTTPStatus
+
+        if wants_page(request):
+            return error_page(request, exc.status_code, str(exc.detail) if exc.detail else None)
 
         title = HTTPStatus(exc.status_code).phrase
         body: dict[str, Any] = {"type": "about:blank", "title": title, "status": exc.status_code}
@@ -69,8 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=f"keten API ({settings.node_name})",
         version=__version__,
         description="The open digital backbone for high-tech value chains.",
-        docs_url="/docs",
-        openapi_url="/api/openapi.json",
+        # Served by keten.web behind sign-in, with Swagger UI from this node instead of a CDN.
+        docs_url=None,
+        openapi_url=None,
+        redoc_url=None,
+        dependencies=[Depends(access.guard)],
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
@@ -81,4 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from keten.routes import include_routers
 
     include_routers(app)
+    from keten import web
+
+    web.install(app)
     return app

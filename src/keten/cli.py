@@ -72,6 +72,8 @@ def _safe_url(url: str) -> str:
 def main() -> None:
     """Run the ``keten`` command."""
     from keten.dataio import cli as dataio_cli
+    from keten.partners import cli as partners_cli
 
     dataio_cli.register(app)
+    partners_cli.register(app)
     app()

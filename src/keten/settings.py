@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_reported_errors: int = 200
     """How many validation errors an import lists before it stops counting them one by one."""
 
+    session_hours: float = 12.0
+    """How long a browser stays signed in."""
+
+    cookie_secure: bool | None = None
+    """Send cookies over HTTPS only; None decides per request (on for https://, off for plain http)."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -15,7 +18,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
 
-__all__ = ["ORGANIZATION_ROLES", "Organization", "Site", "Sourcing"]
+__all__ = [
+    "ORGANIZATION_ROLES",
+    "USER_ROLES",
+    "ApiToken",
+    "AuditEntry",
+    "Organization",
+    "SignInFailure",
+    "Site",
+    "Sourcing",
+    "User",
+    "WebSession",
+]
 
 ORGANIZATION_ROLES = ("own", "supplier", "customer", "partner")
 
@@ -79,3 +93,90 @@ class Sourcing(Base):
     """Price per unit of measure of the part."""
     qualified_alternate: Mapped[bool] = mapped_column(Boolean, default=False)
     """True for a qualified second source that can take over volume when another source fails."""
+
+
+# --- users, credentials and the audit log ------------------------------------------------------
+
+USER_ROLES = ("viewer", "editor", "admin")
+"""Roles in increasing power: a viewer reads, an editor also imports and changes data, an admin also
+manages users."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(Base):
+    """A person (or a script's owner) who signs in to this node."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(r) for r in USER_ROLES)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """Argon2id hash; None for a user who may only use API tokens."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A personal API token: only its SHA-256 is kept, the secret is shown once at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    """The first characters of the secret, so its owner can tell tokens apart."""
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random secret, the table its SHA-256 and CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInFailure(Base):
+    """Failed sign-ins of one username from one address; kept in the database so every worker sees them."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("username", "ip"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    ip: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who changed what and when: one row per write request, sign-in and account change."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    username: Mapped[str | None] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(String(2000), default="")
+    ip: Mapped[str | None] = mapped_column(String(64))

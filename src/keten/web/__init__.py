@@ -1,1 +1,42 @@
-"""The shell of the web app: base templates, static assets, sign-in and navigation."""
+"""The shell of the web app: security headers, the audit log, sign-in, navigation, static assets,
+and the pages of every domain mounted in one place."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+__all__ = ["NAVIGATION", "STATIC", "install"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+# The package ships one Swagger UI version in a folder named after it.
+SWAGGER_UI = max(Path(str(files("swagger_ui_bundle") / "vendor")).glob("swagger-ui-*"))
+
+NAVIGATION = [
+    ("/", "Overview", "viewer"),
+    ("/parts", "Parts", "viewer"),
+    ("/organizations", "Organizations", "viewer"),
+    ("/import", "Import", "editor"),
+    ("/users", "Users", "admin"),
+]
+"""(path, label, least role that sees it) of the main navigation; later domains add theirs."""
+
+
+def install(app: FastAPI) -> None:
+    """Add the shell and every domain's pages to ``app``."""
+    from keten.catalog import pages as catalog_pages
+    from keten.dataio import pages as dataio_pages
+    from keten.partners import pages as partners_pages
+    from keten.web import audit, pages
+    from keten.web.security import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders)
+    audit.install(app.state.session_factory)
+    app.state.navigation = list(NAVIGATION)
+    for router in (pages.router, catalog_pages.router, partners_pages.router, dataio_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/vendor/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")

@@ -1,0 +1,222 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright against a real server.
+
+One walk through the app as its users meet it: an editor signs in, uploads an import, checks and
+confirms it, opens a part, expands its BOM tree, switches to Dutch; a viewer is refused the import.
+A screenshot of each main page goes to test-artifacts/screenshots for a reviewer to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keten.catalog.models import BomLine, Part
+from keten.dataio.generate import generate
+from keten.db import make_engine
+from keten.migrate import upgrade
+from keten.partners import auth
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+# The machine is shared with other test workers: give the browser time rather than fail on a slow moment.
+expect.set_options(timeout=20_000)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Yield (base URL, folder of a generated chain) of a keten server on its own SQLite database."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'keten.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        auth.create_user(
+            session, username="erin", password=PASSWORD, role="editor", display_name="Erin Editor"
+        )
+        auth.create_user(session, username="victor", password=PASSWORD, role="viewer")
+        session.commit()
+    engine.dispose()
+    chain = folder / "chain"
+    generate(chain, parts=400, suppliers=40, seed=3)
+    port = _free_port()
+    env = {**os.environ, "KETEN_DATABASE_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(
+                    f"keten did not start: {process.stderr.read().decode() if process.stderr else ''}"
+                ) from None
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}", chain
+    process.terminate()
+    process.wait(timeout=10)
+    if process.stderr:
+        process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser: Browser, problems: list[str]) -> Page:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return page
+
+
+def _nav(page: Page, label: str) -> Locator:
+    return page.locator("nav.mainnav").get_by_role("link", name=label, exact=True)
+
+
+def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    expect(page).to_have_url(f"{base}/signin?next=%2F")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base}/")
+
+
+def test_an_editor_imports_explores_a_bom_and_switches_language(
+    server: tuple[str, Path], browser: Browser
+) -> None:
+    base, chain = server
+    problems: list[str] = []
+    page = _page(browser, problems)
+    page.goto(f"{base}/signin")
+    _shot(page, "signin")
+    _sign_in(page, base, "erin")
+    expect(page.get_by_text("Nothing is loaded yet")).to_be_visible()
+
+    _nav(page, "Import").click()
+    page.locator('input[type="file"]').set_input_files([str(p) for p in sorted(chain.glob("*.csv"))])
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("import-report")).to_be_visible()
+    expect(page.get_by_test_id("import-report")).to_contain_text("parts.csv")
+    _shot(page, "import-check")
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.get_by_test_id("import-done")).to_be_visible()
+
+    _nav(page, "Overview").click()
+    expect(page.get_by_test_id("count-parts")).to_have_text("400")
+    _shot(page, "overview")
+
+    _nav(page, "Parts").click()
+    page.get_by_role("combobox", name="Kind").select_option("product")
+    page.get_by_role("button", name="Search").click()
+    _shot(page, "parts")
+    page.locator('[data-testid="parts-table"] a').first.click()
+    tree = page.get_by_test_id("bom-tree")
+    expect(tree).to_be_visible()
+    top_level = tree.locator(":scope > li.node")
+    count_before = tree.locator("li.node").count()
+    assert count_before == top_level.count() > 0
+    toggle = tree.locator(":scope > li.has-children > .node-row > .toggle").first
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    opened = tree.locator(":scope > li.has-children").first.locator(":scope > .children > li.node")
+    expect(opened.first).to_be_visible()
+    assert tree.locator("li.node").count() > count_before
+    expect(page.get_by_test_id("sources").or_(page.locator("#sources .empty"))).to_be_visible()
+    _shot(page, "part")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(opened.first).to_be_hidden()
+
+    _nav(page, "Organizations").click()
+    expect(page.locator('.choropleth[data-ready="true"]')).to_be_visible(timeout=15_000)
+    _shot(page, "organizations")
+
+    page.get_by_role("button", name="NL").click()
+    expect(page.get_by_role("heading", name="Organisaties")).to_be_visible()
+    expect(_nav(page, "Onderdelen")).to_be_visible()
+    _nav(page, "Overzicht").click()
+    expect(page.get_by_role("heading", name="Laatste imports")).to_be_visible()
+    _shot(page, "overview-nl")
+    assert problems == [], problems
+
+
+def test_a_viewer_is_refused_the_import(server: tuple[str, Path], browser: Browser) -> None:
+    base, _ = server
+    problems: list[str] = []
+    page = _page(browser, problems)
+    _sign_in(page, base, "victor")
+    expect(_nav(page, "Import")).to_have_count(0)
+    response = page.goto(f"{base}/import")
+    assert response is not None and response.status == 403
+    expect(page.get_by_text("it needs the editor role")).to_be_visible()
+    _shot(page, "viewer-refused")
+    assert problems == [] or all("403" in p for p in problems), problems
+
+
+def test_the_part_page_opens_one_level_at_a_time(server: tuple[str, Path], browser: Browser) -> None:
+    base, _ = server
+    engine = make_engine(f"sqlite:///{Path(server[1]).parent / 'keten.db'}")
+    with Session(engine) as session:
+        product = session.scalars(select(Part).where(Part.kind == "product").order_by(Part.id)).first()
+        assert product is not None
+        lines = len(list(session.scalars(select(BomLine.id).where(BomLine.parent_id == product.id))))
+    engine.dispose()
+    page = _page(browser, [])
+    _sign_in(page, base, "victor")
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base}/parts/{product.part_number}")
+    assert page.get_by_test_id("bom-tree").locator("li.node:not(.more)").count() == min(lines, 100)
+    assert not any("/catalog/bom/" in url for url in requests)
