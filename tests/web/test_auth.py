@@ -151,3 +151,31 @@ def test_keten_user_create_makes_a_user_who_can_sign_in(
         user = session.scalars(select(User).where(User.username == "grace")).one()
         assert user.role == "admin"
         assert auth.authenticate(session, username="grace", password=PASSWORD, ip="x").id == user.id
+
+
+def test_keten_user_set_role_and_token(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    with Session(engine) as session:
+        auth.create_user(session, username="ada", password=None, role="viewer")
+        session.commit()
+    keten = str(Path(sys.executable).parent / "keten")
+    env = {**os.environ, "KETEN_DATABASE_URL": database_url}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [keten, "user", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+            timeout=60,
+        )
+
+    assert run("set-role", "ada", "editor").returncode == 0
+    assert run("set-role", "ada", "owner").returncode == 1
+    assert run("set-role", "nobody", "editor").returncode == 1
+    token = run("token", "ada", "--name", "nightly")
+    assert token.returncode == 0
+    with Session(engine) as session:
+        user = auth.user_for_api_token(session, token.stdout.strip())
+        assert user is not None and user.username == "ada" and user.role == "editor"

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from keten.app import create_app
 from keten.catalog.models import BomLine, Part
 from keten.dataio.models import ImportRun
 from keten.partners.models import AuditEntry, WebSession
+from keten.settings import Settings
 from keten.ui.i18n import NL
 from keten.web import NAVIGATION
 
@@ -259,3 +261,54 @@ def test_every_label_has_a_dutch_translation() -> None:
     missing = sorted(label for label in labels if label not in NL)
     assert not missing, f"labels without a Dutch translation: {missing}"
     assert len(labels) > 100
+
+
+def test_cookies_are_secure_when_configured_or_on_https(settings: Settings) -> None:
+    for configured, base_url in ((True, "http://testserver"), (None, "https://keten.example")):
+        app = create_app(settings.model_copy(update={"cookie_secure": configured}))
+        with TestClient(app, base_url=base_url) as browser:
+            cookie = browser.get("/signin").headers["set-cookie"]
+            assert cookie.startswith("keten_csrf=") and "Secure" in cookie and "HttpOnly" in cookie
+        app.state.engine.dispose()
+
+
+def test_htmx_requests_carry_the_csrf_token_in_a_header(anonymous_client: TestClient, engine: Engine) -> None:
+    add_user(engine, "ada", "viewer")
+    sign_in(anonymous_client, "ada")
+    page = anonymous_client.get("/account")
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+    assert token is not None and token.group(1) == csrf_of(page.text)
+    created = anonymous_client.post(
+        "/account/tokens", data={"name": "x"}, headers={"X-CSRF-Token": token.group(1)}
+    )
+    assert created.status_code == 200
+
+
+def test_a_revoked_token_stops_working_at_once(anonymous_client: TestClient, engine: Engine) -> None:
+    add_user(engine, "ada", "viewer")
+    sign_in(anonymous_client, "ada")
+    created = anonymous_client.post(
+        "/account/tokens", data={"name": "ci", "csrf_token": csrf_of(anonymous_client.get("/account").text)}
+    )
+    secret = re.search(r'data-testid="new-token">([^<]+)<', created.text)
+    token_id = re.search(r'action="/account/tokens/(\d+)/revoke"', created.text)
+    assert secret is not None and token_id is not None
+    bearer = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert anonymous_client.get("/api/openapi.json", headers=bearer).status_code == 200
+    revoked = anonymous_client.post(
+        f"/account/tokens/{token_id.group(1)}/revoke", data={"csrf_token": csrf_of(created.text)}
+    )
+    assert revoked.status_code == 200 and "Revoked" in revoked.text
+    assert anonymous_client.get("/api/openapi.json", headers=bearer).status_code == 401
+
+
+def test_an_upload_can_only_be_confirmed_by_who_checked_it(
+    client_as: Callable[[str], TestClient], engine: Engine, chain_dir: Path
+) -> None:
+    first, second = client_as("editor"), client_as("editor")
+    files = [("files", ("organizations.csv", (chain_dir / "organizations.csv").read_bytes(), "text/csv"))]
+    token = re.search(r'name="token" value="([^"]+)"', first.post("/import", files=files).text)
+    assert token is not None
+    assert second.post("/import/confirm", data={"token": token.group(1)}).status_code == 410
+    assert second.post("/import/confirm", data={"token": "../../etc"}).status_code == 410
+    assert first.post("/import/confirm", data={"token": token.group(1)}).status_code == 200
