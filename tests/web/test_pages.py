@@ -312,3 +312,10 @@ def test_an_upload_can_only_be_confirmed_by_who_checked_it(
     assert second.post("/import/confirm", data={"token": token.group(1)}).status_code == 410
     assert second.post("/import/confirm", data={"token": "../../etc"}).status_code == 410
     assert first.post("/import/confirm", data={"token": token.group(1)}).status_code == 200
+
+
+def test_the_openapi_document_says_how_to_authenticate(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+    assert schema["security"] == [{"apiToken": []}]
+    assert not any(path.startswith(("/parts", "/signin", "/import")) for path in schema["paths"])

@@ -236,6 +236,11 @@ def authenticate(
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         if failure is None:
+            # Failures a day old no longer slow anyone down; forgetting them keeps the table small
+            # even when someone tries many made-up usernames.
+            session.execute(
+                delete(SignInFailure).where(SignInFailure.last_failure_at < now - timedelta(days=1))
+            )
             failure = SignInFailure(username=key, ip=ip[:64], failures=0)
             session.add(failure)
         failure.failures += 1
