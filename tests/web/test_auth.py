@@ -179,3 +179,14 @@ def test_keten_user_set_role_and_token(engine: Engine, database_url: str, tmp_pa
     with Session(engine) as session:
         user = auth.user_for_api_token(session, token.stdout.strip())
         assert user is not None and user.username == "ada" and user.role == "editor"
+
+
+def test_the_demo_admin_gets_a_new_random_password_each_time(session: Session) -> None:
+    first = auth.demo_admin(session)
+    assert len(first) >= 10
+    assert auth.authenticate(session, username="demo", password=first, ip="x").role == "admin"
+    second = auth.demo_admin(session)
+    assert second != first
+    with pytest.raises(auth.SignInRefused):
+        auth.authenticate(session, username="demo", password=first, ip="y")
+    assert auth.authenticate(session, username="demo", password=second, ip="y").username == "demo"

@@ -33,6 +33,7 @@ __all__ = [
     "close_web_session",
     "create_api_token",
     "create_user",
+    "demo_admin",
     "get_user",
     "has_role",
     "hash_password",
@@ -171,6 +172,20 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def demo_admin(session: Session, *, username: str = "demo") -> str:
+    """Return a fresh random password of the demo's admin, creating the user if needed.
+
+    Each ``keten demo`` prints the password it gets here, so the demo never ships a known one.
+    """
+    password = "-".join(secrets.token_hex(3) for _ in range(3))
+    user = get_user(session, username=username)
+    if user is None:
+        create_user(session, username=username, password=password, role="admin", display_name="Demo admin")
+    else:
+        update_user(session, user=user, role="admin", active=True, password=password)
+    return password
 
 
 def get_user(session: Session, *, username: str) -> User | None:
