@@ -36,7 +36,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _problem_response(request, exc.status, exc.to_dict())
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
                 "location": ".".join(str(p) for p in err.get("loc", ())),
@@ -44,6 +44,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
+        if wants_page(request):
+            detail = "; ".join(f"{e['location'].split('.')[-1]}: {e['message']}" for e in errors)
+            return error_page(request, 422, detail)
         body = {
             "type": "about:blank",
             "title": "Unprocessable Content",

@@ -319,3 +319,38 @@ def test_the_openapi_document_says_how_to_authenticate(client: TestClient) -> No
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
     assert schema["security"] == [{"apiToken": []}]
     assert not any(path.startswith(("/parts", "/signin", "/import")) for path in schema["paths"])
+
+
+def test_a_bom_node_opens_with_its_quantities_per_product(
+    client_as: Callable[[str], TestClient], engine: Engine
+) -> None:
+    with Session(engine) as session:
+        product = Part(part_number="M-1", name="Machine", kind="product")
+        module = Part(part_number="A-1", name="Module", kind="assembly")
+        bolt = Part(part_number="B-1", name="Bolt", kind="component")
+        session.add_all([product, module, bolt])
+        session.flush()
+        session.add_all(
+            [
+                BomLine(parent_id=product.id, child_id=module.id, quantity=2),
+                BomLine(parent_id=module.id, child_id=bolt.id, quantity=3),
+            ]
+        )
+        session.commit()
+        module_id = module.id
+    viewer = client_as("viewer")
+    page = viewer.get("/parts/M-1")
+    assert f"/catalog/bom/{module_id}?factor=2.0&depth=2&root=M-1" in page.text
+    node = viewer.get(f"/catalog/bom/{module_id}", params={"factor": 2.0, "depth": 2, "root": "M-1"})
+    assert "B-1" in node.text and "Σ 6" in node.text and 'title="Total in one M-1"' in node.text
+    assert "toggle-spacer" in node.text  # the bolt has no BOM of its own: nothing to open
+
+
+def test_a_form_with_missing_fields_gets_a_page_not_json(client_as: Callable[[str], TestClient]) -> None:
+    admin = client_as("admin")
+    response = admin.post("/users", data={"username": "x"}, headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Check what you entered" in response.text and "password" in response.text
+    api = admin.post("/api/imports", data={})
+    assert api.headers["content-type"] == "application/problem+json"

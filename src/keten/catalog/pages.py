@@ -126,6 +126,7 @@ def bom_fragment(
     offset: Annotated[int, Query(ge=0)] = 0,
     factor: Annotated[float, Query(gt=0)] = 1.0,
     depth: Annotated[int, Query(ge=0, le=100)] = 1,
+    root: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """One level of a BOM tree as list items, fetched when a node opens."""
     lines, total = bom_children(session, part_id=part_id, limit=TREE_BATCH, offset=offset)
@@ -140,6 +141,7 @@ def bom_fragment(
             "parent_id": part_id,
             "factor": factor,
             "depth": depth,
+            "root": root,
         },
     )
 
@@ -172,6 +174,7 @@ def part_page(
             "parent_id": part.id,
             "factor": 1.0,
             "depth": 1,
+            "root": part.part_number,
             "used": where_used(session, part_id=part.id, page=used_page),
             "materials": materials,
             "stock": stock,

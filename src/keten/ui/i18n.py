@@ -59,6 +59,8 @@ NL: dict[str, str] = {
     "Page not found": "Pagina niet gevonden",
     "Not allowed": "Niet toegestaan",
     "Something went wrong": "Er ging iets mis",
+    "Check what you entered": "Controleer wat u invulde",
+    "Total in one {part}": "Totaal in één {part}",
     "Your role ({role}) does not allow this; it needs the {required} role.": (
         "Uw rol ({role}) staat dit niet toe; daarvoor is de rol {required} nodig."
     ),

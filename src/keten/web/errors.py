@@ -14,7 +14,7 @@ __all__ = ["error_page", "wants_page"]
 
 _templates = Templates(__file__)
 
-_TITLES = {401: "Sign in", 403: "Not allowed", 404: "Page not found"}
+_TITLES = {401: "Sign in", 403: "Not allowed", 404: "Page not found", 422: "Check what you entered"}
 
 
 def wants_page(request: Request) -> bool:
