@@ -354,3 +354,31 @@ def test_a_form_with_missing_fields_gets_a_page_not_json(client_as: Callable[[st
     assert "Check what you entered" in response.text and "password" in response.text
     api = admin.post("/api/imports", data={})
     assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_the_import_page_takes_an_xlsx_workbook_with_a_sheet_per_kind(
+    client_as: Callable[[str], TestClient], engine: Engine, chain_dir: Path
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kind in ("organizations", "sites"):
+        sheet = workbook.create_sheet(kind)
+        with (chain_dir / f"{kind}.csv").open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                sheet.append(row)
+    data = io.BytesIO()
+    workbook.save(data)
+    editor = client_as("editor")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    checked = editor.post("/import", files=[("files", ("supply-base.xlsx", data.getvalue(), xlsx))])
+    token = re.search(r'name="token" value="([^"]+)"', checked.text)
+    assert token is not None, checked.text
+    assert editor.post("/import/confirm", data={"token": token.group(1)}).status_code == 200
+    with Session(engine) as session:
+        kinds = {run.kind for run in session.scalars(select(ImportRun))}
+    assert kinds == {"organizations", "sites"}
