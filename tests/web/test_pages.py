@@ -256,7 +256,7 @@ def test_every_label_has_a_dutch_translation() -> None:
     for module in (SRC / "web" / "pages.py", SRC / "dataio" / "pages.py"):
         text = module.read_text(encoding="utf-8")
         labels.update(re.findall(r'(?:message|error)=\s*"([^"]+)"', text))
-        labels.update(re.findall(r'\(\s*"(\{count\}[^"]+)"', text))
+        labels.update(re.findall(r'\(\s*"([^"]+: \{count\})"', text))
         labels.update(re.findall(r'\(\s*"([A-Za-z ]+)",\s*(?:kinds|sum|_count)', text))
     missing = sorted(label for label in labels if label not in NL)
     assert not missing, f"labels without a Dutch translation: {missing}"
@@ -382,3 +382,31 @@ def test_the_import_page_takes_an_xlsx_workbook_with_a_sheet_per_kind(
     with Session(engine) as session:
         kinds = {run.kind for run in session.scalars(select(ImportRun))}
     assert kinds == {"organizations", "sites"}
+
+
+def test_a_wide_bom_opens_in_batches_and_the_overview_warnings_lead_to_their_parts(
+    client_as: Callable[[str], TestClient], engine: Engine
+) -> None:
+    with Session(engine) as session:
+        rack = Part(part_number="R-1", name="Rack", kind="product", mass_kg=10.0)
+        screws = [Part(part_number=f"S-{i:03d}", name="Screw", kind="component") for i in range(105)]
+        empty = Part(part_number="E-1", name="Empty product", kind="product", mass_kg=1.0)
+        session.add_all([rack, empty, *screws])
+        session.flush()
+        session.add_all([BomLine(parent_id=rack.id, child_id=s.id, quantity=1) for s in screws])
+        session.commit()
+        rack_id = rack.id
+    viewer = client_as("viewer")
+    page = viewer.get("/parts/R-1")
+    assert page.text.count('<li class="node"') == 100
+    assert f"/catalog/bom/{rack_id}?offset=100" in page.text and "Show more (5)" in page.text
+    rest = viewer.get(f"/catalog/bom/{rack_id}", params={"offset": 100})
+    assert rest.text.count('<li class="node"') == 5 and "S-104" in rest.text and "Show more" not in rest.text
+
+    overview = viewer.get("/").text
+    assert "Parts without mass: 105" in overview and "Products without a BOM: 1" in overview
+    assert "Bought parts without a source: 105" in overview
+    assert "E-1" in viewer.get("/parts", params={"problem": "no-bom"}).text
+    assert "S-000" in viewer.get("/parts", params={"problem": "no-mass"}).text
+    assert "R-1" not in viewer.get("/parts", params={"problem": "no-mass"}).text
+    assert "S-050" in viewer.get("/unsourced", params={"page": 2}).text

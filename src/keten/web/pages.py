@@ -253,9 +253,9 @@ def overview_data(session: Session) -> dict[str, Any]:
     warnings = [
         (text, count, href)
         for text, count, href in (
-            ("{count} bought parts without a source", unsourced, "/unsourced"),
-            ("{count} parts without mass", massless, "/parts?problem=no-mass"),
-            ("{count} products without a BOM", bomless, "/parts?problem=no-bom"),
+            ("Bought parts without a source: {count}", unsourced, "/unsourced"),
+            ("Parts without mass: {count}", massless, "/parts?problem=no-mass"),
+            ("Products without a BOM: {count}", bomless, "/parts?problem=no-bom"),
         )
         if count
     ]
