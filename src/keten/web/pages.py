@@ -51,15 +51,24 @@ def _safe_next(target: str | None) -> str:
 
 
 def _signin_page(
-    request: Request, *, next_: str, error: str | None = None, status_code: int = 200, username: str = ""
+    request: Request,
+    *,
+    next_: str,
+    error: str | None = None,
+    error_values: dict[str, Any] | None = None,
+    status_code: int = 200,
+    username: str = "",
+    headers: dict[str, str] | None = None,
 ) -> Response:
     token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = templates.render(
-        request,
-        "signin.html",
-        {"next": next_, "error": error, "error_values": {}, "signin_csrf": token, "username": username},
-        status_code=status_code,
-    )
+    context = {
+        "next": next_,
+        "error": error,
+        "error_values": error_values or {},
+        "signin_csrf": token,
+        "username": username,
+    }
+    response = templates.render(request, "signin.html", context, status_code=status_code, headers=headers)
     response.set_cookie(
         CSRF_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/signin"
     )
@@ -92,7 +101,15 @@ def signin(
     try:
         user = auth.authenticate(session, username=username, password=password, ip=ip)
     except auth.SignInThrottled as exc:
-        return _throttled(request, next_, username, exc.retry_after)
+        return _signin_page(
+            request,
+            next_=next_,
+            error="Too many failed sign-ins; try again in {seconds} seconds.",
+            error_values={"seconds": exc.retry_after},
+            status_code=429,
+            username=username,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     except auth.SignInRefused:
         auth.record_audit(session, username=username[:100], action="sign-in refused", ip=ip)
         return _signin_page(
@@ -115,23 +132,6 @@ def signin(
         secure=_secure(request),
     )
     response.delete_cookie(CSRF_COOKIE, path="/signin")
-    return response
-
-
-def _throttled(request: Request, next_: str, username: str, seconds: int) -> Response:
-    response = templates.render(
-        request,
-        "signin.html",
-        {
-            "next": next_,
-            "error": "Too many failed sign-ins; try again in {seconds} seconds.",
-            "error_values": {"seconds": seconds},
-            "signin_csrf": request.cookies.get(CSRF_COOKIE, ""),
-            "username": username,
-        },
-        status_code=429,
-        headers={"Retry-After": str(seconds)},
-    )
     return response
 
 
