@@ -20,6 +20,7 @@ from keten.settings import Settings
 from keten.ui.i18n import NL
 from keten.web import NAVIGATION
 
+from ..conftest import make_user
 from .conftest import PASSWORD, add_user, csrf_of, sign_in
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "keten"
@@ -410,3 +411,14 @@ def test_a_wide_bom_opens_in_batches_and_the_overview_warnings_lead_to_their_par
     assert "S-000" in viewer.get("/parts", params={"problem": "no-mass"}).text
     assert "R-1" not in viewer.get("/parts", params={"problem": "no-mass"}).text
     assert "S-050" in viewer.get("/unsourced", params={"page": 2}).text
+
+
+def test_the_import_page_refuses_files_over_the_upload_limit(settings: Settings, engine: Engine) -> None:
+    app = create_app(settings.model_copy(update={"max_upload_mb": 1}))
+    with TestClient(app, headers={"Authorization": f"Bearer {make_user(engine, 'editor')}"}) as editor:
+        big = b"part_number,name,kind\n" + b"P-1,Bolt,component\n" * 60_000
+        response = editor.post("/import", files=[("files", ("parts.csv", big, "text/csv"))])
+        assert response.status_code == 413 and "larger than 1 MB" in response.text
+        empty = editor.post("/import", files=[("files", ("parts.csv", b"", "text/csv"))])
+        assert empty.status_code == 422 and "Choose at least one file" in empty.text
+    app.state.engine.dispose()

@@ -87,6 +87,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
         "token": None,
         "done": False,
         "message": None,
+        "message_values": {},
         "names": [],
     }
     values.update(context)
@@ -109,6 +110,14 @@ def import_check(
     uploads = [(f.filename or "upload.csv", f.file.read()) for f in files if f.filename]
     if not uploads or not any(data for _, data in uploads):
         return _page(request, message="Choose at least one file.", status_code=422)
+    limit_mb: int = request.app.state.settings.max_upload_mb
+    if sum(len(data) for _, data in uploads) > limit_mb * 1024 * 1024:
+        return _page(
+            request,
+            message="The files are larger than {mb} MB together; import them with keten import.",
+            message_values={"mb": limit_mb},
+            status_code=413,
+        )
     chosen_kind = kind or None
     names = [name for name, _ in uploads]
     try:

@@ -205,6 +205,9 @@ NL: dict[str, str] = {
         "De upload is verlopen of al geïmporteerd; upload de bestanden opnieuw."
     ),
     "Choose at least one file.": "Kies ten minste één bestand.",
+    "The files are larger than {mb} MB together; import them with keten import.": (
+        "De bestanden zijn samen groter dan {mb} MB; importeer ze met keten import."
+    ),
     "Unchanged": "Ongewijzigd",
     "See the format": "Bekijk het formaat",
 }
