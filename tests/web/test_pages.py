@@ -224,6 +224,9 @@ def test_every_response_carries_the_security_headers(anonymous_client: TestClien
         assert headers["x-frame-options"] == "DENY"
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in headers  # plain http: a promise of HTTPS would be false
+    https = TestClient(anonymous_client.app, base_url="https://keten.example")
+    assert https.get("/signin").headers["strict-transport-security"] == "max-age=31536000"
 
 
 def test_no_page_has_an_inline_script() -> None:

@@ -48,6 +48,8 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend((name, value) for name, value in _HEADERS if name not in present)
+                if scope.get("scheme") == "https" and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 private = scope.get("path", "").startswith(("/api", "/account", "/signin"))
                 if private and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
