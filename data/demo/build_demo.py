@@ -1,0 +1,1077 @@
+"""Writes the demo value chain: a wafer-stage module of a lithography machine and two smaller products.
+
+Run ``python data/demo/build_demo.py`` to rebuild the CSV files next to this script. The output is
+deterministic. Organizations, identifiers and prices are fictional; see SOURCES.md for the figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+rng = random.Random(2040)
+
+
+def lei(prefix18: str) -> str:
+    """Return a LEI with valid ISO 7064 mod 97-10 check digits."""
+    digits = "".join(str(int(ch, 36)) for ch in prefix18 + "00")
+    return f"{prefix18}{98 - int(digits) % 97:02d}"
+
+
+def gln(body12: str) -> str:
+    """Return a GLN with a valid GS1 check digit."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body12)))
+    return body12 + str((10 - total % 10) % 10)
+
+
+# code, name, role, country, kvk?, city
+ORGS = [
+    ("BPS", "Brainport Precision Systems B.V.", "own", "NL", "17283946", "Veldhoven"),
+    ("KEMPEN-MECH", "Kempen Mechatronica B.V.", "supplier", "NL", "17392015", "Eindhoven"),
+    ("PEEL-PREC", "Peel Precisiebewerking B.V.", "supplier", "NL", "16048273", "Helmond"),
+    ("DOMMEL-ELEC", "Dommel Elektronica B.V.", "supplier", "NL", "17520968", "Best"),
+    ("TWENTE-VAC", "Twente Vacuümtechniek B.V.", "supplier", "NL", "08172634", "Enschede"),
+    ("RUHR-MAGNET", "Ruhrtal Magnettechnik GmbH", "supplier", "DE", None, "Essen"),
+    ("SAX-OPTIK", "Sachsen Optik GmbH", "supplier", "DE", None, "Jena"),
+    ("SWAB-SCHRAUB", "Schwäbische Verbindungstechnik GmbH", "supplier", "DE", None, "Künzelsau"),
+    ("BAV-KABEL", "Bayerische Kabelwerke GmbH", "supplier", "DE", None, "Nürnberg"),
+    ("FLANDERS-CER", "Flanders Advanced Ceramics NV", "supplier", "BE", None, "Gent"),
+    ("MEUSE-ALU", "Meuse Aluminium Extrusions SA", "supplier", "BE", None, "Liège"),
+    ("KANSAI-CER", "Kansai Fine Ceramics K.K.", "supplier", "JP", None, "Kyoto"),
+    ("TOKAI-BEARING", "Tokai Precision Bearing K.K.", "supplier", "JP", None, "Nagoya"),
+    ("HOKU-MAG", "Hokuriku Rare Earth Magnets K.K.", "supplier", "JP", None, "Toyama"),
+    ("HSINCHU-SEMI", "Hsinchu Power Semiconductor Co., Ltd.", "supplier", "TW", None, "Hsinchu"),
+    ("TAOYUAN-PCB", "Taoyuan Circuit Board Co., Ltd.", "supplier", "TW", None, "Taoyuan"),
+    ("GANZHOU-RE", "Ganzhou Rare Earth Materials Co., Ltd.", "supplier", "CN", None, "Ganzhou"),
+    ("SUZHOU-CONN", "Suzhou Connector Technology Co., Ltd.", "supplier", "CN", None, "Suzhou"),
+    ("YUNNAN-GE", "Yunnan Germanium Optics Co., Ltd.", "supplier", "CN", None, "Kunming"),
+    ("OREGON-CTRL", "Willamette Motion Control Inc.", "supplier", "US", None, "Portland"),
+    ("MASS-LASER", "Bay State Laser Metrology Inc.", "supplier", "US", None, "Boston"),
+    ("JURA-SENS", "Jura Sensorik AG", "supplier", "CH", None, "Neuchâtel"),
+    ("ALPES-TUNG", "Alpes Tungstène SAS", "supplier", "FR", None, "Grenoble"),
+    ("GYEONGGI-CAP", "Gyeonggi Passive Components Co., Ltd.", "supplier", "KR", None, "Suwon"),
+    ("BERGSLAGEN-STEEL", "Bergslagen Specialstål AB", "supplier", "SE", None, "Hagfors"),
+    ("MORAVIA-CAST", "Moravia Precision Castings s.r.o.", "supplier", "CZ", None, "Brno"),
+]
+
+MATERIALS = [
+    # code, name, family, cas
+    ("AL6061", "Aluminium alloy 6061", "metal", ""),
+    ("AL7075", "Aluminium alloy 7075", "metal", ""),
+    ("SS316L", "Stainless steel 316L", "metal", ""),
+    ("SS17-4PH", "Stainless steel 17-4PH", "metal", ""),
+    ("STEEL", "Carbon steel", "metal", ""),
+    ("INVAR36", "Invar 36 (Fe-Ni)", "metal", ""),
+    ("Ti6Al4V", "Titanium alloy Ti-6Al-4V", "metal", ""),
+    ("Cu", "Copper", "metal", "7440-50-8"),
+    ("Nd", "Neodymium", "metal", "7440-00-8"),
+    ("Dy", "Dysprosium", "metal", "7429-91-6"),
+    ("Fe", "Iron", "metal", "7439-89-6"),
+    ("B", "Boron", "other", "7440-42-8"),
+    ("W", "Tungsten", "metal", "7440-33-7"),
+    ("Ni", "Nickel", "metal", "7440-02-0"),
+    ("Co", "Cobalt", "metal", "7440-48-4"),
+    ("Ga", "Gallium", "metal", "7440-55-3"),
+    ("Ge", "Germanium", "metal", "7440-56-4"),
+    ("Ta", "Tantalum", "metal", "7440-25-7"),
+    ("Au", "Gold", "metal", "7440-57-5"),
+    ("Sn", "Tin", "metal", "7440-31-5"),
+    ("SiC", "Silicon carbide ceramic", "ceramic", "409-21-2"),
+    ("Al2O3", "Alumina ceramic", "ceramic", "1344-28-1"),
+    ("GLASSCER", "Low-expansion glass ceramic", "glass", ""),
+    ("PEEK", "Polyether ether ketone", "polymer", ""),
+    ("PTFE", "Polytetrafluoroethylene", "polymer", "9002-84-0"),
+    ("EPOXY", "Epoxy resin", "polymer", ""),
+    ("FR4", "FR-4 glass-epoxy laminate", "composite", ""),
+    ("SILICON", "Silicon (semiconductor die)", "electronics", "7440-21-3"),
+    ("PVC", "Polyvinyl chloride", "polymer", "9002-86-2"),
+    ("GLYCOL", "Water-glycol coolant", "fluid", ""),
+    ("PFPE", "Perfluoropolyether vacuum grease", "fluid", ""),
+]
+
+parts: list[dict[str, str]] = []
+bom: list[tuple[str, str, str, str]] = []
+composition: list[tuple[str, str, str, str, str]] = []
+category_of: dict[str, str] = {}
+
+
+def part(
+    number: str,
+    name: str,
+    kind: str,
+    mass: str = "",
+    *,
+    unit: str = "pcs",
+    category: str = "",
+    hs: str = "",
+    revenue: str = "",
+    chain: str = "",
+    description: str = "",
+) -> str:
+    parts.append(
+        {
+            "part_number": number,
+            "name": name,
+            "kind": kind,
+            "unit": unit,
+            "mass": mass,
+            "category": category,
+            "hs_code": hs,
+            "revenue_per_unit_eur": revenue,
+            "value_chain": chain,
+            "description": description,
+        }
+    )
+    category_of[number] = category
+    return number
+
+
+def use(parent: str, child: str, quantity: str, position: int) -> None:
+    bom.append((parent, child, quantity, str(position)))
+
+
+def made_of(number: str, *rows: tuple[str, str, str, str]) -> None:
+    for material, mass, fraction, recycled in rows:
+        composition.append((number, material, mass, fraction, recycled))
+
+
+# --- products and modules ----------------------------------------------------------------------
+WS = part(
+    "WS-1000",
+    "Wafer stage module, dual-stage",
+    "product",
+    "",
+    revenue="4850000",
+    chain="existing",
+    description="Dual wafer-stage module of a lithography scanner: long-stroke planar motors, short-stroke chucks",
+)
+PS = part(
+    "PS-500",
+    "Precision patient-table positioning stage",
+    "product",
+    "",
+    revenue="185000",
+    chain="health",
+    description="Maglev positioning stage sold to a medical-imaging maker",
+)
+MK = part(
+    "MK-100",
+    "Stage metrology retrofit kit",
+    "product",
+    "",
+    revenue="96000",
+    chain="digital",
+    description="Interferometer and encoder upgrade kit with condition-monitoring firmware",
+)
+
+modules = {
+    "WS-1100": "Long-stroke X stage assembly",
+    "WS-1200": "Long-stroke Y stage assembly",
+    "WS-1300": "Short-stroke chuck assembly",
+    "WS-1400": "Metrology frame assembly",
+    "WS-1500": "Stage control electronics cabinet",
+    "WS-1600": "Cable and cooling harness",
+    "WS-1700": "Base frame with vibration isolation",
+}
+for number, name in modules.items():
+    part(number, name, "assembly", category="module")
+use(WS, "WS-1100", "1", 10)
+use(WS, "WS-1200", "2", 20)
+use(WS, "WS-1300", "2", 30)
+use(WS, "WS-1400", "1", 40)
+use(WS, "WS-1500", "1", 50)
+use(WS, "WS-1600", "1", 60)
+use(WS, "WS-1700", "1", 70)
+
+subs = {
+    "LM-2000": "Linear motor coil unit",
+    "MG-2100": "Magnet track assembly",
+    "SB-2200": "Encoder sensor board assembly",
+    "AB-2300": "Air bearing pad assembly",
+    "CH-2400": "SiC wafer chuck subassembly",
+    "IF-2500": "Interferometer head",
+    "PA-2600": "Power amplifier unit",
+    "CC-2700": "Motion controller board set",
+    "IS-2800": "Active isolation mount",
+    "CB-2900": "Counterbalance mass assembly",
+}
+for number, name in subs.items():
+    part(number, name, "assembly", category="subassembly")
+
+# Shared subassemblies: coil units and magnet tracks in both long-stroke stages; sensor boards everywhere.
+for stage, pos in (("WS-1100", 10), ("WS-1200", 10)):
+    use(stage, "LM-2000", "4", pos)
+    use(stage, "MG-2100", "2", pos + 10)
+    use(stage, "SB-2200", "2", pos + 20)
+    use(stage, "AB-2300", "3", pos + 30)
+    use(stage, "CB-2900", "1", pos + 40)
+use("WS-1300", "CH-2400", "1", 10)
+use("WS-1300", "SB-2200", "3", 20)
+use("WS-1300", "LM-2000", "2", 30)
+use("WS-1400", "IF-2500", "6", 10)
+use("WS-1400", "SB-2200", "4", 20)
+use("WS-1500", "PA-2600", "12", 10)
+use("WS-1500", "CC-2700", "2", 20)
+use("WS-1700", "IS-2800", "4", 10)
+use(PS, "LM-2000", "2", 10)
+use(PS, "MG-2100", "1", 20)
+use(PS, "AB-2300", "4", 30)
+use(PS, "SB-2200", "1", 40)
+use(PS, "PA-2600", "2", 50)
+use(MK, "IF-2500", "2", 10)
+use(MK, "SB-2200", "2", 20)
+
+# --- bulk materials counted in kg, m or l ------------------------------------------------------
+CUWIRE = part(
+    "MAT-CUWIRE", "Enamelled copper winding wire", "material", "1", unit="kg", category="wire", hs="740811"
+)
+EPOXY = part(
+    "MAT-EPOXY",
+    "Potting epoxy, thermally conductive",
+    "material",
+    "1",
+    unit="kg",
+    category="resin",
+    hs="390730",
+)
+GLYCOL = part(
+    "MAT-GLYCOL", "Water-glycol coolant", "consumable", "1.05", unit="l", category="coolant", hs="382000"
+)
+GREASE = part(
+    "MAT-PFPE", "PFPE vacuum grease", "consumable", "1", unit="kg", category="lubricant", hs="340319"
+)
+CABLE_P = part(
+    "CBL-PWR", "Power cable 4x2.5 mm², shielded", "component", "0.21", unit="m", category="cable", hs="854449"
+)
+CABLE_S = part(
+    "CBL-SIG",
+    "Signal cable, 12-core twisted pair, shielded",
+    "component",
+    "85 g",
+    unit="m",
+    category="cable",
+    hs="854449",
+)
+TUBE = part(
+    "TUB-PTFE", "PTFE cooling tube 8/6 mm", "component", "60 g", unit="m", category="tubing", hs="391732"
+)
+made_of(CUWIRE, ("Cu", "", "98 %", "0.35"), ("EPOXY", "", "2 %", "0"))
+made_of(EPOXY, ("EPOXY", "", "100 %", "0"))
+made_of(GLYCOL, ("GLYCOL", "", "100 %", "0"))
+made_of(GREASE, ("PFPE", "", "100 %", "0"))
+made_of(CABLE_P, ("Cu", "", "45 %", "0.3"), ("PVC", "", "50 %", "0"))
+made_of(CABLE_S, ("Cu", "", "35 %", "0.3"), ("PVC", "", "60 %", "0"))
+made_of(TUBE, ("PTFE", "", "100 %", "0"))
+
+# --- fasteners (a family, as on any real BOM) --------------------------------------------------
+fasteners: list[str] = []
+for size, base_g in (
+    ("M3", 0.9),
+    ("M4", 1.8),
+    ("M5", 3.1),
+    ("M6", 4.9),
+    ("M8", 10.5),
+    ("M10", 19.0),
+    ("M12", 30.0),
+):
+    for length in (10, 16, 25, 40):
+        number = f"FST-{size}x{length}"
+        grams = base_g * (0.55 + length / 40)
+        mat = "Ti6Al4V" if size in ("M3", "M4") and length == 10 else "SS316L"
+        fasteners.append(
+            part(
+                number,
+                f"Socket head cap screw {size}x{length}, {'titanium' if mat != 'SS316L' else 'A4'}",
+                "component",
+                f"{grams:.1f} g",
+                category="fastener",
+                hs="731815",
+            )
+        )
+        made_of(number, (mat, "", "100 %", "0.25" if mat == "SS316L" else "0"))
+for size in ("M3", "M4", "M5", "M6", "M8"):
+    number = f"FST-WSH-{size}"
+    fasteners.append(
+        part(
+            number,
+            f"Washer {size}, A4",
+            "component",
+            "0.4 g" if size in ("M3", "M4") else "1.2 g",
+            category="fastener",
+            hs="731822",
+        )
+    )
+    made_of(number, ("SS316L", "", "100 %", "0.25"))
+
+
+# --- components of each subassembly ------------------------------------------------------------
+def component(
+    number: str, name: str, mass: str, category: str, hs: str, *materials: tuple[str, str, str, str]
+) -> str:
+    part(number, name, "component", mass, category=category, hs=hs)
+    made_of(number, *materials)
+    return number
+
+
+# Linear motor coil unit
+coil = component(
+    "LM-C01",
+    "Ironless coil, 3-phase, potted",
+    "1.8 kg",
+    "coil",
+    "850490",
+    ("Cu", "1.2 kg", "", "0.35"),
+    ("EPOXY", "350 g", "", "0"),
+)
+coil_body = component(
+    "LM-C02",
+    "Coil carrier plate, AL7075 machined",
+    "2.4 kg",
+    "machined-aluminium",
+    "848790",
+    ("AL7075", "", "100 %", "0.3"),
+)
+# The coil is wound at a supplier from copper wire and epoxy that the OEM issues to it, so they sit in its BOM.
+use(coil, CUWIRE, "1.2 kg", 10)
+use(coil, EPOXY, "350 g", 20)
+ntc = component(
+    "LM-C03", "NTC temperature sensor, glass bead", "2 g", "sensor", "903289", ("Ni", "", "20 %", "0")
+)
+lm_cool = component(
+    "LM-C04",
+    "Cooling plate, stainless, vacuum brazed",
+    "0.9 kg",
+    "machined-steel",
+    "841990",
+    ("SS316L", "", "100 %", "0.2"),
+)
+for child, qty, pos in (
+    (coil, "3", 10),
+    (coil_body, "1", 20),
+    (ntc, "2", 30),
+    (lm_cool, "1", 40),
+    (CUWIRE, "150 g", 50),
+    (EPOXY, "0.2 kg", 60),
+    ("FST-M4x16", "12", 70),
+    ("FST-WSH-M4", "12", 80),
+    (CABLE_P, "1.5 m", 90),
+):
+    use("LM-2000", child, qty, pos)
+
+# Magnet track: NdFeB magnets with Dy for coercivity at temperature
+magnet = component(
+    "MG-C01",
+    "NdFeB magnet block N42SH, NiCuNi coated, 50x25x10 mm",
+    "94 g",
+    "magnet",
+    "850511",
+    ("Nd", "", "29.5 %", "0"),
+    ("Dy", "", "2.5 %", "0"),
+    ("Fe", "", "66 %", "0"),
+    ("B", "", "1 %", "0"),
+    ("Ni", "", "0.5 %", "0"),
+)
+backiron = component(
+    "MG-C02",
+    "Back iron yoke, low-carbon steel",
+    "6.5 kg",
+    "machined-steel",
+    "848790",
+    ("STEEL", "", "100 %", "0.4"),
+)
+mg_frame = component(
+    "MG-C03",
+    "Magnet track frame, AL6061",
+    "4.2 kg",
+    "machined-aluminium",
+    "848790",
+    ("AL6061", "", "100 %", "0.3"),
+)
+mg_cover = component(
+    "MG-C04",
+    "Magnet cover foil, stainless 0.1 mm",
+    "180 g",
+    "sheet-metal",
+    "732690",
+    ("SS316L", "", "100 %", "0.2"),
+)
+for child, qty, pos in (
+    (magnet, "48", 10),
+    (backiron, "1", 20),
+    (mg_frame, "1", 30),
+    (mg_cover, "1", 40),
+    (EPOXY, "120 g", 50),
+    ("FST-M5x16", "24", 60),
+    ("FST-WSH-M5", "24", 70),
+):
+    use("MG-2100", child, qty, pos)
+
+# Encoder sensor board assembly: electronics with Ga, Ge, Ta, Au
+pcb = component(
+    "SB-C01",
+    "Encoder readout PCB, 8-layer FR-4, ENIG",
+    "65 g",
+    "pcb",
+    "853400",
+    ("FR4", "", "70 %", "0"),
+    ("Cu", "", "22 %", "0"),
+    ("Au", "", "0.1 %", "0"),
+    ("Sn", "", "1 %", "0"),
+)
+asic = component(
+    "SB-C02",
+    "Encoder interpolation ASIC, QFN-48",
+    "0.3 g",
+    "ic",
+    "854231",
+    ("SILICON", "", "15 %", "0"),
+    ("Cu", "", "40 %", "0"),
+    ("Au", "", "0.5 %", "0"),
+)
+gan = component(
+    "SB-C03",
+    "GaN HEMT laser driver",
+    "0.5 g",
+    "ic",
+    "854129",
+    ("Ga", "", "2 %", "0"),
+    ("SILICON", "", "10 %", "0"),
+    ("Cu", "", "40 %", "0"),
+)
+tacap = component(
+    "SB-C04", "Tantalum capacitor 47 µF", "0.25 g", "capacitor", "853221", ("Ta", "", "40 %", "0")
+)
+readhead = component(
+    "SB-C05",
+    "Optical encoder read head",
+    "38 g",
+    "sensor",
+    "903180",
+    ("AL6061", "", "40 %", "0"),
+    ("GLASSCER", "", "10 %", "0"),
+    ("Ge", "", "0.5 %", "0"),
+)
+sb_housing = component(
+    "SB-C06", "Sensor housing, PEEK", "22 g", "moulded-plastic", "392690", ("PEEK", "", "100 %", "0")
+)
+conn = component(
+    "SB-C07",
+    "Micro-D connector, 25 pin",
+    "9 g",
+    "connector",
+    "853669",
+    ("Cu", "", "30 %", "0"),
+    ("Au", "", "0.3 %", "0"),
+    ("PEEK", "", "40 %", "0"),
+)
+for child, qty, pos in (
+    (pcb, "1", 10),
+    (asic, "2", 20),
+    (gan, "1", 30),
+    (tacap, "6", 40),
+    (readhead, "1", 50),
+    (sb_housing, "1", 60),
+    (conn, "1", 70),
+    ("FST-M3x10", "4", 80),
+    (CABLE_S, "2 m", 90),
+):
+    use("SB-2200", child, qty, pos)
+
+# Air bearing pad
+pad = component(
+    "AB-C01",
+    "Porous ceramic air bearing pad, 80 mm",
+    "0.42 kg",
+    "ceramic-part",
+    "848330",
+    ("Al2O3", "", "85 %", "0"),
+    ("AL6061", "", "10 %", "0"),
+)
+vac_preload = component(
+    "AB-C02", "Vacuum preload chamber", "0.6 kg", "vacuum-part", "848180", ("SS316L", "", "100 %", "0.2")
+)
+ball = component(
+    "AB-C03",
+    "Tungsten-carbide pivot ball",
+    "35 g",
+    "bearing",
+    "848291",
+    ("W", "", "90 %", "0"),
+    ("Co", "", "8 %", "0"),
+)
+for child, qty, pos in (
+    (pad, "1", 10),
+    (vac_preload, "1", 20),
+    (ball, "1", 30),
+    ("FST-M4x10", "6", 40),
+    (TUBE, "0.8 m", 50),
+):
+    use("AB-2300", child, qty, pos)
+
+# SiC chuck
+chuck = component(
+    "CH-C01",
+    "SiC wafer chuck, burl table, 300 mm",
+    "9.5 kg",
+    "ceramic-part",
+    "690990",
+    ("SiC", "", "100 %", "0"),
+)
+mirror_block = component(
+    "CH-C02",
+    "SiC mirror block with coated interferometer mirrors",
+    "28 kg",
+    "ceramic-part",
+    "900190",
+    ("SiC", "", "98 %", "0"),
+)
+clamp = component(
+    "CH-C03",
+    "Electrostatic clamp electrode set",
+    "0.8 kg",
+    "electrode",
+    "850590",
+    ("Al2O3", "", "80 %", "0"),
+    ("Cu", "", "5 %", "0"),
+)
+pins = component(
+    "CH-C04",
+    "Ejector pin set, PEEK tipped",
+    "60 g",
+    "mechanism",
+    "848790",
+    ("PEEK", "", "30 %", "0"),
+    ("SS17-4PH", "", "70 %", "0"),
+)
+for child, qty, pos in (
+    (chuck, "1", 10),
+    (mirror_block, "1", 20),
+    (clamp, "1", 30),
+    (pins, "1", 40),
+    ("FST-M6x25", "16", 50),
+    (GREASE, "5 g", 60),
+):
+    use("CH-2400", child, qty, pos)
+
+# Interferometer head with germanium
+laser = component(
+    "IF-C01",
+    "Stabilised HeNe laser source",
+    "1.9 kg",
+    "laser",
+    "901320",
+    ("AL6061", "", "60 %", "0"),
+    ("GLASSCER", "", "10 %", "0"),
+)
+optics = component(
+    "IF-C02",
+    "Interferometer optics block",
+    "0.7 kg",
+    "optics",
+    "900190",
+    ("GLASSCER", "", "80 %", "0"),
+    ("INVAR36", "", "15 %", "0"),
+)
+ge_window = component(
+    "IF-C03", "Germanium IR window, AR coated", "24 g", "optics", "900190", ("Ge", "", "100 %", "0")
+)
+detector = component(
+    "IF-C04",
+    "Photodetector board",
+    "40 g",
+    "pcb",
+    "854140",
+    ("FR4", "", "60 %", "0"),
+    ("Cu", "", "20 %", "0"),
+    ("Ga", "", "0.2 %", "0"),
+)
+invar_mount = component(
+    "IF-C05", "Invar optics mount", "0.45 kg", "machined-invar", "848790", ("INVAR36", "", "100 %", "0")
+)
+for child, qty, pos in (
+    (laser, "1", 10),
+    (optics, "1", 20),
+    (ge_window, "1", 30),
+    (detector, "2", 40),
+    (invar_mount, "1", 50),
+    ("FST-M3x16", "8", 60),
+):
+    use("IF-2500", child, qty, pos)
+
+# Power amplifier with GaN
+pa_pcb = component(
+    "PA-C01",
+    "Power stage PCB, 6-layer heavy copper",
+    "0.32 kg",
+    "pcb",
+    "853400",
+    ("FR4", "", "55 %", "0"),
+    ("Cu", "", "40 %", "0"),
+    ("Au", "", "0.05 %", "0"),
+)
+gan_fet = component(
+    "PA-C02",
+    "GaN power transistor 650 V",
+    "2.1 g",
+    "ic",
+    "854129",
+    ("Ga", "", "1.5 %", "0"),
+    ("SILICON", "", "10 %", "0"),
+    ("Cu", "", "50 %", "0"),
+)
+heatsink = component(
+    "PA-C03",
+    "Liquid-cooled heat sink",
+    "1.6 kg",
+    "machined-aluminium",
+    "841990",
+    ("AL6061", "", "100 %", "0.5"),
+)
+pa_cap = component(
+    "PA-C04",
+    "Film capacitor bank",
+    "0.25 kg",
+    "capacitor",
+    "853229",
+    ("Al2O3", "", "10 %", "0"),
+    ("Cu", "", "15 %", "0"),
+)
+pa_case = component(
+    "PA-C05",
+    "Amplifier enclosure, sheet aluminium",
+    "2.2 kg",
+    "sheet-metal",
+    "761699",
+    ("AL6061", "", "100 %", "0.6"),
+)
+for child, qty, pos in (
+    (pa_pcb, "1", 10),
+    (gan_fet, "12", 20),
+    (heatsink, "1", 30),
+    (pa_cap, "1", 40),
+    (pa_case, "1", 50),
+    (tacap, "20", 60),
+    ("FST-M4x10", "16", 70),
+    (GLYCOL, "0.3 l", 80),
+):
+    use("PA-2600", child, qty, pos)
+
+# Controller board set
+fpga = component(
+    "CC-C01",
+    "FPGA module",
+    "45 g",
+    "ic",
+    "854231",
+    ("SILICON", "", "5 %", "0"),
+    ("FR4", "", "50 %", "0"),
+    ("Cu", "", "20 %", "0"),
+)
+cpu_board = component(
+    "CC-C02",
+    "Real-time controller board",
+    "0.38 kg",
+    "pcb",
+    "847330",
+    ("FR4", "", "55 %", "0"),
+    ("Cu", "", "20 %", "0"),
+    ("Au", "", "0.05 %", "0"),
+)
+backplane = component(
+    "CC-C03",
+    "Backplane, 19 inch",
+    "0.9 kg",
+    "pcb",
+    "853400",
+    ("FR4", "", "60 %", "0"),
+    ("Cu", "", "25 %", "0"),
+)
+for child, qty, pos in (
+    (fpga, "4", 10),
+    (cpu_board, "2", 20),
+    (backplane, "1", 30),
+    (tacap, "40", 40),
+    (conn, "8", 50),
+):
+    use("CC-2700", child, qty, pos)
+
+# Isolation mount
+airmount = component(
+    "IS-C01",
+    "Pneumatic isolator, membrane type",
+    "8.5 kg",
+    "isolator",
+    "842129",
+    ("SS316L", "", "60 %", "0.2"),
+    ("AL6061", "", "30 %", "0.3"),
+)
+voicecoil = component(
+    "IS-C02",
+    "Voice-coil actuator",
+    "1.2 kg",
+    "motor",
+    "850131",
+    ("Cu", "", "30 %", "0"),
+    ("Nd", "", "4 %", "0"),
+    ("Dy", "", "0.3 %", "0"),
+    ("Fe", "", "50 %", "0"),
+)
+geophone = component(
+    "IS-C03",
+    "Geophone velocity sensor",
+    "0.35 kg",
+    "sensor",
+    "903180",
+    ("SS316L", "", "70 %", "0"),
+    ("Cu", "", "10 %", "0"),
+)
+for child, qty, pos in (
+    (airmount, "1", 10),
+    (voicecoil, "3", 20),
+    (geophone, "3", 30),
+    ("FST-M10x40", "8", 40),
+):
+    use("IS-2800", child, qty, pos)
+
+# Counterbalance mass: tungsten heavy alloy
+wmass = component(
+    "CB-C01",
+    "Tungsten heavy-alloy balance mass",
+    "42 kg",
+    "tungsten-part",
+    "810199",
+    ("W", "", "93 %", "0.1"),
+    ("Ni", "", "5 %", "0"),
+    ("Co", "", "2 %", "0"),
+)
+cb_frame = component(
+    "CB-C02",
+    "Balance mass carrier, 17-4PH",
+    "12 kg",
+    "machined-steel",
+    "848790",
+    ("SS17-4PH", "", "100 %", "0.2"),
+)
+for child, qty, pos in ((wmass, "2", 10), (cb_frame, "1", 20), ("FST-M12x40", "12", 30)):
+    use("CB-2900", child, qty, pos)
+
+# Parts used directly by modules
+frame_x = component(
+    "WS-C11",
+    "X beam, SiC-reinforced aluminium",
+    "85 kg",
+    "machined-aluminium",
+    "848790",
+    ("AL6061", "", "85 %", "0.3"),
+    ("SiC", "", "15 %", "0"),
+)
+frame_y = component(
+    "WS-C12", "Y carriage, AL7075", "64 kg", "machined-aluminium", "848790", ("AL7075", "", "100 %", "0.3")
+)
+use("WS-1100", frame_x, "1", 60)
+use("WS-1100", "FST-M8x25", "40", 70)
+use("WS-1200", frame_y, "1", 60)
+use("WS-1200", "FST-M8x25", "32", 70)
+metro_frame = component(
+    "WS-C41",
+    "Metrology frame, Invar weldment",
+    "310 kg",
+    "machined-invar",
+    "848790",
+    ("INVAR36", "", "100 %", "0"),
+)
+glass_ref = component(
+    "WS-C42",
+    "Glass-ceramic reference grid plate",
+    "18 kg",
+    "optics",
+    "900190",
+    ("GLASSCER", "", "100 %", "0"),
+)
+use("WS-1400", metro_frame, "1", 30)
+use("WS-1400", glass_ref, "2", 40)
+use("WS-1400", "FST-M10x25", "24", 50)
+cabinet = component(
+    "WS-C51",
+    "19-inch electronics cabinet, EMC shielded",
+    "95 kg",
+    "sheet-metal",
+    "940320",
+    ("STEEL", "", "80 %", "0.4"),
+    ("Cu", "", "3 %", "0"),
+)
+psu = component(
+    "WS-C52",
+    "48 V power supply, 3 kW",
+    "4.8 kg",
+    "power-supply",
+    "850440",
+    ("AL6061", "", "40 %", "0"),
+    ("Cu", "", "18 %", "0"),
+    ("FR4", "", "12 %", "0"),
+)
+use("WS-1500", cabinet, "1", 30)
+use("WS-1500", psu, "4", 40)
+use("WS-1500", CABLE_S, "40 m", 50)
+use("WS-1600", CABLE_P, "85 m", 10)
+use("WS-1600", CABLE_S, "140 m", 20)
+use("WS-1600", TUBE, "60 m", 30)
+use("WS-1600", GLYCOL, "12 l", 40)
+chain_carrier = component(
+    "WS-C61", "Cable chain, PEEK links", "3.2 kg", "cable-carrier", "392690", ("PEEK", "", "100 %", "0")
+)
+manifold = component(
+    "WS-C62",
+    "Cooling water manifold, 316L",
+    "5.5 kg",
+    "vacuum-part",
+    "848180",
+    ("SS316L", "", "100 %", "0.2"),
+)
+use("WS-1600", chain_carrier, "4", 50)
+use("WS-1600", manifold, "2", 60)
+base = component(
+    "WS-C71",
+    "Granite-replacement base frame, cast iron",
+    "720 kg",
+    "casting",
+    "732599",
+    ("Fe", "", "93 %", "0.6"),
+)
+use("WS-1700", base, "1", 20)
+use("WS-1700", "FST-M12x40", "24", 30)
+
+# Spares in the retrofit kit and the medical stage
+ps_table = component(
+    "PS-C01",
+    "Carbon-fibre patient table interface",
+    "14 kg",
+    "composite-part",
+    "902290",
+    ("AL7075", "", "40 %", "0"),
+)
+use(PS, ps_table, "1", 60)
+use(PS, "FST-M6x16", "16", 70)
+kit_case = component(
+    "MK-C01", "Transport case with foam inlay", "6 kg", "packaging", "420292", ("PVC", "", "60 %", "0")
+)
+use(MK, kit_case, "1", 30)
+use(MK, CABLE_S, "10 m", 40)
+
+# Spare and variant parts: connectors, sensors and seals in several sizes, as a real catalogue has
+for i, (name, grams, cat, hs, mats) in enumerate(
+    [
+        ("O-ring FKM", 2, "seal", "401693", (("PTFE", "", "100 %", "0"),)),
+        (
+            "Limit switch, optical",
+            12,
+            "sensor",
+            "853650",
+            (("PEEK", "", "40 %", "0"), ("Cu", "", "10 %", "0")),
+        ),
+        ("Thermocouple type K", 8, "sensor", "902519", (("Ni", "", "60 %", "0"),)),
+        (
+            "Vacuum feedthrough, Kovar",
+            45,
+            "vacuum-part",
+            "853690",
+            (("Fe", "", "53 %", "0"), ("Ni", "", "29 %", "0"), ("Co", "", "17 %", "0")),
+        ),
+        (
+            "Shielded connector, M12",
+            25,
+            "connector",
+            "853669",
+            (("Cu", "", "30 %", "0"), ("SS316L", "", "40 %", "0")),
+        ),
+    ]
+):
+    for size in range(1, 10):
+        number = f"SP-{i + 1}{size:02d}"
+        component(number, f"{name}, size {size}", f"{grams * (0.6 + size * 0.2):.1f} g", cat, hs, *mats)
+        parent = ("WS-1100", "WS-1200", "WS-1300", "WS-1400", "WS-1500", "WS-1600")[(size - 1) % 6]
+        use(parent, number, str(2 + (i + size) % 5), 100 + i * 10 + size)
+
+# --- masses of assemblies: the sum of what goes in, rounded -----------------------------------
+masses: dict[str, float] = {}
+
+
+def mass_kg(text: str) -> float:
+    value, _, unit = text.partition(" ")
+    return float(value) / 1000 if unit == "g" else float(value)
+
+
+units = {p["part_number"]: p["unit"] for p in parts}
+for p in parts:
+    if p["mass"]:
+        masses[p["part_number"]] = mass_kg(p["mass"])
+
+
+def qty_in_unit(text: str) -> float:
+    value, _, unit = text.partition(" ")
+    factor = {"g": 0.001, "mm": 0.001}.get(unit, 1.0)
+    return float(value) * factor
+
+
+def total_mass(number: str) -> float:
+    if number in masses:
+        return masses[number]
+    total = sum(qty_in_unit(q) * total_mass(c) for p, c, q, _ in bom if p == number)
+    masses[number] = total
+    return total
+
+
+for p in parts:
+    if not p["mass"]:
+        p["mass"] = f"{total_mass(p['part_number']):.2f} kg"
+
+# --- organizations, sites --------------------------------------------------------------------
+SUPPLIERS_BY_CATEGORY = {
+    "coil": ["KEMPEN-MECH"],
+    "machined-aluminium": ["PEEL-PREC", "MEUSE-ALU", "MORAVIA-CAST"],
+    "sensor": ["JURA-SENS", "DOMMEL-ELEC"],
+    "machined-steel": ["PEEL-PREC", "MORAVIA-CAST"],
+    "magnet": ["HOKU-MAG", "GANZHOU-RE"],
+    "sheet-metal": ["PEEL-PREC", "KEMPEN-MECH"],
+    "pcb": ["TAOYUAN-PCB", "DOMMEL-ELEC"],
+    "ic": ["HSINCHU-SEMI"],
+    "capacitor": ["GYEONGGI-CAP"],
+    "moulded-plastic": ["KEMPEN-MECH"],
+    "connector": ["SUZHOU-CONN", "BAV-KABEL"],
+    "ceramic-part": ["KANSAI-CER", "FLANDERS-CER"],
+    "vacuum-part": ["TWENTE-VAC"],
+    "bearing": ["TOKAI-BEARING"],
+    "electrode": ["KANSAI-CER"],
+    "mechanism": ["KEMPEN-MECH"],
+    "laser": ["MASS-LASER"],
+    "optics": ["SAX-OPTIK", "YUNNAN-GE"],
+    "machined-invar": ["PEEL-PREC"],
+    "isolator": ["OREGON-CTRL"],
+    "motor": ["OREGON-CTRL", "KEMPEN-MECH"],
+    "tungsten-part": ["ALPES-TUNG"],
+    "power-supply": ["DOMMEL-ELEC"],
+    "cable-carrier": ["BAV-KABEL"],
+    "casting": ["MORAVIA-CAST"],
+    "composite-part": ["KEMPEN-MECH"],
+    "packaging": ["KEMPEN-MECH"],
+    "seal": ["SWAB-SCHRAUB"],
+    "fastener": ["SWAB-SCHRAUB", "BERGSLAGEN-STEEL"],
+    "cable": ["BAV-KABEL", "SUZHOU-CONN"],
+    "tubing": ["TWENTE-VAC"],
+    "wire": ["BAV-KABEL"],
+    "resin": ["SAX-OPTIK"],
+    "coolant": ["TWENTE-VAC"],
+    "lubricant": ["TWENTE-VAC"],
+}
+SINGLE_SOURCE = {
+    "MG-C01": "HOKU-MAG",
+    "CH-C01": "KANSAI-CER",
+    "CH-C02": "KANSAI-CER",
+    "PA-C02": "HSINCHU-SEMI",
+    "SB-C03": "HSINCHU-SEMI",
+    "IF-C03": "YUNNAN-GE",
+    "IF-C01": "MASS-LASER",
+    "CB-C01": "ALPES-TUNG",
+}
+LEAD_DAYS = {
+    "magnet": 120,
+    "ceramic-part": 160,
+    "ic": 140,
+    "optics": 110,
+    "laser": 90,
+    "tungsten-part": 100,
+    "pcb": 35,
+    "fastener": 10,
+    "cable": 14,
+    "casting": 75,
+}
+
+org_rows = []
+site_rows = []
+for code, name, role, country, kvk, city in ORGS:
+    org_rows.append([code, name, role, country, kvk or "", "", "", ""])
+    site_rows.append([f"{code}-1", code, f"{name.split(' ')[0]} {city}", country, city, "", ""])
+# Identifiers that do not depend on the process's hash seed:
+org_rows[0][5] = lei("724500BPS000000017")
+org_rows[0][6] = gln("871234500001")
+org_rows[11][5] = lei("549300KANSAICER001")
+org_rows[5][6] = gln("400123400007")
+site_rows[0][6] = gln("871234500101")
+site_rows.append(
+    ["BPS-2", "BPS", "Brainport Precision Systems Eindhoven cleanroom", "NL", "Eindhoven", "", ""]
+)
+site_rows.append(["HOKU-MAG-2", "HOKU-MAG", "Hokuriku Rare Earth Magnets Vietnam", "VN", "Hai Phong", "", ""])
+
+sourcing_rows = []
+stock_rows = []
+for p in parts:
+    number, kind = p["part_number"], p["kind"]
+    if kind in ("product", "assembly"):
+        continue
+    if number in SINGLE_SOURCE:
+        sources = [SINGLE_SOURCE[number]]
+    else:
+        candidates = SUPPLIERS_BY_CATEGORY[p["category"]]
+        sources = candidates[:2] if len(candidates) > 1 and rng.random() < 0.6 else candidates[:1]
+    base_lead = LEAD_DAYS.get(p["category"], 45)
+    unit_price = (
+        max(0.05, masses[number] * rng.uniform(20, 400))
+        if p["category"] != "fastener"
+        else rng.uniform(0.08, 2.5)
+    )
+    for i, org in enumerate(sources):
+        share = "1" if len(sources) == 1 else ("0.7" if i == 0 else "0.3")
+        site = f"{org}-1"
+        sourcing_rows.append(
+            [number, site, share, str(base_lead + 7 * i), f"{unit_price * (1 + 0.08 * i):.2f}", "no"]
+        )
+    if number == "MG-C01":
+        sourcing_rows.append([number, "HOKU-MAG-2", "0", "150", f"{unit_price * 0.92:.2f}", "yes"])
+    if number == "CH-C01":
+        sourcing_rows.append([number, "FLANDERS-CER-1", "0", "200", f"{unit_price * 1.2:.2f}", "yes"])
+    weekly = {"fastener": 400, "cable": 300}.get(p["category"], 6)
+    stock_rows.append([number, str(int(weekly * rng.uniform(1.5, 6))), str(int(weekly * 1.5)), str(weekly)])
+
+
+def write(name: str, header: list[str], rows: list[list[str]] | list[tuple[str, ...]]) -> None:
+    with (HERE / name).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+write("organizations.csv", ["code", "name", "role", "country", "kvk", "lei", "gln", "website"], org_rows)
+write("sites.csv", ["code", "organization", "name", "country", "city", "address", "gln"], site_rows)
+write("materials.csv", ["code", "name", "family", "cas_number"], [list(m) for m in MATERIALS])
+fields = [
+    "part_number",
+    "name",
+    "kind",
+    "unit",
+    "mass",
+    "category",
+    "hs_code",
+    "revenue_per_unit_eur",
+    "value_chain",
+    "description",
+]
+write("parts.csv", fields, [[p[f] for f in fields] for p in parts])
+write(
+    "bom.csv",
+    ["parent", "child", "quantity", "unit", "position"],
+    [[p, c, q, "", pos] for p, c, q, pos in bom],
+)
+write(
+    "composition.csv",
+    ["part_number", "material", "mass", "mass_fraction", "recycled_share"],
+    [list(r) for r in composition],
+)
+write(
+    "sourcing.csv",
+    ["part_number", "site", "share", "lead_time_days", "price_eur", "qualified_alternate"],
+    sourcing_rows,
+)
+write("stock.csv", ["part_number", "on_hand", "safety_stock", "weekly_usage"], stock_rows)
+print(f"{len(parts)} parts, {len(bom)} BOM lines, {len(ORGS) - 1} suppliers")
