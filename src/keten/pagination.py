@@ -1,0 +1,48 @@
+"""Limit/offset pagination shared by every list endpoint: a page body and an RFC 8288 Link header."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "count", "set_link_header"]
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: the items, how many there are in all, and where the page starts."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def count(session: Session, statement: Select[*tuple[Any, ...]]) -> int:
+    """Return how many rows ``statement`` selects, without its ordering."""
+    return session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+def set_link_header(request: Request, response: Response, *, total: int, limit: int, offset: int) -> None:
+    """Add rel="next", "prev", "first" and "last" links for this page to ``response``."""
+    links = []
+
+    def url(at: int) -> str:
+        return str(request.url.include_query_params(limit=limit, offset=max(at, 0)))
+
+    if offset + limit < total:
+        links.append(f'<{url(offset + limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{url(offset - limit)}>; rel="prev"')
+    links.append(f'<{url(0)}>; rel="first"')
+    last = max(((total - 1) // limit) * limit, 0) if total else 0
+    links.append(f'<{url(last)}>; rel="last"')
+    response.headers["Link"] = ", ".join(links)
+    response.headers["X-Total-Count"] = str(total)
