@@ -217,6 +217,7 @@ def register(app: typer.Typer) -> None:
             migrate.upgrade(engine)
             with make_session_factory(engine)() as session:
                 report = demo_data.load(session)
+                password = demo_data.admin_password(session)
                 session.commit()
         except Problem as problem:
             _print_problem(problem)
@@ -226,7 +227,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"demo value chain loaded: {report.rows} rows ({report.seconds:.1f} s)")
         if load_only:
             return
-        for line in demo_data.welcome_lines(host, port):
+        for line in demo_data.welcome_lines(host, port, password):
             console.print(line)
         import uvicorn
 

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from keten.dataio import service
 
-__all__ = ["DEMO_DIR", "load", "welcome_lines"]
+__all__ = ["DEMO_ADMIN", "DEMO_DIR", "admin_password", "load", "welcome_lines"]
+
+DEMO_ADMIN = "demo"
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 
@@ -20,13 +22,25 @@ def load(session: Session) -> service.ImportReport:
     return service.import_tables(session, service.read_path(DEMO_DIR), username="demo")
 
 
-def welcome_lines(host: str, port: int) -> list[str]:
-    """Return the lines ``keten demo`` prints: where to go once the server runs."""
+def admin_password(session: Session) -> str:
+    """Return a fresh password of the demo's admin user, creating the user on the first run."""
+    from keten.partners import auth
+
+    return auth.demo_admin(session, username=DEMO_ADMIN)
+
+
+def welcome_lines(host: str, port: int, password: str) -> list[str]:
+    """Return the lines ``keten demo`` prints: how to sign in and where to go once the server runs."""
     base = f"http://{host}:{port}"
     return [
         f"keten runs at [bold]{base}[/]",
-        f"  API documentation: {base}/docs",
-        f"  parts:             {base}/api/parts",
-        f"  wafer stage BOM:   {base}/api/parts/WS-1000/explosion",
+        f"  sign in as [bold]{DEMO_ADMIN}[/] with password [bold]{password}[/] (new at every start)",
+        f"  overview:            {base}/",
+        f"  the wafer stage:     {base}/parts/WS-1000",
+        f"  parts:               {base}/parts",
+        f"  suppliers:           {base}/organizations",
+        f"  import your files:   {base}/import",
+        f"  API documentation:   {base}/docs",
+        f"  BOM explosion (API): {base}/api/parts/WS-1000/explosion",
         "stop with Ctrl+C",
     ]
