@@ -1,12 +1,18 @@
-"""JSON API of the catalog: parts, BOMs, explosion and where-used, materials, composition, stock."""
+"""JSON API of the catalog: parts, BOMs, explosion and where-used, materials, composition, stock.
+
+Parts are addressed by part number and materials by code, never by internal id. Lists are pages
+(`limit`, `offset`) with an RFC 8288 Link header; errors are RFC 9457 problems.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
+from keten.apidoc import problems
 from keten.catalog import service
 from keten.catalog.schemas import (
     BomLineIn,
@@ -15,14 +21,17 @@ from keten.catalog.schemas import (
     CompositionRead,
     ExplosionItem,
     MaterialCreate,
+    MaterialFamily,
     MaterialRead,
     MaterialUpdate,
+    PartBase,
     PartCreate,
+    PartKind,
     PartRead,
     PartUpdate,
-    SourceRead,
     StockRead,
     StockUpdate,
+    ValueChain,
     WhereUsedItem,
 )
 from keten.deps import get_session
@@ -33,29 +42,34 @@ __all__ = ["router"]
 router = APIRouter(tags=["catalog"])
 
 DbSession = Annotated[Session, Depends(get_session)]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such part."},
-    422: {"description": "Invalid input."},
-}
+PAGED = "The Link header (RFC 8288) holds the URLs of the next and previous pages where they exist."
 
 
-@router.get("/parts", response_model=Page[PartRead], summary="List parts")
+# --- parts ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/parts",
+    response_model=Page[PartRead],
+    summary="List parts",
+    description=f"Parts by part number, filtered. {PAGED}",
+    responses=problems(422),
+)
 def list_parts(
     request: Request,
     response: Response,
     session: DbSession,
-    q: Annotated[str | None, Query(description="Part number or name contains this (any case).")] = None,
-    kind: Annotated[
-        str | None, Query(description="product, assembly, component, material or consumable.")
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part number or name contains this, in any case.")
     ] = None,
-    category: Annotated[str | None, Query(description="Part category.")] = None,
-    value_chain: Annotated[str | None, Query(description="Value chain of products.")] = None,
+    kind: Annotated[PartKind | None, Query(description="Only parts of this kind.")] = None,
+    category: Annotated[str | None, Query(max_length=64, description="Only parts of this category.")] = None,
+    value_chain: Annotated[ValueChain | None, Query(description="Only products of this value chain.")] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> Page[PartRead]:
-    """Parts by part number, filtered and paginated; the Link header points to the next and previous pages."""
     items, total = service.list_parts(
         session, limit=limit, offset=offset, q=q, kind=kind, category=category, value_chain=value_chain
     )
@@ -70,94 +84,133 @@ def list_parts(
     response_model=PartRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a part",
-    responses={409: {"description": "The part number is taken."}},
+    description="Create a part with a new part number, at revision 1.",
+    responses=problems(409, 422, s409="The part number is taken."),
 )
-def create_part(session: DbSession, data: PartCreate) -> PartRead:
-    """Create a part with a new part number."""
-    return PartRead.model_validate(service.create_part(session, data=data))
+def create_part(session: DbSession, data: PartCreate, response: Response) -> PartRead:
+    part = service.create_part(session, data=data)
+    response.headers["Location"] = f"/api/parts/{quote(part.part_number, safe='')}"
+    return PartRead.model_validate(part)
 
 
-@router.get("/parts/{part_number}", response_model=PartRead, summary="Get a part", responses=PROBLEMS)
+@router.get(
+    "/parts/{part_number}",
+    response_model=PartRead,
+    summary="Get a part",
+    description="One part by its part number.",
+    responses=problems(404),
+)
 def get_part(session: DbSession, part_number: str) -> PartRead:
-    """One part by its part number."""
     return PartRead.model_validate(service.get_part(session, part_number=part_number))
 
 
-@router.patch("/parts/{part_number}", response_model=PartRead, summary="Change a part", responses=PROBLEMS)
+@router.patch(
+    "/parts/{part_number}",
+    response_model=PartRead,
+    summary="Change a part",
+    description=(
+        "Change the fields sent and keep the others; `null` empties an optional field. "
+        "The part's revision rises by one if any value changed."
+    ),
+    responses=problems(404, 422),
+)
 def patch_part(session: DbSession, part_number: str, data: PartUpdate) -> PartRead:
-    """Change the fields given; the part's revision goes up by one if anything changed."""
     return PartRead.model_validate(service.update_part(session, part_number=part_number, data=data))
 
 
-@router.put("/parts/{part_number}", response_model=PartRead, summary="Replace a part", responses=PROBLEMS)
-def put_part(session: DbSession, part_number: str, data: PartUpdate) -> PartRead:
-    """Set every field; fields left out become empty. The revision goes up if anything changed."""
-    return PartRead.model_validate(
-        service.update_part(session, part_number=part_number, data=data, replace=True)
-    )
+@router.put(
+    "/parts/{part_number}",
+    response_model=PartRead,
+    summary="Create or replace a part",
+    description=(
+        "Set every field of the part with this part number; fields left out take their defaults. "
+        "Creates the part (201) if there is none; otherwise its revision rises by one if any value changed."
+    ),
+    responses={201: {"model": PartRead, "description": "The part was created."}, **problems(422)},
+)
+def put_part(session: DbSession, part_number: str, data: PartBase, response: Response) -> PartRead:
+    part, created = service.put_part(session, part_number=part_number, data=data)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return PartRead.model_validate(part)
 
 
 @router.delete(
     "/parts/{part_number}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a part",
-    responses={**PROBLEMS, 409: {"description": "The part is still used in a BOM."}},
+    description=(
+        "Delete a part that no other part's BOM uses; its own BOM lines, composition, sourcing and "
+        "stock go with it."
+    ),
+    responses=problems(404, 409, s409="The part is still used in a BOM; the problem names the parents."),
 )
 def delete_part(session: DbSession, part_number: str) -> Response:
-    """Delete a part that no BOM uses (its own BOM lines, composition and sources go with it)."""
     service.delete_part(session, part_number=part_number)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- BOM --------------------------------------------------------------------------------------
 
 
 @router.get(
     "/parts/{part_number}/bom",
     response_model=list[BomLineRead],
-    summary="Direct children",
-    responses=PROBLEMS,
+    summary="Direct children of a part",
+    description=(
+        "The lines of the part's own BOM, by position: each child with its quantity per unit of the "
+        "part, in the child's unit. `has_children` says whether a tree can open the child further."
+    ),
+    responses=problems(404),
 )
 def get_bom(session: DbSession, part_number: str) -> list[BomLineRead]:
-    """The direct children of a part with their quantity per unit.
-
-    `has_children` says whether a tree can open the child.
-    """
     return service.bom_children(session, part_number=part_number)
 
 
 @router.put(
     "/parts/{part_number}/bom",
     response_model=list[BomLineRead],
-    summary="Replace a BOM",
-    responses={**PROBLEMS, 409: {"description": "The BOM would contain a cycle; the problem names it."}},
+    summary="Replace the BOM of a part",
+    description=(
+        "Make the part's BOM exactly these lines (an empty list removes it). A line's `unit`, when "
+        "given, is converted to the child's unit and must measure the same thing. A child may appear "
+        "at several positions; the quantities add up."
+    ),
+    responses=problems(
+        404,
+        409,
+        422,
+        s409="The lines would make a part contain itself; the problem's `cycle` names the path.",
+        s422="Invalid lines; the problem's `errors` lists each with its line number.",
+    ),
 )
 def put_bom(session: DbSession, part_number: str, lines: list[BomLineIn]) -> list[BomLineRead]:
-    """Make the BOM of a part exactly these lines.
-
-    A line's unit, if given, is converted to the child's unit.
-    """
     return service.replace_bom(session, part_number=part_number, lines=lines)
 
 
 @router.get(
     "/parts/{part_number}/explosion",
     response_model=Page[ExplosionItem],
-    summary="Explode a BOM",
-    responses=PROBLEMS,
+    summary="Explode the BOM of a part",
+    description=(
+        "Every part in `quantity` units of this part with its total quantity through all levels, by "
+        "part number. A subassembly used in several places counts once per use. `level` is the "
+        f"deepest level at which the part occurs (1 for direct children). {PAGED}"
+    ),
+    responses=problems(404, 422),
 )
 def explosion(
     request: Request,
     response: Response,
     session: DbSession,
     part_number: str,
-    quantity: Annotated[float, Query(gt=0, description="Units of the part to explode.")] = 1.0,
+    quantity: Annotated[
+        float, Query(gt=0, allow_inf_nan=False, description="Units of the part to explode.")
+    ] = 1.0,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> Page[ExplosionItem]:
-    """Total quantity of every part in `quantity` units, through all levels.
-
-    A shared subassembly counts once per use. `level` is the deepest level at which the part occurs
-    below the exploded part.
-    """
-    items, total = service.explode_part(
+    items, total = service.explode(
         session, part_number=part_number, quantity=quantity, limit=limit, offset=offset
     )
     set_link_header(request, response, total=total, limit=limit, offset=offset)
@@ -166,62 +219,77 @@ def explosion(
 
 @router.get(
     "/parts/{part_number}/where-used",
-    response_model=list[WhereUsedItem],
-    summary="Where used",
-    responses=PROBLEMS,
+    response_model=Page[WhereUsedItem],
+    summary="Where a part is used",
+    description=(
+        "Every part that contains this one at any level, with how many units of it one unit of that "
+        f"part holds. Direct parents come first and are flagged, then the rest, by part number. {PAGED}"
+    ),
+    responses=problems(404, 422),
 )
-def where_used(session: DbSession, part_number: str) -> list[WhereUsedItem]:
-    """Every part that contains this one, at any level, with the quantity per unit of it.
+def where_used(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    part_number: str,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> Page[WhereUsedItem]:
+    items, total = service.where_used(session, part_number=part_number, limit=limit, offset=offset)
+    set_link_header(request, response, total=total, limit=limit, offset=offset)
+    return Page[WhereUsedItem](items=items, total=total, limit=limit, offset=offset)
 
-    Direct parents come first.
-    """
-    return service.where_used_part(session, part_number=part_number)
+
+# --- composition ------------------------------------------------------------------------------
 
 
 @router.get(
     "/parts/{part_number}/materials",
     response_model=list[CompositionRead],
-    summary="Material composition",
-    responses=PROBLEMS,
+    summary="Material composition of a part",
+    description="What one unit of the part is made of, heaviest first, with recycled shares.",
+    responses=problems(404),
 )
 def get_materials(session: DbSession, part_number: str) -> list[CompositionRead]:
-    """What one unit of the part is made of, in kg, with recycled shares."""
     return service.composition(session, part_number=part_number)
 
 
 @router.put(
     "/parts/{part_number}/materials",
     response_model=list[CompositionRead],
-    summary="Replace composition",
-    responses=PROBLEMS,
+    summary="Replace the material composition of a part",
+    description=(
+        "Make the composition exactly these lines. Each gives `mass_kg`, or `mass_fraction` of the "
+        "part's mass; together the materials may not weigh more than the part."
+    ),
+    responses=problems(404, 422),
 )
 def put_materials(session: DbSession, part_number: str, lines: list[CompositionIn]) -> list[CompositionRead]:
-    """Make the composition exactly these lines; the materials may not weigh more than the part."""
     return service.replace_composition(session, part_number=part_number, lines=lines)
 
 
+# --- materials --------------------------------------------------------------------------------
+
+
 @router.get(
-    "/parts/{part_number}/sources",
-    response_model=list[SourceRead],
-    summary="Sources of a part",
-    responses=PROBLEMS,
+    "/materials",
+    response_model=Page[MaterialRead],
+    summary="List materials",
+    description=f"Materials by code, filtered. {PAGED}",
+    responses=problems(422),
 )
-def get_sources(session: DbSession, part_number: str) -> list[SourceRead]:
-    """The supplier sites that supply the part, with share, lead time, price and qualification."""
-    return service.sources(session, part_number=part_number)
-
-
-@router.get("/materials", response_model=Page[MaterialRead], summary="List materials")
 def list_materials(
     request: Request,
     response: Response,
     session: DbSession,
-    family: Annotated[str | None, Query(description="Material family.")] = None,
+    family: Annotated[MaterialFamily | None, Query(description="Only materials of this family.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Code or name contains this, in any case.")
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> Page[MaterialRead]:
-    """Materials by code."""
-    items, total = service.list_materials(session, limit=limit, offset=offset, family=family)
+    items, total = service.list_materials(session, limit=limit, offset=offset, family=family, q=q)
     set_link_header(request, response, total=total, limit=limit, offset=offset)
     return Page[MaterialRead](
         items=[MaterialRead.model_validate(m) for m in items], total=total, limit=limit, offset=offset
@@ -233,42 +301,91 @@ def list_materials(
     response_model=MaterialRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a material",
+    description="Create a material with a new code.",
+    responses=problems(409, 422, s409="The code is taken."),
 )
-def create_material(session: DbSession, data: MaterialCreate) -> MaterialRead:
-    """Create a material with a new code."""
-    return MaterialRead.model_validate(service.create_material(session, data=data))
+def create_material(session: DbSession, data: MaterialCreate, response: Response) -> MaterialRead:
+    material = service.create_material(session, data=data)
+    response.headers["Location"] = f"/api/materials/{quote(material.code, safe='')}"
+    return MaterialRead.model_validate(material)
 
 
-@router.get("/materials/{code}", response_model=MaterialRead, summary="Get a material")
+@router.get(
+    "/materials/{code}",
+    response_model=MaterialRead,
+    summary="Get a material",
+    description="One material by its code.",
+    responses=problems(404),
+)
 def get_material(session: DbSession, code: str) -> MaterialRead:
-    """One material by its code."""
     return MaterialRead.model_validate(service.get_material(session, code=code))
 
 
-@router.patch("/materials/{code}", response_model=MaterialRead, summary="Change a material")
+@router.patch(
+    "/materials/{code}",
+    response_model=MaterialRead,
+    summary="Change a material",
+    description="Change the fields sent and keep the others.",
+    responses=problems(404, 422),
+)
 def patch_material(session: DbSession, code: str, data: MaterialUpdate) -> MaterialRead:
-    """Change the fields given."""
     return MaterialRead.model_validate(service.update_material(session, code=code, data=data))
 
 
-@router.delete("/materials/{code}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a material")
+@router.delete(
+    "/materials/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a material",
+    description="Delete a material that no part is made of.",
+    responses=problems(404, 409, s409="Parts are made of the material; the problem names them."),
+)
 def delete_material(session: DbSession, code: str) -> Response:
-    """Delete a material that no part is made of."""
     service.delete_material(session, code=code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/stock", response_model=Page[StockRead], summary="Stock")
+# --- stock ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/stock",
+    response_model=Page[StockRead],
+    summary="List stock",
+    description=f"Stock of every part that has stock, by part number, in each part's unit. {PAGED}",
+    responses=problems(422),
+)
 def list_stock(
-    request: Request, response: Response, session: DbSession, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+    request: Request,
+    response: Response,
+    session: DbSession,
+    below_safety: Annotated[
+        bool | None, Query(description="true: only parts below safety stock; false: only the others.")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> Page[StockRead]:
-    """Stock on hand, safety stock and weekly usage of every part that has stock."""
-    items, total = service.list_stock(session, limit=limit, offset=offset)
+    items, total = service.list_stock(session, limit=limit, offset=offset, below_safety=below_safety)
     set_link_header(request, response, total=total, limit=limit, offset=offset)
     return Page[StockRead](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.put("/stock/{part_number}", response_model=StockRead, summary="Set stock", responses=PROBLEMS)
+@router.get(
+    "/stock/{part_number}",
+    response_model=StockRead,
+    summary="Get the stock of a part",
+    description="Stock of one part; zero if none was ever recorded.",
+    responses=problems(404),
+)
+def get_stock(session: DbSession, part_number: str) -> StockRead:
+    return service.get_stock(session, part_number=part_number)
+
+
+@router.put(
+    "/stock/{part_number}",
+    response_model=StockRead,
+    summary="Set the stock of a part",
+    description="Set on-hand quantity, safety stock and weekly usage, in the part's unit.",
+    responses=problems(404, 422),
+)
 def put_stock(session: DbSession, part_number: str, data: StockUpdate) -> StockRead:
-    """Set the stock of a part, in its unit of measure."""
     return service.set_stock(session, part_number=part_number, data=data)

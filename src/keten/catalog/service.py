@@ -1,15 +1,20 @@
 """Catalog logic: parts, BOMs, explosion and where-used, materials, composition, stock.
 
-Functions take the session first and keyword arguments after; they flush, never commit.
+Functions take the session first and keyword arguments after; they flush, never commit, and
+answer a caller's mistake with a keten.problems.Problem (404 unknown key, 409 conflict, 422
+invalid value) before anything is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from keten import validators
@@ -22,9 +27,9 @@ from keten.catalog.schemas import (
     ExplosionItem,
     MaterialCreate,
     MaterialUpdate,
+    PartBase,
     PartCreate,
     PartUpdate,
-    SourceRead,
     StockRead,
     StockUpdate,
     WhereUsedItem,
@@ -33,52 +38,72 @@ from keten.core import bom as core_bom
 from keten.core.errors import BomCycleError
 from keten.core.indexing import IndexMap
 from keten.pagination import count
-from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
 __all__ = [
+    "BomArrays",
     "bom_children",
     "composition",
     "create_material",
     "create_part",
     "delete_material",
     "delete_part",
-    "explode_part",
+    "explode",
     "get_material",
     "get_part",
+    "get_stock",
+    "like_pattern",
     "list_materials",
     "list_parts",
     "list_stock",
     "load_bom_graph",
+    "put_part",
     "replace_bom",
     "replace_composition",
     "set_stock",
-    "sources",
     "update_material",
     "update_part",
-    "where_used_part",
+    "where_used",
 ]
 
+IntArray = npt.NDArray[np.int64]
 
-def _not_found(what: str, key: str) -> Problem:
-    return Problem(404, "Not Found", f"no {what} '{key}'")
+
+def like_pattern(text: str) -> str:
+    """Return a LIKE pattern matching ``text`` anywhere, with ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _touch(part: Part) -> None:
+    part.revision += 1
+    part.updated_at = datetime.now(UTC)
+
+
+def _flush_or_conflict(session: Session, detail: str) -> None:
+    # The existence check before an insert can race with another request; the unique index decides.
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Problem(409, "Conflict", detail) from None
 
 
 # --- parts ------------------------------------------------------------------------------------
 
 
-def parts_query(
+def _parts_query(
     *,
     q: str | None = None,
     kind: str | None = None,
     category: str | None = None,
     value_chain: str | None = None,
 ) -> Select[Part]:
-    """Return the query of parts matching the filters, ordered by part number."""
     statement = select(Part).order_by(Part.part_number)
     if q:
-        pattern = f"%{q.lower()}%"
-        statement = statement.where(or_(Part.part_number.ilike(pattern), Part.name.ilike(pattern)))
+        pattern = like_pattern(q)
+        statement = statement.where(
+            or_(Part.part_number.ilike(pattern, escape="\\"), Part.name.ilike(pattern, escape="\\"))
+        )
     if kind:
         statement = statement.where(Part.kind == kind)
     if category:
@@ -88,9 +113,21 @@ def parts_query(
     return statement
 
 
-def list_parts(session: Session, *, limit: int, offset: int, **filters: str | None) -> tuple[list[Part], int]:
-    """Return one page of parts matching ``filters`` and how many match in all."""
-    statement = parts_query(**filters)
+def list_parts(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    q: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    value_chain: str | None = None,
+) -> tuple[list[Part], int]:
+    """Return one page of parts by part number, filtered, and how many match in all.
+
+    ``q`` matches part numbers and names that contain it, in any case.
+    """
+    statement = _parts_query(q=q, kind=kind, category=category, value_chain=value_chain)
     return list(session.scalars(statement.limit(limit).offset(offset))), count(session, statement)
 
 
@@ -103,31 +140,51 @@ def get_part(session: Session, *, part_number: str) -> Part:
 
 
 def create_part(session: Session, *, data: PartCreate) -> Part:
-    """Create a part; a 409 problem if the part number is taken."""
+    """Return a new part made from ``data``; a 409 problem if the part number is taken."""
+    taken = f"a part with part number '{data.part_number}' exists already"
     if session.scalar(select(exists().where(Part.part_number == data.part_number))):
-        raise Problem(409, "Conflict", f"a part with part number '{data.part_number}' exists already")
+        raise Problem(409, "Conflict", taken)
     part = Part(**data.model_dump(), revision=1)
     session.add(part)
+    _flush_or_conflict(session, taken)
+    return part
+
+
+def _apply(part: Part, values: dict[str, Any]) -> None:
+    changed = {key: value for key, value in values.items() if getattr(part, key) != value}
+    if changed:
+        for key, value in changed.items():
+            setattr(part, key, value)
+        _touch(part)
+
+
+def update_part(session: Session, *, part_number: str, data: PartUpdate) -> Part:
+    """Return the part after changing the fields set in ``data``; its revision rises if any changed."""
+    part = get_part(session, part_number=part_number)
+    _apply(part, data.model_dump(exclude_unset=True))
     session.flush()
     return part
 
 
-def update_part(session: Session, *, part_number: str, data: PartUpdate, replace: bool = False) -> Part:
-    """Change the given fields of a part (all fields with ``replace``) and raise its revision."""
-    part = get_part(session, part_number=part_number)
-    values = data.model_dump(exclude_unset=not replace)
-    changed = {k: v for k, v in values.items() if getattr(part, k) != v}
-    if changed:
-        for key, value in changed.items():
-            setattr(part, key, value)
-        part.revision += 1
-        part.updated_at = datetime.now(UTC)
-        session.flush()
-    return part
+def put_part(session: Session, *, part_number: str, data: PartBase) -> tuple[Part, bool]:
+    """Return the part after setting every field from ``data``, and whether it was created.
+
+    Fields not in ``data`` take their defaults; the revision rises if anything changed.
+    """
+    found = session.scalars(select(Part).where(Part.part_number == part_number)).one_or_none()
+    values = data.model_dump()
+    if found is None:
+        return create_part(session, data=PartCreate(part_number=part_number, **values)), True
+    _apply(found, values)
+    session.flush()
+    return found, False
 
 
 def delete_part(session: Session, *, part_number: str) -> None:
-    """Delete a part; a 409 problem naming the parents while it is still used in a BOM."""
+    """Delete a part with its own BOM lines, composition, sourcing and stock.
+
+    A 409 problem naming the parents while another part's BOM still uses it.
+    """
     part = get_part(session, part_number=part_number)
     parent = aliased(Part)
     parents = session.scalars(
@@ -135,22 +192,182 @@ def delete_part(session: Session, *, part_number: str) -> None:
         .join(BomLine, BomLine.parent_id == parent.id)
         .where(BomLine.child_id == part.id)
         .distinct()
+        .order_by(parent.part_number)
     ).all()
     if parents:
+        named = ", ".join(parents[:20]) + (f" and {len(parents) - 20} more" if len(parents) > 20 else "")
         raise Problem(
             409,
             "Conflict",
-            f"part '{part_number}' is used in the BOM of {', '.join(sorted(parents))}; remove it there first",
+            f"part '{part_number}' is used in the BOM of {named}; remove it from those BOMs first",
+            parents=list(parents),
         )
     session.delete(part)
     session.flush()
 
 
-# --- BOM --------------------------------------------------------------------------------------
+# --- BOM graph --------------------------------------------------------------------------------
+
+
+class BomArrays(NamedTuple):
+    """Every part and BOM line as arrays: what explosion and where-used compute on."""
+
+    part_index: IndexMap[int]
+    """Part id ↔ position 0..n-1."""
+    graph: core_bom.BomGraph
+    part_numbers: list[str]
+    """Part number at each position, shape (n,)."""
+
+
+def _raw_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
+    """Return the rows of a parameterless ``statement`` as plain DB-API tuples.
+
+    Skips SQLAlchemy's per-row result processing, which costs more than the query itself for the
+    few hundred thousand narrow rows of a whole BOM. Runs on the session's connection, so it sees
+    what the session has flushed.
+    """
+    connection = session.connection()
+    sql = str(statement.compile(dialect=connection.dialect))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _load_parts_and_edges(
+    session: Session,
+) -> tuple[IntArray, list[str], npt.NDArray[np.float64]]:
+    """Return part ids, their part numbers, and BOM lines as rows of (parent_id, child_id, quantity)."""
+    parts = _raw_rows(session, select(Part.id, Part.part_number))
+    ids = np.fromiter((row[0] for row in parts), dtype=np.int64, count=len(parts))
+    part_numbers = [row[1] for row in parts]
+    edges = _raw_rows(session, select(BomLine.parent_id, BomLine.child_id, BomLine.quantity))
+    triplets = np.array(edges, dtype=np.float64).reshape(len(edges), 3)
+    return ids, part_numbers, triplets
+
+
+def _positions(ids: IntArray) -> IntArray:
+    """Return a lookup array: ``lookup[part_id]`` is the part's position (-1 for no part)."""
+    lookup = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+    lookup[ids] = np.arange(ids.size, dtype=np.int64)
+    return lookup
+
+
+def _build(ids: IntArray, part_numbers: list[str], triplets: npt.NDArray[np.float64]) -> BomArrays:
+    lookup = _positions(ids)
+    graph = core_bom.build_bom(
+        ids.size,
+        lookup[triplets[:, 0].astype(np.int64)],
+        lookup[triplets[:, 1].astype(np.int64)],
+        triplets[:, 2],
+        labels=part_numbers,
+    )
+    return BomArrays(IndexMap(tuple(ids.tolist())), graph, part_numbers)
+
+
+def load_bom_graph(session: Session) -> BomArrays:
+    """Return every part and BOM line as (index map of part ids, BOM graph, part numbers).
+
+    Reads two narrow column selects, no ORM objects: 100,000 parts take a small fraction of a
+    second. Raises BomCycleError if the stored BOM has a cycle, which keten never writes.
+    """
+    return _build(*_load_parts_and_edges(session))
+
+
+def _depth_below(graph: core_bom.BomGraph, root: int) -> IntArray:
+    """Return the longest path from ``root`` to every part in its BOM (-1 outside it), shape (n,)."""
+    depth = np.full(graph.n, -1, dtype=np.int64)
+    depth[root] = 0
+    ptr = graph.level_ptr
+    for lvl in range(int(graph.level[root]), len(ptr) - 1):
+        lo, hi = int(ptr[lvl]), int(ptr[lvl + 1])
+        parents = graph.edge_parent[lo:hi]
+        reached = depth[parents] >= 0
+        if reached.any():
+            np.maximum.at(depth, graph.edge_child[lo:hi][reached], depth[parents[reached]] + 1)
+    return depth
+
+
+def _details(session: Session, part_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """Return (name, kind, unit) of each of a page's parts."""
+    if not part_ids:
+        return {}
+    rows = session.execute(select(Part.id, Part.name, Part.kind, Part.unit).where(Part.id.in_(part_ids)))
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def explode(
+    session: Session, *, part_number: str, quantity: float = 1.0, limit: int, offset: int
+) -> tuple[list[ExplosionItem], int]:
+    """Return one page of every part in ``quantity`` units of a part, by part number, and their count.
+
+    Each item holds the total quantity through all levels (a shared subassembly counts once per
+    use) and the deepest level at which the part occurs below the exploded part.
+    """
+    part = get_part(session, part_number=part_number)
+    arrays = load_bom_graph(session)
+    root = arrays.part_index.index(part.id)
+    totals = core_bom.explode(arrays.graph, root, quantity)
+    depth = _depth_below(arrays.graph, root)
+    inside = np.flatnonzero(depth > 0).tolist()
+    inside.sort(key=arrays.part_numbers.__getitem__)
+    page = inside[offset : offset + limit]
+    details = _details(session, [arrays.part_index.key(i) for i in page])
+    items = []
+    for position in page:
+        name, kind, unit = details[arrays.part_index.key(position)]
+        items.append(
+            ExplosionItem(
+                part_number=arrays.part_numbers[position],
+                name=name,
+                kind=kind,
+                unit=unit,
+                total_quantity=float(totals[position]),
+                level=int(depth[position]),
+            )
+        )
+    return items, len(inside)
+
+
+def where_used(
+    session: Session, *, part_number: str, limit: int, offset: int
+) -> tuple[list[WhereUsedItem], int]:
+    """Return one page of the parts that contain a part at any level, direct parents first, and their count.
+
+    Each item holds how many units of the part one unit of it contains, through every level.
+    """
+    part = get_part(session, part_number=part_number)
+    arrays = load_bom_graph(session)
+    graph = arrays.graph
+    position = arrays.part_index.index(part.id)
+    contained = core_bom.where_used(graph, position)
+    direct = set(graph.edge_parent[graph.edge_child == position].tolist())
+    users = [i for i in np.flatnonzero(contained > 0).tolist() if i != position]
+    users.sort(key=lambda i: (i not in direct, arrays.part_numbers[i]))
+    page = users[offset : offset + limit]
+    details = _details(session, [arrays.part_index.key(i) for i in page])
+    items = []
+    for user in page:
+        name, kind, _unit = details[arrays.part_index.key(user)]
+        items.append(
+            WhereUsedItem(
+                part_number=arrays.part_numbers[user],
+                name=name,
+                kind=kind,
+                quantity_per_unit=float(contained[user]),
+                direct=user in direct,
+            )
+        )
+    return items, len(users)
+
+
+# --- BOM lines --------------------------------------------------------------------------------
 
 
 def bom_children(session: Session, *, part_number: str) -> list[BomLineRead]:
-    """Return the direct children of a part, by position, each saying whether it has children itself."""
+    """Return the direct children of a part by position, each saying whether it has children itself."""
     part = get_part(session, part_number=part_number)
     grandchild = aliased(BomLine)
     rows = session.execute(
@@ -175,136 +392,69 @@ def bom_children(session: Session, *, part_number: str) -> list[BomLineRead]:
     ]
 
 
-def load_bom_graph(session: Session) -> tuple[IndexMap[int], core_bom.BomGraph]:
-    """Return the whole BOM as a graph over every part: an index map of part ids and the graph.
+def _parts_by_number(session: Session, part_numbers: Iterable[str]) -> dict[str, Part]:
+    wanted = sorted(set(part_numbers))
+    found: dict[str, Part] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        found.update(
+            (p.part_number, p) for p in session.scalars(select(Part).where(Part.part_number.in_(chunk)))
+        )
+    return found
 
-    Loads only ids and (parent, child, quantity) triplets, so 100,000 parts take a fraction of a second.
+
+def _line_error(number: int, field: str, message: str) -> dict[str, Any]:
+    return {"line": number, "field": field, "message": message}
+
+
+def replace_bom(session: Session, *, part_number: str, lines: Sequence[BomLineIn]) -> list[BomLineRead]:
+    """Return the BOM of a part after making it exactly ``lines``.
+
+    A line's ``unit``, when given, is converted to the child's unit. A 422 problem lists every bad
+    line (unknown child, the part itself, a unit that does not fit, a child twice at one position);
+    a 409 problem names the cycle the lines would make. Nothing is written in either case.
     """
-    ids = session.scalars(select(Part.id).order_by(Part.id)).all()
-    index = IndexMap.from_ids(ids)
-    edges = session.execute(select(BomLine.parent_id, BomLine.child_id, BomLine.quantity)).all()
-    if edges:
-        parent_ids, child_ids, quantities = zip(*edges, strict=True)
-    else:
-        parent_ids, child_ids, quantities = (), (), ()
-    positions = np.full(max(ids, default=0) + 1, -1, dtype=np.int64)
-    positions[np.asarray(ids, dtype=np.int64)] = np.arange(len(ids), dtype=np.int64)
-    graph = core_bom.build_bom(
-        len(ids),
-        positions[np.asarray(parent_ids, dtype=np.int64)],
-        positions[np.asarray(child_ids, dtype=np.int64)],
-        np.asarray(quantities, dtype=np.float64),
-    )
-    return index, graph
-
-
-def _depth_below(graph: core_bom.BomGraph, root: int) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Return the longest path from ``root`` to every part in its BOM (-1 outside it), shape (n,)."""
-    depth = np.full(graph.n, -1, dtype=np.int64)
-    depth[root] = 0
-    ptr = graph.level_ptr
-    for lvl in range(int(graph.level[root]), len(ptr) - 1):
-        lo, hi = int(ptr[lvl]), int(ptr[lvl + 1])
-        parents = graph.edge_parent[lo:hi]
-        reached = depth[parents] >= 0
-        if reached.any():
-            np.maximum.at(depth, graph.edge_child[lo:hi][reached], depth[parents[reached]] + 1)
-    return depth
-
-
-def explode_part(
-    session: Session, *, part_number: str, quantity: float = 1.0, limit: int, offset: int
-) -> tuple[list[ExplosionItem], int]:
-    """Return one page of the total quantity of every part in ``quantity`` units of a part, and the count."""
-    part = get_part(session, part_number=part_number)
-    index, graph = load_bom_graph(session)
-    root = index.index(part.id)
-    totals = core_bom.explode(graph, root, quantity)
-    depth = _depth_below(graph, root)
-    inside = np.flatnonzero(totals > 0)
-    inside = inside[inside != root]
-    by_id = {index.key(int(i)): (float(totals[i]), int(depth[i])) for i in inside}
-    rows = session.execute(
-        select(Part.id, Part.part_number, Part.name, Part.kind, Part.unit).where(Part.id.in_(list(by_id)))
-        if len(by_id) <= 30_000
-        else select(Part.id, Part.part_number, Part.name, Part.kind, Part.unit)
-    ).all()
-    items = sorted(
-        (
-            ExplosionItem(
-                part_number=r[1],
-                name=r[2],
-                kind=r[3],
-                unit=r[4],
-                total_quantity=by_id[r[0]][0],
-                level=by_id[r[0]][1],
-            )
-            for r in rows
-            if r[0] in by_id
-        ),
-        key=lambda item: item.part_number,
-    )
-    return items[offset : offset + limit], len(items)
-
-
-def where_used_part(session: Session, *, part_number: str) -> list[WhereUsedItem]:
-    """Return every part that contains a part, with the quantity per unit of it, direct parents flagged."""
-    part = get_part(session, part_number=part_number)
-    index, graph = load_bom_graph(session)
-    position = index.index(part.id)
-    contained = core_bom.where_used(graph, position)
-    users = {index.key(int(i)): float(contained[i]) for i in np.flatnonzero(contained > 0) if i != position}
-    direct = set(session.scalars(select(BomLine.parent_id).where(BomLine.child_id == part.id)).all())
-    rows = session.execute(
-        select(Part.id, Part.part_number, Part.name, Part.kind).where(Part.id.in_(list(users)))
-    ).all()
-    return sorted(
-        (
-            WhereUsedItem(
-                part_number=r[1], name=r[2], kind=r[3], quantity_per_unit=users[r[0]], direct=r[0] in direct
-            )
-            for r in rows
-        ),
-        key=lambda item: (not item.direct, item.part_number),
-    )
-
-
-def replace_bom(session: Session, *, part_number: str, lines: list[BomLineIn]) -> list[BomLineRead]:
-    """Make the BOM of a part exactly ``lines``; a 409 problem naming the cycle if one would arise."""
     parent = get_part(session, part_number=part_number)
-    children: dict[str, Part] = {}
+    children = _parts_by_number(session, (line.child for line in lines))
+    errors: list[dict[str, Any]] = []
     wanted: dict[tuple[int, str], float] = {}
     for number, line in enumerate(lines, start=1):
-        child = children.get(line.child) or get_part(session, part_number=line.child)
-        children[line.child] = child
+        child = children.get(line.child)
+        if child is None:
+            errors.append(_line_error(number, "child", f"no part with part number '{line.child}'"))
+            continue
         if child.id == parent.id:
-            raise Problem(422, "Invalid BOM", f"line {number}: part '{part_number}' cannot contain itself")
+            errors.append(_line_error(number, "child", f"part '{part_number}' cannot contain itself"))
+            continue
         quantity = line.quantity
-        if line.unit:
+        if line.unit is not None:
             try:
-                quantity = validators.parse_quantity(f"{line.quantity} {line.unit}", child.unit)
+                quantity = line.quantity * validators.parse_quantity(f"1 {line.unit}", child.unit)
             except ValueError as exc:
-                raise Problem(422, "Invalid BOM", f"line {number}: {exc} (child '{line.child}')") from None
+                errors.append(_line_error(number, "unit", f"{exc} (child '{line.child}')"))
+                continue
         key = (child.id, line.position)
         if key in wanted:
-            raise Problem(
-                422, "Invalid BOM", f"line {number}: '{line.child}' at position '{line.position}' twice"
-            )
+            at = f"position '{line.position}'" if line.position else "no position"
+            errors.append(_line_error(number, "position", f"child '{line.child}' at {at} appears twice"))
+            continue
         wanted[key] = quantity
-    others = session.execute(
-        select(BomLine.parent_id, BomLine.child_id).where(BomLine.parent_id != parent.id)
-    ).all()
-    ids = session.scalars(select(Part.id)).all()
-    size = max(ids, default=0) + 1
-    labels = [""] * size
-    for pid, number_ in session.execute(select(Part.id, Part.part_number)).all():
-        labels[pid] = number_
-    edge_parent = [p for p, _ in others] + [parent.id] * len(wanted)
-    edge_child = [c for _, c in others] + [c for c, _ in wanted]
+    if errors:
+        raise Problem(
+            422,
+            "Invalid BOM",
+            f"{len(errors)} of {len(lines)} lines of the BOM of '{part_number}' are invalid; see errors",
+            errors=errors,
+        )
+
+    ids, part_numbers, triplets = _load_parts_and_edges(session)
+    others = triplets[triplets[:, 0] != parent.id]
+    new = np.array([(parent.id, child_id, q) for (child_id, _), q in wanted.items()], dtype=np.float64)
     try:
-        core_bom.build_bom(size, edge_parent, edge_child, [1.0] * len(edge_parent), labels=labels)
+        _build(ids, part_numbers, np.vstack([others, new.reshape(-1, 3)]))
     except BomCycleError as exc:
         raise Problem(409, "BOM cycle", str(exc), cycle=exc.cycle) from None
+
     session.execute(delete(BomLine).where(BomLine.parent_id == parent.id))
     session.add_all(
         BomLine(parent_id=parent.id, child_id=child_id, position=position, quantity=quantity)
@@ -314,16 +464,21 @@ def replace_bom(session: Session, *, part_number: str, lines: list[BomLineIn]) -
     return bom_children(session, part_number=part_number)
 
 
-# --- materials and composition ----------------------------------------------------------------
+# --- materials --------------------------------------------------------------------------------
 
 
 def list_materials(
-    session: Session, *, limit: int, offset: int, family: str | None = None
+    session: Session, *, limit: int, offset: int, family: str | None = None, q: str | None = None
 ) -> tuple[list[Material], int]:
-    """Return one page of materials, by code, and how many there are."""
+    """Return one page of materials by code, filtered, and how many match."""
     statement = select(Material).order_by(Material.code)
     if family:
         statement = statement.where(Material.family == family)
+    if q:
+        pattern = like_pattern(q)
+        statement = statement.where(
+            or_(Material.code.ilike(pattern, escape="\\"), Material.name.ilike(pattern, escape="\\"))
+        )
     return list(session.scalars(statement.limit(limit).offset(offset))), count(session, statement)
 
 
@@ -336,17 +491,18 @@ def get_material(session: Session, *, code: str) -> Material:
 
 
 def create_material(session: Session, *, data: MaterialCreate) -> Material:
-    """Create a material; a 409 problem if the code is taken."""
+    """Return a new material made from ``data``; a 409 problem if the code is taken."""
+    taken = f"a material with code '{data.code}' exists already"
     if session.scalar(select(exists().where(Material.code == data.code))):
-        raise Problem(409, "Conflict", f"a material with code '{data.code}' exists already")
+        raise Problem(409, "Conflict", taken)
     material = Material(**data.model_dump())
     session.add(material)
-    session.flush()
+    _flush_or_conflict(session, taken)
     return material
 
 
 def update_material(session: Session, *, code: str, data: MaterialUpdate) -> Material:
-    """Change the given fields of a material."""
+    """Return the material after changing the fields set in ``data``."""
     material = get_material(session, code=code)
     for key, value in data.model_dump(exclude_unset=True).items():
         setattr(material, key, value)
@@ -355,19 +511,31 @@ def update_material(session: Session, *, code: str, data: MaterialUpdate) -> Mat
 
 
 def delete_material(session: Session, *, code: str) -> None:
-    """Delete a material; a 409 problem while parts are made of it."""
+    """Delete a material; a 409 problem naming the parts made of it while there are any."""
     material = get_material(session, code=code)
-    used = session.scalar(select(exists().where(PartMaterial.material_id == material.id)))
-    if used:
+    parts = session.scalars(
+        select(Part.part_number)
+        .join(PartMaterial, PartMaterial.part_id == Part.id)
+        .where(PartMaterial.material_id == material.id)
+        .order_by(Part.part_number)
+    ).all()
+    if parts:
+        named = ", ".join(parts[:20]) + (f" and {len(parts) - 20} more" if len(parts) > 20 else "")
         raise Problem(
-            409, "Conflict", f"material '{code}' is in the composition of parts; remove it there first"
+            409,
+            "Conflict",
+            f"material '{code}' is in the composition of {named}; remove it there first",
+            parts=list(parts),
         )
     session.delete(material)
     session.flush()
 
 
+# --- composition ------------------------------------------------------------------------------
+
+
 def composition(session: Session, *, part_number: str) -> list[CompositionRead]:
-    """Return the material composition of a part, heaviest first."""
+    """Return the material composition of one unit of a part, heaviest first."""
     part = get_part(session, part_number=part_number)
     rows = session.execute(
         select(
@@ -378,83 +546,126 @@ def composition(session: Session, *, part_number: str) -> list[CompositionRead]:
         .order_by(PartMaterial.mass_kg.desc(), Material.code)
     ).all()
     return [
-        CompositionRead(material=r[0], name=r[1], family=r[2], mass_kg=r[3], recycled_share=r[4])
+        CompositionRead(
+            material=r[0],
+            name=r[1],
+            family=r[2],
+            mass_kg=r[3],
+            mass_fraction=r[3] / part.mass_kg if part.mass_kg else None,
+            recycled_share=r[4],
+        )
         for r in rows
     ]
 
 
 def replace_composition(
-    session: Session, *, part_number: str, lines: list[CompositionIn]
+    session: Session, *, part_number: str, lines: Sequence[CompositionIn]
 ) -> list[CompositionRead]:
-    """Make the composition of a part exactly ``lines``; the materials may not weigh more than the part."""
+    """Return the composition of a part after making it exactly ``lines``.
+
+    A ``mass_fraction`` becomes a mass through the part's mass. A 422 problem lists every bad line
+    (unknown material, a material twice, a fraction of a part without mass) and refuses materials
+    that weigh more than the part itself.
+    """
     part = get_part(session, part_number=part_number)
-    materials = {line.material: get_material(session, code=line.material) for line in lines}
-    if len(materials) != len(lines):
-        raise Problem(422, "Invalid composition", "a material appears twice")
-    total = sum(line.mass_kg for line in lines)
+    codes = sorted({line.material for line in lines})
+    materials = {m.code: m for m in session.scalars(select(Material).where(Material.code.in_(codes)))}
+    errors: list[dict[str, Any]] = []
+    masses: dict[int, tuple[float, float]] = {}
+    for number, line in enumerate(lines, start=1):
+        material = materials.get(line.material)
+        if material is None:
+            errors.append(_line_error(number, "material", f"no material with code '{line.material}'"))
+            continue
+        if material.id in masses:
+            errors.append(_line_error(number, "material", f"material '{line.material}' appears twice"))
+            continue
+        if line.mass_kg is not None:
+            mass_kg = line.mass_kg
+        elif part.mass_kg is None:
+            errors.append(
+                _line_error(
+                    number, "mass_fraction", f"part '{part_number}' has no mass; give mass_kg instead"
+                )
+            )
+            continue
+        else:
+            mass_kg = (line.mass_fraction or 0.0) * part.mass_kg
+        masses[material.id] = (mass_kg, line.recycled_share)
+    if errors:
+        raise Problem(
+            422,
+            "Invalid composition",
+            f"{len(errors)} of {len(lines)} lines of the composition of '{part_number}' are invalid; "
+            "see errors",
+            errors=errors,
+        )
+    total = sum(mass for mass, _ in masses.values())
+    # A little slack for materials given in rounded grams that add up to just over the part's mass.
     if part.mass_kg is not None and total > part.mass_kg * 1.001 + 1e-12:
         raise Problem(
             422,
             "Invalid composition",
-            f"the materials weigh {total:.6g} kg, more than the part ({part.mass_kg:.6g} kg)",
+            f"the materials weigh {total:.6g} kg, more than the part '{part_number}' ({part.mass_kg:.6g} kg)",
         )
     session.execute(delete(PartMaterial).where(PartMaterial.part_id == part.id))
     session.add_all(
-        PartMaterial(
-            part_id=part.id,
-            material_id=materials[line.material].id,
-            mass_kg=line.mass_kg,
-            recycled_share=line.recycled_share,
-        )
-        for line in lines
+        PartMaterial(part_id=part.id, material_id=material_id, mass_kg=mass, recycled_share=recycled)
+        for material_id, (mass, recycled) in masses.items()
     )
     session.flush()
     return composition(session, part_number=part_number)
 
 
-def sources(session: Session, *, part_number: str) -> list[SourceRead]:
-    """Return the supplier sites of a part, largest share first."""
-    part = get_part(session, part_number=part_number)
-    rows = session.execute(
-        select(Site.code, Site.name, Organization.code, Organization.name, Site.country, Sourcing)
-        .join(Sourcing, Sourcing.site_id == Site.id)
-        .join(Organization, Organization.id == Site.organization_id)
-        .where(Sourcing.part_id == part.id)
-        .order_by(Sourcing.share.desc(), Site.code)
-    ).all()
-    return [
-        SourceRead(
-            site=r[0],
-            site_name=r[1],
-            organization=r[2],
-            organization_name=r[3],
-            country=r[4],
-            share=r[5].share,
-            lead_time_days=r[5].lead_time_days,
-            price_eur=r[5].price_eur,
-            qualified_alternate=r[5].qualified_alternate,
-        )
-        for r in rows
-    ]
-
-
 # --- stock ------------------------------------------------------------------------------------
 
 
-def list_stock(session: Session, *, limit: int, offset: int) -> tuple[list[StockRead], int]:
-    """Return one page of stock, by part number, and how many parts have stock."""
-    statement = (
-        select(Part.part_number, Stock.on_hand, Stock.safety_stock, Stock.weekly_usage)
+def _stock_read(row: Any) -> StockRead:
+    part_number, name, unit, on_hand, safety, usage = row
+    return StockRead(
+        part_number=part_number,
+        name=name,
+        unit=unit,
+        on_hand=on_hand,
+        safety_stock=safety,
+        weekly_usage=usage,
+        weeks_of_cover=on_hand / usage if usage else None,
+        below_safety=on_hand < safety,
+    )
+
+
+def _stock_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select(Part.part_number, Part.name, Part.unit, Stock.on_hand, Stock.safety_stock, Stock.weekly_usage)
         .join(Stock, Stock.part_id == Part.id)
         .order_by(Part.part_number)
     )
+
+
+def list_stock(
+    session: Session, *, limit: int, offset: int, below_safety: bool | None = None
+) -> tuple[list[StockRead], int]:
+    """Return one page of stock by part number and how many match, below safety stock or not if asked."""
+    statement = _stock_query()
+    if below_safety is not None:
+        statement = statement.where(
+            Stock.on_hand < Stock.safety_stock if below_safety else Stock.on_hand >= Stock.safety_stock
+        )
     rows = session.execute(statement.limit(limit).offset(offset)).all()
-    items = [StockRead(part_number=r[0], on_hand=r[1], safety_stock=r[2], weekly_usage=r[3]) for r in rows]
-    return items, count(session, statement)
+    return [_stock_read(r) for r in rows], count(session, statement)
+
+
+def get_stock(session: Session, *, part_number: str) -> StockRead:
+    """Return the stock of a part; zero stock if none was ever recorded."""
+    part = get_part(session, part_number=part_number)
+    row = session.execute(_stock_query().where(Part.id == part.id)).one_or_none()
+    if row is None:
+        return _stock_read((part.part_number, part.name, part.unit, 0.0, 0.0, 0.0))
+    return _stock_read(row)
 
 
 def set_stock(session: Session, *, part_number: str, data: StockUpdate) -> StockRead:
-    """Set the stock of a part."""
+    """Return the stock of a part after setting it to ``data``."""
     part = get_part(session, part_number=part_number)
     stock = session.scalars(select(Stock).where(Stock.part_id == part.id)).one_or_none()
     if stock is None:
@@ -462,4 +673,4 @@ def set_stock(session: Session, *, part_number: str, data: StockUpdate) -> Stock
         session.add(stock)
     stock.on_hand, stock.safety_stock, stock.weekly_usage = data.on_hand, data.safety_stock, data.weekly_usage
     session.flush()
-    return StockRead(part_number=part_number, **data.model_dump())
+    return get_stock(session, part_number=part_number)
