@@ -43,11 +43,49 @@ def test_a_cycle_is_named_by_its_path() -> None:
     with pytest.raises(BomCycleError) as caught:
         build_bom(4, [0, 1, 2, 3], [1, 2, 3, 1], [1, 1, 1, 1], labels=["P", "A", "B", "C"])
     assert caught.value.cycle in (["A", "B", "C", "A"], ["B", "C", "A", "B"], ["C", "A", "B", "C"])
-    assert (
-        "A → B → C" in str(caught.value)
-        or "B → C → A" in str(caught.value)
-        or "C → A → B" in str(caught.value)
-    )
+    assert " → ".join(caught.value.cycle) in str(caught.value)
+    assert "P" not in caught.value.cycle
+
+
+def test_a_two_part_cycle_below_a_product_names_both_parts() -> None:
+    # P holds A; A holds B; B holds A again
+    with pytest.raises(BomCycleError) as caught:
+        build_bom(3, [0, 1, 2], [1, 2, 1], [1, 1, 1], labels=["P", "A", "B"])
+    assert caught.value.cycle in (["A", "B", "A"], ["B", "A", "B"])
+
+
+def test_a_part_that_holds_itself_is_a_cycle_of_one() -> None:
+    with pytest.raises(BomCycleError) as caught:
+        build_bom(2, [0, 1], [1, 1], [1, 1], labels=["P", "A"])
+    assert caught.value.cycle == ["A", "A"]
+
+
+def test_without_labels_a_cycle_is_named_by_indices() -> None:
+    with pytest.raises(BomCycleError) as caught:
+        build_bom(2, [0, 1], [1, 0], [1, 1])
+    assert sorted(caught.value.cycle[:-1]) == ["0", "1"]
+
+
+def test_three_levels_multiply_down_the_path() -> None:
+    # 0 → 2 × 1 → 3 × 2 → 0.5 kg of 3: 2 × 3 × 0.5 = 3 kg
+    chain = build_bom(4, [0, 1, 2], [1, 2, 3], [2.0, 3.0, 0.5])
+    assert explode(chain, 0).tolist() == [1.0, 2.0, 6.0, 3.0]
+    assert explode(chain, 1).tolist() == [0.0, 1.0, 3.0, 1.5]
+    assert where_used(chain, 3).tolist() == [3.0, 1.5, 0.5, 1.0]
+    assert chain.level.tolist() == [0, 1, 2, 3]
+
+
+def test_parts_outside_a_bom_stay_at_zero() -> None:
+    # two products share nothing: exploding one leaves the other's parts at 0
+    graph = build_bom(4, [0, 2], [1, 3], [5.0, 7.0])
+    assert explode(graph, 0).tolist() == [1.0, 5.0, 0.0, 0.0]
+    assert where_used(graph, 3).tolist() == [0.0, 0.0, 7.0, 1.0]
+
+
+def test_an_empty_bom_explodes_to_the_root_alone() -> None:
+    graph = build_bom(2, [], [], [])
+    assert explode(graph, 1, 4.0).tolist() == [0.0, 4.0]
+    assert graph.depth == 0 and build_bom(0, [], [], []).depth == 0
 
 
 @pytest.mark.parametrize(
@@ -55,6 +93,9 @@ def test_a_cycle_is_named_by_its_path() -> None:
     [
         ([0], [5], [1.0], "indices"),
         ([0], [1], [-1.0], "positive"),
+        ([0], [1], [0.0], "positive"),
+        ([-1], [1], [1.0], "indices"),
+        ([[0]], [[1]], [[1.0]], "1-d"),
         ([0, 1], [1], [1.0], "same length"),
     ],
 )
@@ -65,9 +106,13 @@ def test_bad_input_is_refused(
         build_bom(2, parent, child, quantity)
 
 
-def test_unknown_root_is_refused() -> None:
-    with pytest.raises(CoreError):
+def test_unknown_root_or_part_is_refused() -> None:
+    with pytest.raises(CoreError, match=r"root index 9 is not in 0\.\.3"):
         explode(SHARED, 9)
+    with pytest.raises(CoreError, match="root index -1"):
+        explode(SHARED, -1)
+    with pytest.raises(CoreError, match=r"part index 4 is not in 0\.\.3"):
+        where_used(SHARED, 4)
 
 
 def test_index_map_round_trip_and_unknown_id() -> None:
