@@ -206,6 +206,16 @@ def test_update_raises_the_revision_only_when_something_changes(bom: TestClient)
     assert "name cannot be null" in refused["errors"][0]["message"]
 
 
+def test_the_unit_of_a_part_in_use_cannot_change_under_its_quantities(bom: TestClient) -> None:
+    refused = _problem(bom.patch("/api/parts/W", json={"unit": "g"}), 409)
+    assert "counted in 'kg' by the BOM of A" in refused["detail"]
+    assert bom.get("/api/parts/W").json()["unit"] == "kg"
+    assert bom.patch("/api/parts/W", json={"unit": "kilogram"}).json()["revision"] == 1
+    assert bom.patch("/api/parts/P", json={"unit": "ea"}).json()["unit"] == "pcs"
+    bom.put("/api/stock/P", json={"on_hand": 3})
+    assert "its stock" in _problem(bom.patch("/api/parts/P", json={"unit": "kg"}), 409)["detail"]
+
+
 def test_put_creates_or_replaces_a_part(bom: TestClient) -> None:
     created = bom.put("/api/parts/NEW", json={"name": "New bracket", "kind": "component", "unit": "pieces"})
     assert created.status_code == 201 and created.json()["unit"] == "pcs" and created.json()["revision"] == 1

@@ -38,6 +38,7 @@ from keten.core import bom as core_bom
 from keten.core.errors import BomCycleError
 from keten.core.indexing import IndexMap
 from keten.pagination import count
+from keten.partners.models import Sourcing
 from keten.problems import Problem
 
 __all__ = [
@@ -150,8 +151,39 @@ def create_part(session: Session, *, data: PartCreate) -> Part:
     return part
 
 
-def _apply(part: Part, values: dict[str, Any]) -> None:
+def _quantities_in_unit(session: Session, part: Part) -> list[str]:
+    """Return what holds quantities in the part's unit: BOMs that use it, its stock, composition, sourcing."""
+    parent = aliased(Part)
+    users = session.scalars(
+        select(parent.part_number)
+        .join(BomLine, BomLine.parent_id == parent.id)
+        .where(BomLine.child_id == part.id)
+        .distinct()
+        .order_by(parent.part_number)
+    ).all()
+    found = [f"the BOM of {', '.join(users[:5])}{' and more' if len(users) > 5 else ''}"] if users else []
+    if session.scalar(select(exists().where(Stock.part_id == part.id))):
+        found.append("its stock")
+    if session.scalar(select(exists().where(PartMaterial.part_id == part.id))):
+        found.append("its composition")
+    if session.scalar(select(exists().where(Sourcing.part_id == part.id))):
+        found.append("its sourcing prices")
+    return found
+
+
+def _apply(session: Session, part: Part, values: dict[str, Any]) -> None:
     changed = {key: value for key, value in values.items() if getattr(part, key) != value}
+    if "unit" in changed:
+        # Stored quantities are numbers in the part's unit; a new unit would silently change their meaning.
+        in_use = _quantities_in_unit(session, part)
+        if in_use:
+            raise Problem(
+                409,
+                "Conflict",
+                f"part '{part.part_number}' is counted in '{part.unit}' by {', '.join(in_use)}; "
+                f"those quantities would change meaning in '{changed['unit']}'. "
+                "Keep the unit, or remove them first",
+            )
     if changed:
         for key, value in changed.items():
             setattr(part, key, value)
@@ -161,7 +193,7 @@ def _apply(part: Part, values: dict[str, Any]) -> None:
 def update_part(session: Session, *, part_number: str, data: PartUpdate) -> Part:
     """Return the part after changing the fields set in ``data``; its revision rises if any changed."""
     part = get_part(session, part_number=part_number)
-    _apply(part, data.model_dump(exclude_unset=True))
+    _apply(session, part, data.model_dump(exclude_unset=True))
     session.flush()
     return part
 
@@ -175,7 +207,7 @@ def put_part(session: Session, *, part_number: str, data: PartBase) -> tuple[Par
     values = data.model_dump()
     if found is None:
         return create_part(session, data=PartCreate(part_number=part_number, **values)), True
-    _apply(found, values)
+    _apply(session, found, values)
     session.flush()
     return found, False
 
