@@ -35,6 +35,7 @@ test: check
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache keten-demo.db*
