@@ -385,3 +385,13 @@ def test_openapi_documents_every_route_with_a_summary(client: TestClient) -> Non
     for route in [*catalog_router.routes, *partners_router.routes]:
         assert getattr(route, "summary", None), route
         assert getattr(route, "description", None), route
+
+
+def test_replacing_a_bom_raises_the_parents_revision_only_when_it_changes(client: TestClient) -> None:
+    client.post("/api/parts", json={"part_number": "RP", "name": "Parent", "kind": "assembly"})
+    client.post("/api/parts", json={"part_number": "RC", "name": "Child", "kind": "component"})
+    lines = [{"child": "RC", "quantity": 2}]
+    assert client.put("/api/parts/RP/bom", json=lines).status_code == 200
+    assert client.get("/api/parts/RP").json()["revision"] == 2
+    assert client.put("/api/parts/RP/bom", json=lines).status_code == 200
+    assert client.get("/api/parts/RP").json()["revision"] == 2

@@ -324,3 +324,17 @@ def test_export_then_import_into_an_empty_database_gives_the_same_export(
     session.commit()
     run_import(session, out)
     assert service.export_tables(session) == first
+
+
+def test_a_changed_bom_or_composition_raises_the_parts_revision(
+    session: Session, chain: Path, tmp_path: Path
+) -> None:
+    run_import(session, chain)
+    edited = dict(FILES)
+    edited["bom.csv"] = FILES["bom.csv"].replace("MOTOR,MAGNET,16", "MOTOR,MAGNET,18")
+    edited["composition.csv"] = FILES["composition.csv"].replace("CHUCK,SiC,7.5 kg", "CHUCK,SiC,7.2 kg")
+    run_import(session, write(tmp_path / "edited", edited))
+    revisions = dict(session.execute(select(Part.part_number, Part.revision)).all())
+    assert revisions == {"STAGE": 1, "MOTOR": 2, "MAGNET": 1, "CHUCK": 2, "CABLE": 1}
+    run_import(session, write(tmp_path / "again", edited))
+    assert dict(session.execute(select(Part.part_number, Part.revision)).all()) == revisions

@@ -487,6 +487,14 @@ def replace_bom(session: Session, *, part_number: str, lines: Sequence[BomLineIn
     except BomCycleError as exc:
         raise Problem(409, "BOM cycle", str(exc), cycle=exc.cycle) from None
 
+    current = {
+        (child_id, position): quantity
+        for child_id, position, quantity in session.execute(
+            select(BomLine.child_id, BomLine.position, BomLine.quantity).where(BomLine.parent_id == parent.id)
+        )
+    }
+    if current != dict(wanted):
+        _touch(parent)
     session.execute(delete(BomLine).where(BomLine.parent_id == parent.id))
     session.add_all(
         BomLine(parent_id=parent.id, child_id=child_id, position=position, quantity=quantity)
@@ -640,6 +648,16 @@ def replace_composition(
             "Invalid composition",
             f"the materials weigh {total:.6g} kg, more than the part '{part_number}' ({part.mass_kg:.6g} kg)",
         )
+    current = {
+        material_id: (mass, recycled)
+        for material_id, mass, recycled in session.execute(
+            select(PartMaterial.material_id, PartMaterial.mass_kg, PartMaterial.recycled_share).where(
+                PartMaterial.part_id == part.id
+            )
+        )
+    }
+    if current != dict(masses):
+        _touch(part)
     session.execute(delete(PartMaterial).where(PartMaterial.part_id == part.id))
     session.add_all(
         PartMaterial(part_id=part.id, material_id=material_id, mass_kg=mass, recycled_share=recycled)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from keten import validators
@@ -49,6 +49,7 @@ Progress = Callable[[str, int, int], None]
 """Called with (what, rows done, rows in all) while an import runs."""
 
 _BATCH = 5_000
+_FIRST_NEW_PART_ID = "keten.import.first_new_part_id"
 _MASS_TOLERANCE = 1.001
 
 
@@ -275,6 +276,21 @@ def _upsert(
     result.updated += len(updates)
 
 
+def _bump_revisions(session: Session, part_ids: Iterable[int]) -> None:
+    """Raise the revision of parts whose BOM or composition changed: results name inputs by revision."""
+    # Parts created by this very import start at revision 1 with their BOM and composition.
+    first_new = session.info.get(_FIRST_NEW_PART_ID, 0)
+    ids = sorted(i for i in part_ids if i < first_new)
+    now = datetime.now(UTC)
+    for start in range(0, len(ids), _BATCH):
+        session.execute(
+            update(Part)
+            .where(Part.id.in_(ids[start : start + _BATCH]))
+            .values(revision=Part.revision + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _id_map(session: Session, model: type[Any], key: str) -> dict[str, int]:
     return dict(session.execute(select(getattr(model, key), model.id)).all())
 
@@ -401,20 +417,25 @@ def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _E
 
     inserts = []
     updates = []
+    changed_parents: set[int] = set()
     for key, quantity in wanted.items():
         found = current.pop(key, None)
         if found is None:
             inserts.append(
                 {"parent_id": key[0], "child_id": key[1], "position": key[2], "quantity": quantity}
             )
+            changed_parents.add(key[0])
         elif found[1] != quantity:
             updates.append({"id": found[0], "quantity": quantity})
+            changed_parents.add(key[0])
         else:
             result.unchanged += 1
     removed = [line_id for line_id, _ in current.values()]
+    changed_parents.update(key[0] for key in current)
     _bulk_delete(session, BomLine, removed)
     _bulk_update(session, BomLine, updates)
     _bulk_insert(session, BomLine, inserts)
+    _bump_revisions(session, changed_parents)
     result.inserted += len(inserts)
     result.updated += len(updates)
     result.deleted += len(removed)
@@ -428,8 +449,13 @@ def _replace_children(
     wanted: Mapping[tuple[int, int], dict[str, Any]],
     fields: Sequence[str],
     result: KindResult,
+    *,
+    bump_owners: bool = False,
 ) -> None:
-    """Make the rows of every owner named in ``wanted`` exactly ``wanted``: insert, update, delete."""
+    """Make the rows of every owner named in ``wanted`` exactly ``wanted``: insert, update, delete.
+
+    With ``bump_owners`` the owners (parts) whose rows changed get a new revision.
+    """
     owners = {key[0] for key in wanted}
     owner_col, member_col = getattr(model, owner), getattr(model, member)
     columns = [getattr(model, name) for name in fields]
@@ -438,18 +464,23 @@ def _replace_children(
         if row[1] in owners:
             current[(row[1], row[2])] = row
     inserts, updates = [], []
+    updated_owners: set[int] = set()
     for key, values in wanted.items():
         found = current.pop(key, None)
         if found is None:
             inserts.append({owner: key[0], member: key[1], **values})
         elif tuple(found[3:]) != tuple(values[name] for name in fields):
             updates.append({"id": found[0], **values})
+            updated_owners.add(key[0])
         else:
             result.unchanged += 1
     removed = [row[0] for row in current.values()]
     _bulk_delete(session, model, removed)
     _bulk_update(session, model, updates)
     _bulk_insert(session, model, inserts)
+    if bump_owners:
+        changed = {row[owner] for row in inserts} | {key[0] for key in current}
+        _bump_revisions(session, changed | updated_owners)
     result.inserted += len(inserts)
     result.updated += len(updates)
     result.deleted += len(removed)
@@ -498,7 +529,14 @@ def _apply_composition(session: Session, parsed: _Parsed, result: KindResult, er
             )
     if not errors:
         _replace_children(
-            session, PartMaterial, "part_id", "material_id", wanted, ("mass_kg", "recycled_share"), result
+            session,
+            PartMaterial,
+            "part_id",
+            "material_id",
+            wanted,
+            ("mass_kg", "recycled_share"),
+            result,
+            bump_owners=True,
         )
 
 
@@ -613,6 +651,7 @@ def import_tables(
 
     report = ImportReport(dry_run=dry_run)
     broken = False
+    session.info[_FIRST_NEW_PART_ID] = (session.scalar(select(func.max(Part.id))) or 0) + 1
     for table in ordered:
         label = f"checking {table.source}"
         parsed = _parse_table(table, mapping or {}, errors, tick)
