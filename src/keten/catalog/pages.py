@@ -102,7 +102,7 @@ def _part_or_404(session: Session, part_number: str) -> Part:
 @router.get("/parts")
 def parts(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     q: Annotated[str | None, Query(max_length=100)] = None,
     kind: Annotated[str | None, Query()] = None,
     problem: Annotated[str | None, Query()] = None,
@@ -121,7 +121,7 @@ def parts(
 @router.get("/catalog/bom/{part_id}")
 def bom_fragment(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     part_id: int,
     offset: Annotated[int, Query(ge=0)] = 0,
     factor: Annotated[float, Query(gt=0)] = 1.0,
@@ -149,7 +149,7 @@ def bom_fragment(
 @router.get("/parts/{part_number:path}")
 def part_page(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     part_number: str,
     used_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:

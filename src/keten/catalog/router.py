@@ -41,7 +41,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["catalog"])
 
-DbSession = Annotated[Session, Depends(get_session)]
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 PAGED = "The Link header (RFC 8288) holds the URLs of the next and previous pages where they exist."

@@ -102,7 +102,7 @@ def import_form(request: Request) -> Response:
 @router.post("/import", openapi_extra=access("editor"))
 def import_check(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     files: Annotated[list[UploadFile], File()],
     kind: Annotated[str, Form()] = "",
 ) -> Response:
@@ -147,7 +147,7 @@ def import_check(
 @router.post("/import/confirm", openapi_extra=access("editor"))
 def import_confirm(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     token: Annotated[str, Form(max_length=64)],
 ) -> Response:
     """Import for real the files checked under ``token``."""

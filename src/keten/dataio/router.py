@@ -59,7 +59,7 @@ def _mapping(raw: str | None) -> dict[str, str]:
     responses={422: {"description": "The files have errors; nothing was written."}},
 )
 def create_import(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     files: Annotated[list[UploadFile], File(description="CSV, XLSX or JSON files named after their kind.")],
     kind: Annotated[str | None, Form(description="Kind of a single file whose name does not say it.")] = None,
     mapping: Annotated[
@@ -90,7 +90,7 @@ def create_import(
     description="The latest imports, newest first.",
 )
 def list_imports(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ImportRunRead]:
     return [ImportRunRead.model_validate(run) for run in service.recent_imports(session, limit=limit)]
@@ -107,7 +107,7 @@ def list_imports(
     response_class=Response,
 )
 def export(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     fmt: str,
     kind: Annotated[str | None, Query(description="Only this kind.")] = None,
 ) -> Response:

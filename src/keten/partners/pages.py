@@ -74,7 +74,7 @@ def list_organizations(session: Session, *, q: str | None, role: str | None, pag
 @router.get("/organizations")
 def organizations(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     q: Annotated[str | None, Query(max_length=100)] = None,
     role: Annotated[str | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -102,7 +102,9 @@ def organizations(
 
 
 @router.get("/organizations/{code}")
-def organization(request: Request, session: Annotated[Session, Depends(get_session)], code: str) -> Response:
+def organization(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], code: str
+) -> Response:
     org = session.scalar(select(Organization).where(Organization.code == code))
     if org is None:
         raise HTTPException(404, f"there is no organization {code!r}")
@@ -118,7 +120,7 @@ def organization(request: Request, session: Annotated[Session, Depends(get_sessi
 
 @router.get("/partners/sourcing/{part_id}")
 def part_sources(
-    request: Request, session: Annotated[Session, Depends(get_session)], part_id: int
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], part_id: int
 ) -> Response:
     """The sources of one part, as a table the part page loads."""
     sources = session.execute(
@@ -152,14 +154,14 @@ def _users_page(
 
 
 @router.get("/users", openapi_extra=access("admin"))
-def users(request: Request, session: Annotated[Session, Depends(get_session)]) -> Response:
+def users(request: Request, session: Annotated[Session, Depends(get_session, scope="function")]) -> Response:
     return _users_page(request, session)
 
 
 @router.post("/users", openapi_extra=access("admin"))
 def create_user(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
     role: Annotated[str, Form()] = "viewer",
@@ -184,7 +186,7 @@ def create_user(
 @router.post("/users/{user_id}", openapi_extra=access("admin"))
 def update_user(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     user_id: int,
     role: Annotated[str | None, Form()] = None,
     active: Annotated[str | None, Form()] = None,

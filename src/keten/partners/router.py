@@ -33,7 +33,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["partners"])
 
-DbSession = Annotated[Session, Depends(get_session)]
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 CountryFilter = Annotated[

@@ -86,7 +86,9 @@ def identify(request: Request, session: Session) -> tuple[auth.Principal | None,
     return None, "", None
 
 
-def _authorize(request: Request, session: Annotated[Session, Depends(get_session)]) -> auth.Principal | None:
+def _authorize(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> auth.Principal | None:
     level = required_level(request.scope.get("route"), request.method)
     user, csrf_token, via = identify(request, session)
     request.state.user = user

@@ -85,7 +85,7 @@ def signin_form(request: Request, next: str | None = None) -> Response:
 @router.post("/signin", openapi_extra=access("public"))
 def signin(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
     csrf_token: Annotated[str, Form()] = "",
@@ -136,7 +136,9 @@ def signin(
 
 
 @router.post("/signout", openapi_extra=access("viewer"))
-def signout(request: Request, session: Annotated[Session, Depends(get_session)]) -> Response:
+def signout(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         auth.close_web_session(session, secret)
@@ -180,14 +182,16 @@ def _account_page(
 
 
 @router.get("/account")
-def account(request: Request, session: Annotated[Session, Depends(get_session)]) -> Response:
+def account(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Response:
     return _account_page(request, session)
 
 
 @router.post("/account/tokens", openapi_extra=access("viewer"))
 def create_token(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     name: Annotated[str, Form(max_length=100)],
 ) -> Response:
     secret, token = auth.create_api_token(session, user=_me(session, request), name=name)
@@ -203,7 +207,7 @@ def create_token(
 
 @router.post("/account/tokens/{token_id}/revoke", openapi_extra=access("viewer"))
 def revoke_token(
-    request: Request, session: Annotated[Session, Depends(get_session)], token_id: int
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], token_id: int
 ) -> Response:
     token = auth.revoke_api_token(session, user=_me(session, request), token_id=token_id)
     auth.record_audit(
@@ -270,7 +274,7 @@ def overview_data(session: Session) -> dict[str, Any]:
 @router.get("/unsourced")
 def unsourced(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Bought parts (components, materials, consumables) that no supplier site supplies."""
@@ -284,7 +288,9 @@ def unsourced(
 
 
 @router.get("/")
-def overview(request: Request, session: Annotated[Session, Depends(get_session)]) -> Response:
+def overview(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Response:
     return templates.render(request, "overview.html", overview_data(session))
 
 
