@@ -1,0 +1,1 @@
+"""Product carbon footprints: emission factor sets, activity data, supplier PCFs and stored results."""
