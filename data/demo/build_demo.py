@@ -1,16 +1,18 @@
 """Writes the demo value chain: a wafer-stage module of a lithography machine and two smaller products.
 
-Run ``python data/demo/build_demo.py`` to rebuild the CSV files next to this script. The output is
-deterministic. Organizations, identifiers and prices are fictional; see SOURCES.md for the figures.
+Run ``python data/demo/build_demo.py`` to rebuild the CSV files next to this script, or
+``python data/demo/build_demo.py FOLDER`` to write them elsewhere. The output is deterministic.
+Organizations, identifiers and prices are fictional; see SOURCES.md for where the figures come from.
 """
 
 from __future__ import annotations
 
 import csv
 import random
+import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
 rng = random.Random(2040)
 
 
@@ -82,6 +84,7 @@ MATERIALS = [
     ("Al2O3", "Alumina ceramic", "ceramic", "1344-28-1"),
     ("GLASSCER", "Low-expansion glass ceramic", "glass", ""),
     ("PEEK", "Polyether ether ketone", "polymer", ""),
+    ("CFRP", "Carbon-fibre reinforced epoxy", "composite", ""),
     ("PTFE", "Polytetrafluoroethylene", "polymer", "9002-84-0"),
     ("EPOXY", "Epoxy resin", "polymer", ""),
     ("FR4", "FR-4 glass-epoxy laminate", "composite", ""),
@@ -145,7 +148,9 @@ WS = part(
     "",
     revenue="4850000",
     chain="existing",
-    description="Dual wafer-stage module of a lithography scanner: long-stroke planar motors, short-stroke chucks",
+    description=(
+        "Dual wafer-stage module of a lithography scanner: long-stroke planar motors, short-stroke chucks"
+    ),
 )
 PS = part(
     "PS-500",
@@ -322,8 +327,6 @@ coil = component(
     "1.8 kg",
     "coil",
     "850490",
-    ("Cu", "1.2 kg", "", "0.35"),
-    ("EPOXY", "350 g", "", "0"),
 )
 coil_body = component(
     "LM-C02",
@@ -333,7 +336,8 @@ coil_body = component(
     "848790",
     ("AL7075", "", "100 %", "0.3"),
 )
-# The coil is wound at a supplier from copper wire and epoxy that the OEM issues to it, so they sit in its BOM.
+# The coil is wound at a supplier from copper wire and epoxy that the OEM issues to it, so they sit in its
+# BOM; its materials come from that BOM, which is why it has no composition of its own.
 use(coil, CUWIRE, "1.2 kg", 10)
 use(coil, EPOXY, "350 g", 20)
 ntc = component(
@@ -373,6 +377,19 @@ magnet = component(
     ("B", "", "1 %", "0"),
     ("Ni", "", "0.5 %", "0"),
 )
+# Halbach arrays add smaller side magnets, magnetised across the main ones, between the main blocks.
+side_magnet = component(
+    "MG-C05",
+    "NdFeB Halbach side magnet N45SH, NiCuNi coated, 50x12.5x10 mm",
+    "46 g",
+    "magnet",
+    "850511",
+    ("Nd", "", "30.5 %", "0"),
+    ("Dy", "", "1.5 %", "0"),
+    ("Fe", "", "65.5 %", "0"),
+    ("B", "", "1 %", "0"),
+    ("Ni", "", "0.5 %", "0"),
+)
 backiron = component(
     "MG-C02",
     "Back iron yoke, low-carbon steel",
@@ -399,6 +416,7 @@ mg_cover = component(
 )
 for child, qty, pos in (
     (magnet, "48", 10),
+    (side_magnet, "48", 15),
     (backiron, "1", 20),
     (mg_frame, "1", 30),
     (mg_cover, "1", 40),
@@ -739,7 +757,7 @@ for child, qty, pos in (
 wmass = component(
     "CB-C01",
     "Tungsten heavy-alloy balance mass",
-    "42 kg",
+    "30 kg",
     "tungsten-part",
     "810199",
     ("W", "", "93 %", "0.1"),
@@ -777,7 +795,7 @@ use("WS-1200", "FST-M8x25", "32", 70)
 metro_frame = component(
     "WS-C41",
     "Metrology frame, Invar weldment",
-    "310 kg",
+    "180 kg",
     "machined-invar",
     "848790",
     ("INVAR36", "", "100 %", "0"),
@@ -796,7 +814,7 @@ use("WS-1400", "FST-M10x25", "24", 50)
 cabinet = component(
     "WS-C51",
     "19-inch electronics cabinet, EMC shielded",
-    "95 kg",
+    "70 kg",
     "sheet-metal",
     "940320",
     ("STEEL", "", "80 %", "0.4"),
@@ -835,7 +853,7 @@ use("WS-1600", manifold, "2", 60)
 base = component(
     "WS-C71",
     "Granite-replacement base frame, cast iron",
-    "720 kg",
+    "260 kg",
     "casting",
     "732599",
     ("Fe", "", "93 %", "0.6"),
@@ -850,7 +868,8 @@ ps_table = component(
     "14 kg",
     "composite-part",
     "902290",
-    ("AL7075", "", "40 %", "0"),
+    ("CFRP", "", "55 %", "0"),
+    ("AL7075", "", "40 %", "0.3"),
 )
 use(PS, ps_table, "1", 60)
 use(PS, "FST-M6x16", "16", 70)
@@ -893,6 +912,12 @@ for i, (name, grams, cat, hs, mats) in enumerate(
         component(number, f"{name}, size {size}", f"{grams * (0.6 + size * 0.2):.1f} g", cat, hs, *mats)
         parent = ("WS-1100", "WS-1200", "WS-1300", "WS-1400", "WS-1500", "WS-1600")[(size - 1) % 6]
         use(parent, number, str(2 + (i + size) % 5), 100 + i * 10 + size)
+
+# Every fastener size in the catalogue holds something: brackets, covers and clamps of the modules.
+used = {child for _, child, _, _ in bom}
+holders = ("WS-1100", "WS-1200", "WS-1300", "WS-1400", "WS-1500", "WS-1600", "WS-1700", "AB-2300", "IS-2800")
+for i, number in enumerate(f for f in fasteners if f not in used):
+    use(holders[i % len(holders)], number, str(4 * (1 + i % 4)), 200 + i)
 
 # --- masses of assemblies: the sum of what goes in, rounded -----------------------------------
 masses: dict[str, float] = {}
@@ -949,7 +974,7 @@ SUPPLIERS_BY_CATEGORY = {
     "optics": ["SAX-OPTIK", "YUNNAN-GE"],
     "machined-invar": ["PEEL-PREC"],
     "isolator": ["OREGON-CTRL"],
-    "motor": ["OREGON-CTRL", "KEMPEN-MECH"],
+    "motor": ["RUHR-MAGNET", "OREGON-CTRL"],
     "tungsten-part": ["ALPES-TUNG"],
     "power-supply": ["DOMMEL-ELEC"],
     "cable-carrier": ["BAV-KABEL"],
@@ -967,6 +992,7 @@ SUPPLIERS_BY_CATEGORY = {
 }
 SINGLE_SOURCE = {
     "MG-C01": "HOKU-MAG",
+    "MG-C05": "GANZHOU-RE",
     "CH-C01": "KANSAI-CER",
     "CH-C02": "KANSAI-CER",
     "PA-C02": "HSINCHU-SEMI",
@@ -999,44 +1025,137 @@ org_rows[0][6] = gln("871234500001")
 org_rows[11][5] = lei("549300KANSAICER001")
 org_rows[5][6] = gln("400123400007")
 site_rows[0][6] = gln("871234500101")
+org_rows[14][5] = lei("254900HSINCHUPWR01")
+org_rows[19][5] = lei("5493007WILLAMETTE1")
+org_rows[1][6] = gln("871234500202")
+org_rows[22][6] = gln("301234500003")
+for row in org_rows:
+    # The reserved .example top-level domain keeps the fictional companies off real addresses.
+    row[7] = f"https://www.{row[0].lower()}.example"
 site_rows.append(
     ["BPS-2", "BPS", "Brainport Precision Systems Eindhoven cleanroom", "NL", "Eindhoven", "", ""]
 )
 site_rows.append(["HOKU-MAG-2", "HOKU-MAG", "Hokuriku Rare Earth Magnets Vietnam", "VN", "Hai Phong", "", ""])
 
+# Prices: a piece price where a part is priced by function (electronics, optics, sensors), otherwise
+# a price per kg of the part's category (machining, ceramics, magnets), otherwise a price per unit of
+# measure for bulk material counted in kg, m or l.
+PIECE_PRICE_EUR = {
+    "LM-C03": 4.5,
+    "SB-C01": 145,
+    "SB-C02": 18,
+    "SB-C03": 36,
+    "SB-C04": 1.2,
+    "SB-C05": 860,
+    "SB-C06": 24,
+    "SB-C07": 38,
+    "AB-C03": 42,
+    "CH-C03": 5800,
+    "CH-C04": 310,
+    "IF-C01": 12500,
+    "IF-C02": 6800,
+    "IF-C03": 390,
+    "IF-C04": 220,
+    "PA-C01": 430,
+    "PA-C02": 27,
+    "PA-C04": 180,
+    "CC-C01": 640,
+    "CC-C02": 1850,
+    "CC-C03": 920,
+    "IS-C01": 3900,
+    "IS-C02": 880,
+    "IS-C03": 1350,
+    "WS-C42": 46000,
+    "WS-C52": 2400,
+    "MK-C01": 260,
+}
+EUR_PER_KG = {
+    "coil": 320,
+    "machined-aluminium": 65,
+    "machined-steel": 48,
+    "machined-invar": 190,
+    "magnet": 270,
+    "sheet-metal": 38,
+    "ceramic-part": 2400,
+    "vacuum-part": 140,
+    "tungsten-part": 95,
+    "casting": 9,
+    "cable-carrier": 160,
+    "composite-part": 210,
+}
+EUR_PER_UNIT = {"MAT-CUWIRE": 13.5, "MAT-EPOXY": 38, "MAT-GLYCOL": 6.2, "MAT-PFPE": 950}
+EUR_PER_UNIT |= {"CBL-PWR": 6.8, "CBL-SIG": 4.3, "TUB-PTFE": 3.1}
+SPARE_BASE_PRICE_EUR = {"seal": 1.4, "sensor": 38, "vacuum-part": 120, "connector": 22}
+
+# Machines built per week: a few scanners' wafer stages, a few medical stages, one retrofit kit.
+BUILDS_PER_WEEK = {WS: 2, PS: 3, MK: 1}
+
+
+def unit_price(number: str, category: str) -> float:
+    if number in PIECE_PRICE_EUR:
+        return PIECE_PRICE_EUR[number]
+    if number in EUR_PER_UNIT:
+        return EUR_PER_UNIT[number]
+    if category == "fastener":
+        return 0.06 + masses[number] * 160
+    if number.startswith("SP-"):
+        return SPARE_BASE_PRICE_EUR[category] * (0.8 + int(number[-2:]) * 0.1)
+    return masses[number] * EUR_PER_KG[category]
+
+
+def exploded(number: str, factor: float, into: dict[str, float]) -> None:
+    for parent, child, quantity, _ in bom:
+        if parent == number:
+            amount = factor * qty_in_unit(quantity)
+            into[child] = into.get(child, 0.0) + amount
+            exploded(child, amount, into)
+
+
+weekly_usage: dict[str, float] = {}
+for product, builds in BUILDS_PER_WEEK.items():
+    exploded(product, builds, weekly_usage)
+
+
+def amount(value: float, unit: str) -> str:
+    if unit == "pcs":
+        return str(round(value))
+    return f"{value:.1f}" if value >= 10 else f"{value:.3f}"
+
+
 sourcing_rows = []
 stock_rows = []
 for p in parts:
-    number, kind = p["part_number"], p["kind"]
+    number, kind, category = p["part_number"], p["kind"], p["category"]
     if kind in ("product", "assembly"):
         continue
     if number in SINGLE_SOURCE:
         sources = [SINGLE_SOURCE[number]]
     else:
-        candidates = SUPPLIERS_BY_CATEGORY[p["category"]]
+        candidates = SUPPLIERS_BY_CATEGORY[category]
         sources = candidates[:2] if len(candidates) > 1 and rng.random() < 0.6 else candidates[:1]
-    base_lead = LEAD_DAYS.get(p["category"], 45)
-    unit_price = (
-        max(0.05, masses[number] * rng.uniform(20, 400))
-        if p["category"] != "fastener"
-        else rng.uniform(0.08, 2.5)
-    )
+    lead_days = LEAD_DAYS.get(category, 45)
+    price = unit_price(number, category) * rng.uniform(0.9, 1.1)
     for i, org in enumerate(sources):
         share = "1" if len(sources) == 1 else ("0.7" if i == 0 else "0.3")
         site = f"{org}-1"
         sourcing_rows.append(
-            [number, site, share, str(base_lead + 7 * i), f"{unit_price * (1 + 0.08 * i):.2f}", "no"]
+            [number, site, share, str(lead_days + 7 * i), f"{price * (1 + 0.08 * i):.2f}", "no"]
         )
     if number == "MG-C01":
-        sourcing_rows.append([number, "HOKU-MAG-2", "0", "150", f"{unit_price * 0.92:.2f}", "yes"])
+        sourcing_rows.append([number, "HOKU-MAG-2", "0", "150", f"{price * 0.92:.2f}", "yes"])
     if number == "CH-C01":
-        sourcing_rows.append([number, "FLANDERS-CER-1", "0", "200", f"{unit_price * 1.2:.2f}", "yes"])
-    weekly = {"fastener": 400, "cable": 300}.get(p["category"], 6)
-    stock_rows.append([number, str(int(weekly * rng.uniform(1.5, 6))), str(int(weekly * 1.5)), str(weekly)])
+        sourcing_rows.append([number, "FLANDERS-CER-1", "0", "180", f"{price * 1.2:.2f}", "yes"])
+    weekly = weekly_usage[number]
+    # Safety stock covers a third of the lead time, capped at eight weeks; on hand varies around it.
+    safety = weekly * min(8.0, max(1.0, lead_days / 21))
+    on_hand = safety + weekly * rng.uniform(0.5, 4.0)
+    stock_rows.append(
+        [number, amount(on_hand, p["unit"]), amount(safety, p["unit"]), amount(weekly, p["unit"])]
+    )
 
 
 def write(name: str, header: list[str], rows: list[list[str]] | list[tuple[str, ...]]) -> None:
-    with (HERE / name).open("w", newline="", encoding="utf-8") as handle:
+    with (OUT / name).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
