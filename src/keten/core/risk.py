@@ -391,6 +391,21 @@ def _failed(net: SupplyNetwork, nodes: IntArray) -> tuple[IntArray, IntArray]:
     return edges, cut
 
 
+def _supply(
+    net: SupplyNetwork, parts: IntArray, failed_edges: IntArray, cut_parts: IntArray, weeks: int
+) -> FloatArray:
+    """Return the share of usage each of ``parts`` (sorted) still receives per week, shape (a, weeks)."""
+    edges = _gather(net.part_edge_ptr, net.part_edge_order, parts)
+    ok = edges[~np.isin(edges, failed_edges)]
+    row = np.searchsorted(parts, net.edge_part[ok])
+    delay = np.minimum(np.where(net.edge_alternate[ok], net.edge_qual_weeks[ok], 0), weeks)
+    step = np.zeros((parts.size, weeks + 1))
+    np.add.at(step, (row, delay), net.edge_share[ok])
+    supply: FloatArray = np.minimum(np.cumsum(step, axis=1)[:, :weeks], 1.0)
+    supply[np.searchsorted(parts, cut_parts)] = 0.0
+    return supply
+
+
 def _part_shortage(
     net: SupplyNetwork, failed_edges: IntArray, cut_parts: IntArray, outage: float, horizon: int
 ) -> tuple[IntArray, FloatArray, FloatArray]:
@@ -403,19 +418,7 @@ def _part_shortage(
         return parts, np.empty(0), np.empty(0)
     weeks = int(min(horizon, np.ceil(outage))) if np.isfinite(outage) else horizon
     weeks = max(weeks, 1)
-    local = np.full(net.n, -1, dtype=np.int64)
-    local[parts] = np.arange(parts.size)
-    edges = _gather(net.part_edge_ptr, net.part_edge_order, parts)
-    down = np.zeros(net.edge_part.size, dtype=bool)
-    down[failed_edges] = True
-    ok = edges[~down[edges]]
-    row = local[net.edge_part[ok]]
-    delay = np.minimum(np.where(net.edge_alternate[ok], net.edge_qual_weeks[ok], 0), weeks)
-    step = np.zeros((parts.size, weeks + 1))
-    np.add.at(step, (row, delay), net.edge_share[ok])
-    supply = np.minimum(np.cumsum(step, axis=1)[:, :weeks], 1.0)
-    cut_local = local[cut_parts]
-    supply[cut_local[cut_local >= 0]] = 0.0
+    supply = _supply(net, parts, failed_edges, cut_parts, weeks)
     # the outage may end inside the last week: that week only loses its first part
     frac = np.ones(weeks)
     if np.isfinite(outage) and outage < weeks:
@@ -443,50 +446,47 @@ def _propagate(
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Carry shortages up the BOM, level by level, touching only the parts above the affected ones.
 
+    Every part gets candidate shortages: its own, and each short child's shifted by the part's
+    own stock cover; its shortage runs from the earliest candidate start to the latest end. Only
+    arrays as long as the touched parts are built, so a failure that reaches few parts is cheap.
     Returns (parts, start, end) of every part that runs short, directly or through a child.
     """
-    n = net.n
-    own_start = np.full(n, np.inf)
-    own_end = np.full(n, -np.inf)
-    own_start[parts] = start
-    own_end[parts] = end
-    child_start = np.full(n, np.inf)
-    child_end = np.full(n, -np.inf)
     level = net.bom.level
-    touched = [parts]
-    result_start = own_start.copy()
-    result_end = own_end.copy()
-    if parts.size == 0:
-        return parts, start, end
-    bom = net.bom
-    for lvl in range(int(level[parts].max()), -1, -1):
-        pool = np.concatenate(touched)
-        here = np.unique(pool[level[pool] == lvl])
-        touched = [pool[level[pool] < lvl]]
+    pool_node, pool_start, pool_end = parts, start, end
+    out_node: list[IntArray] = []
+    out_start: list[FloatArray] = []
+    out_end: list[FloatArray] = []
+    while pool_node.size:
+        node_level = level[pool_node]
+        lvl = int(node_level.max())
+        sel = node_level == lvl
+        here, inv = np.unique(pool_node[sel], return_inverse=True)
+        s_here = np.full(here.size, np.inf)
+        e_here = np.full(here.size, -np.inf)
+        np.minimum.at(s_here, inv, pool_start[sel])
+        np.maximum.at(e_here, inv, pool_end[sel])
+        rest = ~sel
+        pool_node, pool_start, pool_end = pool_node[rest], pool_start[rest], pool_end[rest]
+        live = s_here < e_here
+        here, s_here, e_here = here[live], s_here[live], e_here[live]
         if here.size == 0:
             continue
-        via = child_start[here] + net.cover[here]
-        s_here = np.minimum(own_start[here], via)
-        e_here = np.maximum(own_end[here], child_end[here])
-        live = s_here < e_here
-        s_here = np.where(live, s_here, np.inf)
-        e_here = np.where(live, e_here, -np.inf)
-        result_start[here] = s_here
-        result_end[here] = e_here
-        here, s_here, e_here = here[live], s_here[live], e_here[live]
-        if here.size == 0 or lvl == 0:
+        out_node.append(here)
+        out_start.append(s_here)
+        out_end.append(e_here)
+        if lvl == 0:
             continue
         up = _gather(net.up_ptr, net.up_order, here)
         if up.size == 0:
             continue
-        src = np.repeat(s_here, net.up_ptr[here + 1] - net.up_ptr[here])
-        dst_end = np.repeat(e_here, net.up_ptr[here + 1] - net.up_ptr[here])
-        parents = bom.edge_parent[up]
-        np.minimum.at(child_start, parents, src)
-        np.maximum.at(child_end, parents, dst_end)
-        touched.append(parents)
-    hit = np.flatnonzero(np.isfinite(result_start))
-    return hit, result_start[hit], result_end[hit]
+        fan = net.up_ptr[here + 1] - net.up_ptr[here]
+        parents = net.bom.edge_parent[up]
+        pool_node = np.concatenate([pool_node, parents])
+        pool_start = np.concatenate([pool_start, np.repeat(s_here, fan) + net.cover[parents]])
+        pool_end = np.concatenate([pool_end, np.repeat(e_here, fan)])
+    if not out_node:
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    return np.concatenate(out_node), np.concatenate(out_start), np.concatenate(out_end)
 
 
 @dataclass(frozen=True)
@@ -661,18 +661,7 @@ def safety_stock_to_close(
     parts = np.unique(np.concatenate([net.edge_part[edges], cut]))
     if parts.size == 0:
         return parts, np.empty(0), node_impact(net, node, ttr_weeks)
-    local = np.full(net.n, -1, dtype=np.int64)
-    local[parts] = np.arange(parts.size)
-    all_edges = _gather(net.part_edge_ptr, net.part_edge_order, parts)
-    down = np.zeros(net.edge_part.size, dtype=bool)
-    down[edges] = True
-    ok = all_edges[~down[all_edges]]
-    delay = np.minimum(np.where(net.edge_alternate[ok], net.edge_qual_weeks[ok], 0), weeks)
-    step = np.zeros((parts.size, weeks + 1))
-    np.add.at(step, (local[net.edge_part[ok]], delay), net.edge_share[ok])
-    supply = np.minimum(np.cumsum(step, axis=1)[:, :weeks], 1.0)
-    cut_local = local[cut]
-    supply[cut_local[cut_local >= 0]] = 0.0
+    supply = _supply(net, parts, edges, cut, weeks)
     frac = np.ones(weeks)
     if ttr_weeks < weeks:
         frac[-1] = ttr_weeks - (weeks - 1)
