@@ -11,7 +11,8 @@ def include_routers(app: FastAPI) -> None:
     """Mount each domain's router on ``app``."""
     from keten.catalog.router import router as catalog_router
     from keten.dataio.router import router as dataio_router
+    from keten.footprints.router import router as footprints_router
     from keten.partners.router import router as partners_router
 
-    for router in (catalog_router, partners_router, dataio_router):
+    for router in (catalog_router, partners_router, dataio_router, footprints_router):
         app.include_router(router, prefix="/api")

@@ -1,0 +1,1204 @@
+"""Footprints over keten's data: factor sets, the arrays the engine needs, stored and what-if results.
+
+The database is read in a few narrow column queries into arrays (:class:`Loaded`), the engine
+(:mod:`keten.core.footprint`) computes on them, and a calculation stores a :class:`FootprintRun`
+that records the factor set version and a hash of every input it read, so the same inputs give
+the same figures again and an auditor can tell when they no longer match.
+
+Factor codes inside the engine are ``kind:code`` (``material:AL``, ``electricity:NL``,
+``freight:road_hgv``, ``gas:SF6``). A material's recycled route is ``material-secondary:CODE``;
+where the set holds no secondary value it falls back to the primary factor, and every result
+lists the fallbacks it used.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from keten.catalog.models import Material, Part, PartMaterial
+from keten.catalog.service import BomArrays, load_bom_graph
+from keten.core import footprint as fp
+from keten.core.bom import build_bom, explode
+from keten.core.errors import CoreError
+from keten.footprints.models import (
+    ACTIVITY_KINDS,
+    FACTOR_KINDS,
+    Activity,
+    Factor,
+    FactorSet,
+    FootprintRun,
+    SupplierPcf,
+    UseProfile,
+)
+from keten.partners.models import Organization, Site, Sourcing
+from keten.problems import Problem
+
+__all__ = [
+    "BREAKDOWNS",
+    "FACTORS_DIR",
+    "REFERENCE_SET",
+    "Loaded",
+    "breakdown",
+    "calculate",
+    "factor_sets",
+    "hotspots",
+    "idta_submodel",
+    "latest",
+    "load",
+    "load_factor_csv",
+    "load_reference_factors",
+    "monte_carlo",
+    "pact_footprint",
+    "reproduce",
+    "what_if",
+]
+
+FACTORS_DIR = Path(__file__).resolve().parents[3] / "data" / "factors"
+REFERENCE_SET = "keten-reference"
+BREAKDOWNS = ("stage", "part", "supplier", "country", "material")
+TOP_PARTS = 50
+IN_HOUSE = "in-house"
+
+_STAGE_OF_KIND = {
+    "electricity": fp.Stage.MANUFACTURING_ENERGY,
+    "fuel": fp.Stage.MANUFACTURING_ENERGY,
+    "gas": fp.Stage.PROCESS_EMISSIONS,
+    "transport": fp.Stage.TRANSPORT,
+    "spend": fp.Stage.PURCHASED_PARTS,
+    "category": fp.Stage.PURCHASED_PARTS,
+    "end_of_life": fp.Stage.END_OF_LIFE,
+}
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+# --- factor sets ------------------------------------------------------------------------------
+
+
+def _float_or_none(text: str | None) -> float | None:
+    text = (text or "").strip()
+    return float(text) if text else None
+
+
+def _reference_rows(directory: Path) -> list[dict[str, Any]]:
+    """Return the shipped reference data as factor rows (kind, code, unit, values, source, licence)."""
+    rows: list[dict[str, Any]] = []
+
+    def read(name: str) -> list[dict[str, str]]:
+        with (directory / name).open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    for r in read("materials.csv"):
+        rows.append(
+            {
+                "kind": "material",
+                "code": r["material_code"].upper(),
+                "unit": r["unit"],
+                "kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_unit_primary"]),
+                "secondary_kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_unit_secondary"]),
+                "quality": 3.0,
+                "source": r["source"],
+                "licence": r["licence"],
+            }
+        )
+    latest: dict[str, dict[str, str]] = {}
+    for r in read("grid_electricity.csv"):
+        held = latest.get(r["country"])
+        if held is None or int(r["year"]) > int(held["year"]):
+            latest[r["country"]] = r
+    for country, r in sorted(latest.items()):
+        rows.append(
+            {
+                "kind": "electricity",
+                "code": country,
+                "unit": "kWh",
+                "kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_kwh"]),
+                "quality": 2.0,
+                "source": f"{r['source']} ({r['year']})",
+                "licence": r["licence"],
+            }
+        )
+    for r in read("freight.csv"):
+        rows.append(
+            {
+                "kind": "freight",
+                "code": r["mode"],
+                "unit": "t*km",
+                "kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_tonne_km"]),
+                "quality": 3.0,
+                "source": r["source"],
+                "licence": r["licence"],
+            }
+        )
+    gases = read("gwp_ar6.csv")
+    formulas: dict[str, int] = {}
+    for r in gases:
+        formulas[r["formula"]] = formulas.get(r["formula"], 0) + 1
+    names = {r["gas"] for r in gases}
+    for r in gases:
+        # A gas is found by its name (SF6, PFC-14) and, where unambiguous, by its formula (CF4).
+        codes = [r["gas"]]
+        if formulas[r["formula"]] == 1 and r["formula"] not in names:
+            codes.append(r["formula"])
+        for code in codes:
+            rows.append(
+                {
+                    "kind": "gas",
+                    "code": code[:64],
+                    "unit": "kg",
+                    "kg_co2e_per_unit": _float_or_none(r["gwp100"]),
+                    "quality": 1.0,
+                    "source": r["source"],
+                    "licence": r["licence"],
+                }
+            )
+    return rows
+
+
+def _content_version(rows: Sequence[dict[str, Any]]) -> str:
+    digest = hashlib.sha256(json.dumps(list(rows), sort_keys=True, default=str).encode()).hexdigest()
+    return digest[:12]
+
+
+def _store_set(
+    session: Session,
+    *,
+    name: str,
+    version: str,
+    source: str | None,
+    rows: Sequence[dict[str, Any]],
+    make_default: bool,
+) -> FactorSet:
+    """Return the factor set ``name``/``version``, creating it with ``rows`` if it is new."""
+    found = session.scalars(
+        select(FactorSet).where(FactorSet.name == name, FactorSet.version == version)
+    ).one_or_none()
+    if found is None:
+        found = FactorSet(name=name, version=version, source=source, is_default=False)
+        session.add(found)
+        session.flush()
+        seen: set[tuple[str, str]] = set()
+        for row in rows:
+            key = (row["kind"], row["code"])
+            if key in seen:
+                continue
+            seen.add(key)
+            session.add(Factor(factor_set_id=found.id, **row))
+        session.flush()
+    if make_default and not found.is_default:
+        for other in session.scalars(select(FactorSet).where(FactorSet.is_default.is_(True))):
+            other.is_default = False
+        session.flush()
+        found.is_default = True
+        session.flush()
+    return found
+
+
+def load_reference_factors(session: Session, directory: Path = FACTORS_DIR) -> FactorSet:
+    """Load the shipped reference data as the default factor set; loading it again changes nothing.
+
+    The version is a hash of the data, so an updated data/factors makes a new version and the
+    results computed with the old one still name what they used.
+    """
+    rows = _reference_rows(directory)
+    default_exists = session.scalar(select(func.count()).where(FactorSet.is_default.is_(True)))
+    version = _content_version(rows)
+    exists = session.scalar(
+        select(func.count()).where(FactorSet.name == REFERENCE_SET, FactorSet.version == version)
+    )
+    return _store_set(
+        session,
+        name=REFERENCE_SET,
+        version=version,
+        source="data/factors (see SOURCES.md): IPCC AR6, Ember, DESNZ, Nuss & Eckelman 2014",
+        rows=rows,
+        make_default=not default_exists or not exists,
+    )
+
+
+FACTOR_CSV_COLUMNS = ("kind", "code", "unit", "kg_co2e_per_unit")
+
+
+def load_factor_csv(
+    session: Session, text: str, *, name: str, version: str, make_default: bool = False
+) -> FactorSet:
+    """Load a user's factor set from CSV text; a 422 problem lists every bad row.
+
+    Columns: kind, code, unit, kg_co2e_per_unit, and optionally secondary_kg_co2e_per_unit,
+    biogenic_kg_co2e_per_unit, quality (1..5), source, licence.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    absent = [c for c in FACTOR_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if absent:
+        raise Problem(422, "Unprocessable Content", f"factor CSV lacks the column(s) {', '.join(absent)}")
+    rows: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for number, r in enumerate(reader, start=2):
+        kind, code = (r.get("kind") or "").strip(), (r.get("code") or "").strip()
+        if kind not in FACTOR_KINDS:
+            errors.append({"row": number, "column": "kind", "message": f"one of {', '.join(FACTOR_KINDS)}"})
+            continue
+        if not code:
+            errors.append({"row": number, "column": "code", "message": "a code is required"})
+            continue
+        try:
+            quality = _float_or_none(r.get("quality")) or 3.0
+            row = {
+                "kind": kind,
+                "code": code.upper() if kind == "material" else code,
+                "unit": (r.get("unit") or "").strip() or "kg",
+                "kg_co2e_per_unit": _float_or_none(r.get("kg_co2e_per_unit")),
+                "secondary_kg_co2e_per_unit": _float_or_none(r.get("secondary_kg_co2e_per_unit")),
+                "biogenic_kg_co2e_per_unit": _float_or_none(r.get("biogenic_kg_co2e_per_unit")) or 0.0,
+                "quality": quality,
+                "source": (r.get("source") or "").strip() or None,
+                "licence": (r.get("licence") or "").strip() or None,
+            }
+        except ValueError as exc:
+            errors.append({"row": number, "message": f"not a number: {exc}"})
+            continue
+        if not 1.0 <= quality <= 5.0:
+            errors.append({"row": number, "column": "quality", "message": "a rating from 1 to 5"})
+            continue
+        rows.append(row)
+    if errors:
+        raise Problem(422, "Unprocessable Content", f"{len(errors)} factor row(s) are invalid", errors=errors)
+    exists = session.scalar(select(func.count()).where(FactorSet.name == name, FactorSet.version == version))
+    if exists:
+        raise Problem(409, "Conflict", f"factor set {name!r} version {version!r} exists already")
+    return _store_set(session, name=name, version=version, source=None, rows=rows, make_default=make_default)
+
+
+def factor_sets(session: Session) -> list[tuple[FactorSet, int]]:
+    """Return every factor set with its number of factors, newest first."""
+    counts = select(Factor.factor_set_id, func.count().label("n")).group_by(Factor.factor_set_id).subquery()
+    statement = (
+        select(FactorSet, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.factor_set_id == FactorSet.id)
+        .order_by(FactorSet.id.desc())
+    )
+    return [(s, int(n)) for s, n in session.execute(statement).all()]
+
+
+def _factor_set(session: Session, name: str | None) -> FactorSet:
+    """Return the named factor set (its newest version), or the default one."""
+    if name is None:
+        found = session.scalars(select(FactorSet).where(FactorSet.is_default.is_(True))).first()
+        if found is None:
+            found = load_reference_factors(session)
+        return found
+    named, _, version = name.partition("@")
+    statement = select(FactorSet).where(FactorSet.name == named)
+    if version:
+        statement = statement.where(FactorSet.version == version)
+    chosen = session.scalars(statement.order_by(FactorSet.id.desc())).first()
+    if chosen is None:
+        raise Problem(404, "Not Found", f"no factor set {name!r}")
+    return chosen
+
+
+# --- loading the arrays -----------------------------------------------------------------------
+
+
+def _rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
+    """Return the rows of a parameterless select as plain DB-API tuples (no ORM row processing)."""
+    connection = session.connection()
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything one factor set and the stored data give the engine, plus what breakdowns need."""
+
+    bom: BomArrays
+    factor_set_id: int
+    factor_set_name: str
+    factor_set_version: str
+    factor_rows: tuple[tuple[str, str, float | None, float | None, float, float], ...]
+    """(kind, code, primary, secondary, biogenic, quality) per factor."""
+    material_codes: tuple[str, ...]
+    comp_part: IntArray
+    comp_material: IntArray
+    comp_mass: FloatArray
+    comp_recycled: FloatArray
+    act_part: IntArray
+    act_kind: tuple[str, ...]
+    act_code: tuple[str, ...]
+    act_site: tuple[str | None, ...]
+    act_amount: FloatArray
+    act_primary: FloatArray
+    pcf_part: IntArray
+    pcf_value: FloatArray
+    pcf_biogenic: FloatArray
+    pcf_share: FloatArray
+    pcf_quality: FloatArray
+    src_part: IntArray
+    src_share: FloatArray
+    src_supplier: tuple[str, ...]
+    src_country: tuple[str, ...]
+    revisions: IntArray
+    inputs: fp.FootprintInputs
+    model: fp.FootprintModel
+
+    def position(self, part_number: str) -> int:
+        """Return the part's position; a 404 problem if there is none."""
+        try:
+            return self.bom.part_numbers.index(part_number)
+        except ValueError:
+            raise Problem(404, "Not Found", f"no part with part number '{part_number}'") from None
+
+
+def _lookup(ids: IntArray, values: Iterable[int]) -> IntArray:
+    lookup = np.full(int(ids.max(initial=0)) + 2, -1, dtype=np.int64)
+    lookup[ids] = np.arange(ids.size, dtype=np.int64)
+    arr = np.fromiter(values, dtype=np.int64)
+    return lookup[np.clip(arr, 0, lookup.size - 1)]
+
+
+def _pcfs_valid(session: Session, at: date) -> list[Any]:
+    """Return (part_id, kg, biogenic, share, quality) of the PCF valid at ``at`` per part, latest first."""
+    rows = session.execute(
+        select(
+            SupplierPcf.part_id,
+            SupplierPcf.kg_co2e_per_unit,
+            SupplierPcf.biogenic_kg_co2e_per_unit,
+            SupplierPcf.primary_data_share,
+            SupplierPcf.quality,
+            SupplierPcf.valid_from,
+        )
+        .where((SupplierPcf.valid_from.is_(None)) | (SupplierPcf.valid_from <= at))
+        .where((SupplierPcf.valid_to.is_(None)) | (SupplierPcf.valid_to >= at))
+        .order_by(SupplierPcf.part_id, SupplierPcf.valid_from.desc(), SupplierPcf.id.desc())
+    ).all()
+    chosen: dict[int, Any] = {}
+    for row in rows:
+        chosen.setdefault(row[0], row)
+    return list(chosen.values())
+
+
+def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any, ...]:
+    """Return a cheap summary that changes whenever any input of a footprint changes."""
+    parts = session.execute(
+        select(func.count(), func.max(Part.updated_at), func.sum(Part.revision), func.max(Part.id))
+    ).one()
+    others = [
+        session.execute(select(func.count(), func.max(col), func.sum(amount))).one()
+        for col, amount in (
+            (Activity.id, Activity.amount),
+            (SupplierPcf.id, SupplierPcf.kg_co2e_per_unit),
+            (Sourcing.id, Sourcing.share),
+            (PartMaterial.id, PartMaterial.mass_kg + PartMaterial.recycled_share),
+            (Material.id, Material.id),
+            (Site.id, Site.id),
+        )
+    ]
+    factors = session.execute(
+        select(func.count(), func.max(Factor.id), func.sum(Factor.kg_co2e_per_unit)).where(
+            Factor.factor_set_id == factor_set.id
+        )
+    ).one()
+    identity = (factor_set.id, factor_set.version, factor_set.created_at, tuple(factors))
+    return (*identity, at, tuple(parts), *(tuple(o) for o in others))
+
+
+_CACHE: dict[tuple[Any, ...], Loaded] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load(session: Session, *, factor_set: str | None = None, at: date | None = None) -> Loaded:
+    """Return the arrays of every part for one factor set, and the prepared engine model.
+
+    The last few loads are kept by engine and a fingerprint of the data, so a second request on
+    unchanged data costs a handful of aggregate queries.
+    """
+    chosen = _factor_set(session, factor_set)
+    day = at or datetime.now(UTC).date()
+    key = (str(session.connection().engine.url), _fingerprint(session, chosen, day))
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    loaded = _load(session, chosen, day)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = loaded
+    return loaded
+
+
+def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
+    bom = load_bom_graph(session)
+    ids = np.asarray(bom.part_index.ids, dtype=np.int64)
+    rev_rows = _rows(session, select(Part.id, Part.revision))
+    revisions = np.zeros(ids.size, dtype=np.int64)
+    revisions[_lookup(ids, (r[0] for r in rev_rows))] = [r[1] for r in rev_rows]
+
+    factor_rows = tuple(
+        (r[0], r[1], r[2], r[3], float(r[4] or 0.0), float(r[5]))
+        for r in _rows(
+            session,
+            select(
+                Factor.kind,
+                Factor.code,
+                Factor.kg_co2e_per_unit,
+                Factor.secondary_kg_co2e_per_unit,
+                Factor.biogenic_kg_co2e_per_unit,
+                Factor.quality,
+            )
+            .where(Factor.factor_set_id == chosen.id)
+            .order_by(Factor.id),
+        )
+    )
+    materials = _rows(session, select(Material.id, Material.code).order_by(Material.id))
+    material_ids = np.array([m[0] for m in materials], dtype=np.int64)
+    comp = _rows(
+        session,
+        select(
+            PartMaterial.part_id, PartMaterial.material_id, PartMaterial.mass_kg, PartMaterial.recycled_share
+        ),
+    )
+    sites = {
+        r[0]: (r[1], r[2], r[3])
+        for r in _rows(session, select(Site.id, Site.code, Site.country, Site.organization_id))
+    }
+    orgs = {r[0]: r[1] for r in _rows(session, select(Organization.id, Organization.code))}
+    acts = _rows(
+        session,
+        select(
+            Activity.part_id,
+            Activity.kind,
+            Activity.code,
+            Activity.site_id,
+            Activity.amount,
+            Activity.primary_share,
+        ),
+    )
+    pcfs = _pcfs_valid(session, at)
+    sourcing = _rows(session, select(Sourcing.part_id, Sourcing.site_id, Sourcing.share))
+
+    def site_country(site_id: int | None) -> str:
+        return sites[site_id][1] if site_id in sites else ""
+
+    act_code = tuple((r[2] or (site_country(r[3]) if r[1] == "electricity" else "") or "") for r in acts)
+    loaded = Loaded(
+        bom=bom,
+        factor_set_id=chosen.id,
+        factor_set_name=chosen.name,
+        factor_set_version=chosen.version,
+        factor_rows=factor_rows,
+        material_codes=tuple(m[1] for m in materials),
+        comp_part=_lookup(ids, (r[0] for r in comp)),
+        comp_material=_lookup(material_ids, (r[1] for r in comp)) if comp else np.zeros(0, dtype=np.int64),
+        comp_mass=np.array([r[2] for r in comp], dtype=np.float64),
+        comp_recycled=np.array([r[3] or 0.0 for r in comp], dtype=np.float64),
+        act_part=_lookup(ids, (r[0] for r in acts)),
+        act_kind=tuple(r[1] for r in acts),
+        act_code=act_code,
+        act_site=tuple(sites[r[3]][0] if r[3] in sites else None for r in acts),
+        act_amount=np.array([r[4] for r in acts], dtype=np.float64),
+        act_primary=np.array([r[5] for r in acts], dtype=np.float64),
+        pcf_part=_lookup(ids, (r[0] for r in pcfs)),
+        pcf_value=np.array([r[1] for r in pcfs], dtype=np.float64),
+        pcf_biogenic=np.array([r[2] or 0.0 for r in pcfs], dtype=np.float64),
+        pcf_share=np.array([r[3] for r in pcfs], dtype=np.float64),
+        pcf_quality=np.array([r[4] for r in pcfs], dtype=np.float64),
+        src_part=_lookup(ids, (r[0] for r in sourcing)),
+        src_share=np.array([r[2] for r in sourcing], dtype=np.float64),
+        src_supplier=tuple(orgs.get(sites[r[1]][2], "") for r in sourcing),
+        src_country=tuple(sites[r[1]][1] for r in sourcing),
+        revisions=revisions,
+        inputs=_EMPTY_INPUTS,
+        model=_EMPTY_MODEL,
+    )
+    inputs = assemble(loaded)
+    return dataclasses.replace(loaded, inputs=inputs, model=fp.prepare(inputs))
+
+
+_EMPTY_INPUTS = fp.FootprintInputs(
+    graph=build_bom(0, [], [], []),
+    factors=fp.Factors.of((), ()),
+)
+_EMPTY_MODEL = fp.prepare(_EMPTY_INPUTS)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a what-if changes; every field optional."""
+
+    material: tuple[str, str, tuple[str, ...] | None] | None = None
+    """(old material code, new material code, only in these part numbers or everywhere)."""
+    supplier_pcf: tuple[str, float | None] | None = None
+    """(part number, kg CO2e per unit or None to drop the PCF)."""
+    site_electricity: tuple[str, float] | None = None
+    """(site code, kg CO2e per kWh of its electricity supply)."""
+    recycled_share: tuple[str, str, float] | None = None
+    """(part number, material code, new recycled share)."""
+
+
+def assemble(loaded: Loaded, site_electricity: dict[str, float] | None = None) -> fp.FootprintInputs:
+    """Return the engine inputs of ``loaded``; ``site_electricity`` gives sites their own factor."""
+    codes: list[str] = []
+    fossil: list[float] = []
+    biogenic: list[float] = []
+    quality: list[float] = []
+    fallback: list[int] = []
+    index: dict[str, int] = {}
+
+    def add(code: str, value: float | None, bio: float, qual: float, fb: int = -1) -> int:
+        index[code] = len(codes)
+        codes.append(code)
+        fossil.append(math.nan if value is None else value)
+        biogenic.append(bio)
+        quality.append(qual)
+        fallback.append(fb)
+        return index[code]
+
+    for kind, code, primary, secondary, bio, qual in loaded.factor_rows:
+        key = f"{kind}:{code.upper() if kind == 'material' else code}"
+        if key in index:
+            continue
+        j = add(key, primary, bio, qual)
+        if kind == "material":
+            # No recycled-route value: the primary factor stands in, and results say so.
+            add(
+                f"material-secondary:{code.upper()}", secondary, bio, qual, -1 if secondary is not None else j
+            )
+    for site_code, value in (site_electricity or {}).items():
+        add(f"electricity-site:{site_code}", value, 0.0, 2.0)
+
+    def missing(code: str) -> int:
+        if code not in index:
+            add(code, None, 0.0, 3.0)
+        return index[code]
+
+    prim = [missing(f"material:{m.upper()}") for m in loaded.material_codes]
+    sec = [index.get(f"material-secondary:{m.upper()}", -1) for m in loaded.material_codes]
+    act_factor: list[int] = []
+    for kind, code, site in zip(loaded.act_kind, loaded.act_code, loaded.act_site, strict=True):
+        if kind == "electricity" and site is not None and site in (site_electricity or {}):
+            act_factor.append(index[f"electricity-site:{site}"])
+        else:
+            act_factor.append(missing(f"{ACTIVITY_KINDS.get(kind, kind)}:{code}"))
+    stages = np.array([int(_STAGE_OF_KIND.get(k, fp.Stage.PURCHASED_PARTS)) for k in loaded.act_kind])
+    factors = fp.Factors.of(codes, fossil, biogenic_kg_co2e=biogenic, quality=quality, fallback=fallback)
+    return fp.FootprintInputs(
+        graph=loaded.bom.graph,
+        factors=factors,
+        materials=fp.Materials.of(loaded.material_codes, prim, sec),
+        composition=fp.Composition.of(
+            loaded.comp_part, loaded.comp_material, loaded.comp_mass, loaded.comp_recycled
+        ),
+        activities=fp.Activities.of(
+            loaded.act_part,
+            np.array(act_factor, dtype=np.int64),
+            loaded.act_amount,
+            stages,
+            loaded.act_primary,
+        ),
+        pcfs=fp.SupplierPcfs.of(
+            loaded.pcf_part,
+            loaded.pcf_value,
+            biogenic_kg_co2e=loaded.pcf_biogenic,
+            primary_data_share=loaded.pcf_share,
+            quality=loaded.pcf_quality,
+        ),
+        labels=tuple(loaded.bom.part_numbers),
+    )
+
+
+def _use_phase(session: Session, loaded: Loaded, part_number: str) -> fp.UsePhase | None:
+    profile = session.scalars(
+        select(UseProfile).join(Part, Part.id == UseProfile.part_id).where(Part.part_number == part_number)
+    ).one_or_none()
+    if profile is None:
+        return None
+    codes = loaded.inputs.factors.codes
+    grid: list[int] = []
+    shares: list[float] = []
+    absent: list[str] = []
+    for country, share in sorted(profile.installed_base.items()):
+        code = f"electricity:{country}"
+        if code in codes:
+            grid.append(codes.index(code))
+            shares.append(float(share))
+        else:
+            absent.append(country)
+    if absent:
+        raise Problem(
+            422,
+            "Missing emission factors",
+            f"the factor set has no electricity factor for the installed base in {', '.join(absent)}",
+            errors=[{"part": part_number, "message": f"no factor electricity:{c}"} for c in absent],
+        )
+    try:
+        return fp.UsePhase.of(
+            profile.energy_kwh_per_year, profile.lifetime_years, profile.start_year, grid, shares
+        )
+    except CoreError as exc:
+        raise Problem(422, "Unprocessable Content", str(exc)) from None
+
+
+# --- calculating ------------------------------------------------------------------------------
+
+
+def _compute(
+    model: fp.FootprintModel, root: int, use: fp.UsePhase | None, use_after: fp.UsePhase | None = None
+) -> fp.FootprintResult:
+    try:
+        return fp.footprint(model, root, use=use)
+    except fp.MissingFactorError as exc:
+        raise Problem(
+            422,
+            "Missing emission factors",
+            f"{len(exc.missing)} emission factor(s) missing; add them to the factor set, declare a fallback, "
+            "or give the parts a supplier PCF",
+            errors=[{"part": part, "message": what} for part, what in exc.missing],
+        ) from None
+
+
+def _input_revisions(loaded: Loaded, result: fp.FootprintResult, use: fp.UsePhase | None) -> str:
+    """Return a hash of every input the result read: part revisions, activity rows, PCFs, factor set."""
+    inside = result.quantity_in_root > 0
+    digest = hashlib.sha256()
+    digest.update(f"{loaded.factor_set_name}@{loaded.factor_set_version}\n".encode())
+    for i in np.flatnonzero(inside).tolist():
+        digest.update(f"{loaded.bom.part_numbers[i]}:{int(loaded.revisions[i])}\n".encode())
+    rows = inside[loaded.act_part] if loaded.act_part.size else np.zeros(0, dtype=bool)
+    for i in np.flatnonzero(rows).tolist():
+        digest.update(
+            f"a:{loaded.bom.part_numbers[loaded.act_part[i]]}:{loaded.act_kind[i]}:{loaded.act_code[i]}:"
+            f"{loaded.act_site[i]}:{loaded.act_amount[i]!r}:{loaded.act_primary[i]!r}\n".encode()
+        )
+    for i in range(loaded.pcf_part.size):
+        if inside[loaded.pcf_part[i]]:
+            digest.update(
+                f"p:{loaded.bom.part_numbers[loaded.pcf_part[i]]}:{loaded.pcf_value[i]!r}:"
+                f"{loaded.pcf_share[i]!r}\n".encode()
+            )
+    if use is not None:
+        digest.update(repr((use.energy_kwh_per_year, use.lifetime_years, use.start_year)).encode())
+        digest.update(repr((use.grid_factor.tolist(), use.share.tolist())).encode())
+    return digest.hexdigest()
+
+
+def _gate_primary_share(loaded: Loaded, result: fp.FootprintResult) -> float:
+    """Return the PACT primary data share: primary-data emissions over the cradle-to-gate total."""
+    x_gate = explode(loaded.model.gate_graph, result.root, result.quantity)
+    gate = result.cradle_to_gate_kg_co2e
+    primary = float(np.dot(x_gate, loaded.model.direct_primary_gate))
+    return primary / gate if gate else math.nan
+
+
+def _top_parts(loaded: Loaded, result: fp.FootprintResult, top: int = TOP_PARTS) -> list[dict[str, Any]]:
+    return [
+        {"part_number": h.label, "kg_co2e": h.kg_co2e, "share": h.share, "stage": fp.STAGE_NAMES[h.stage]}
+        for h in fp.hotspots(loaded.model, result, top)
+        if h.kg_co2e != 0.0
+    ]
+
+
+def _stages(result: fp.FootprintResult) -> dict[str, float]:
+    return {name: float(v) for name, v in zip(fp.STAGE_NAMES, result.by_stage, strict=True)}
+
+
+def _part_id(session: Session, part_number: str) -> int:
+    found = session.scalar(select(Part.id).where(Part.part_number == part_number))
+    if found is None:
+        raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
+    return found
+
+
+def calculate(
+    session: Session, *, part_number: str, factor_set: str | None = None, at: date | None = None
+) -> FootprintRun:
+    """Compute the footprint of one unit of ``part_number`` and store it with what it was computed from."""
+    part_id = _part_id(session, part_number)
+    day = at or datetime.now(UTC).date()
+    loaded = load(session, factor_set=factor_set, at=day)
+    root = loaded.position(part_number)
+    use = _use_phase(session, loaded, part_number)
+    result = _compute(loaded.model, root, use)
+    share = _gate_primary_share(loaded, result)
+    run = FootprintRun(
+        part_id=part_id,
+        factor_set_id=loaded.factor_set_id,
+        factor_set_version=loaded.factor_set_version,
+        input_revisions=_input_revisions(loaded, result, use),
+        at=day,
+        total_kg_co2e=result.total_kg_co2e,
+        fossil_kg_co2e=result.fossil_total_kg_co2e,
+        biogenic_kg_co2e=result.biogenic_total_kg_co2e,
+        by_stage=_stages(result),
+        primary_data_share=None if math.isnan(share) else share,
+        top_parts=_top_parts(loaded, result),
+        fallbacks=[list(pair) for pair in result.fallbacks],
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def latest(session: Session, *, part_number: str) -> FootprintRun:
+    """Return the part's latest stored footprint; a 404 problem if none was calculated."""
+    part_id = _part_id(session, part_number)
+    run = session.scalars(
+        select(FootprintRun).where(FootprintRun.part_id == part_id).order_by(FootprintRun.id.desc())
+    ).first()
+    if run is None:
+        raise Problem(404, "Not Found", f"no footprint of '{part_number}' yet; calculate one first")
+    return run
+
+
+def reproduce(session: Session, run: FootprintRun) -> tuple[bool, float]:
+    """Return whether the stored inputs are unchanged, and the total computed again from them."""
+    factor_set = session.get(FactorSet, run.factor_set_id)
+    if factor_set is None:
+        raise Problem(404, "Not Found", "the run's factor set no longer exists")
+    part_number = session.scalar(select(Part.part_number).where(Part.id == run.part_id)) or ""
+    loaded = load(session, factor_set=f"{factor_set.name}@{run.factor_set_version}", at=run.at)
+    use = _use_phase(session, loaded, part_number)
+    result = _compute(loaded.model, loaded.position(part_number), use)
+    return _input_revisions(loaded, result, use) == run.input_revisions, result.total_kg_co2e
+
+
+def run_summary(session: Session, run: FootprintRun) -> dict[str, Any]:
+    """Return a stored run as plain data."""
+    factor_set = session.get(FactorSet, run.factor_set_id)
+    part_number = session.scalar(select(Part.part_number).where(Part.id == run.part_id))
+    return {
+        "id": run.id,
+        "part_number": part_number,
+        "factor_set": factor_set.name if factor_set else None,
+        "factor_set_version": run.factor_set_version,
+        "input_revisions": run.input_revisions,
+        "at": run.at,
+        "computed_at": run.computed_at,
+        "total_kg_co2e": run.total_kg_co2e,
+        "fossil_kg_co2e": run.fossil_kg_co2e,
+        "biogenic_kg_co2e": run.biogenic_kg_co2e,
+        "cradle_to_gate_kg_co2e": sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life")),
+        "by_stage": run.by_stage,
+        "primary_data_share": run.primary_data_share,
+        "top_parts": run.top_parts,
+        "fallbacks": run.fallbacks,
+    }
+
+
+def _current(
+    session: Session, part_number: str, factor_set: str | None, at: date | None
+) -> tuple[Loaded, int, fp.UsePhase | None, fp.FootprintResult]:
+    _part_id(session, part_number)
+    loaded = load(session, factor_set=factor_set, at=at)
+    root = loaded.position(part_number)
+    use = _use_phase(session, loaded, part_number)
+    return loaded, root, use, _compute(loaded.model, root, use)
+
+
+def _shares(keys: Sequence[str], values: FloatArray, total: float) -> list[dict[str, Any]]:
+    merged: dict[str, float] = {}
+    for key, value in zip(keys, values.tolist(), strict=True):
+        merged[key] = merged.get(key, 0.0) + value
+    return [
+        {"key": k, "kg_co2e": v, "share": v / total if total else None}
+        for k, v in sorted(merged.items(), key=lambda kv: -abs(kv[1]))
+        if v != 0.0
+    ]
+
+
+def breakdown(
+    session: Session,
+    *,
+    part_number: str,
+    by: str,
+    factor_set: str | None = None,
+    at: date | None = None,
+    depth: int = 2,
+) -> dict[str, Any]:
+    """Return the footprint by stage, part (the contribution tree), supplier, country or material."""
+    if by not in BREAKDOWNS:
+        raise Problem(422, "Unprocessable Content", f"by must be one of {', '.join(BREAKDOWNS)}")
+    loaded, root, _, result = _current(session, part_number, factor_set, at)
+    total = result.total_kg_co2e
+    out: dict[str, Any] = {"part_number": part_number, "by": by, "total_kg_co2e": total}
+    by_part = result.by_part
+    if by == "stage":
+        out["items"] = [
+            {"key": k, "kg_co2e": v, "share": v / total if total else None}
+            for k, v in _stages(result).items()
+        ]
+    elif by == "part":
+        out["tree"] = _tree(loaded, result, root, depth)
+    elif by in ("supplier", "country"):
+        # A part's contribution is split over its sources by their shares; parts without a
+        # source are made in-house.
+        names = loaded.src_supplier if by == "supplier" else loaded.src_country
+        share_sum = np.bincount(loaded.src_part, weights=loaded.src_share, minlength=by_part.size)
+        weights = np.divide(
+            loaded.src_share,
+            share_sum[loaded.src_part],
+            out=np.zeros_like(loaded.src_share),
+            where=share_sum[loaded.src_part] > 0,
+        )
+        keys = list(names)
+        values = by_part[loaded.src_part] * weights if loaded.src_part.size else np.zeros(0)
+        unsourced = float(by_part[share_sum <= 0].sum())
+        keys.append(IN_HOUSE)
+        out["items"] = _shares(keys, np.append(values, unsourced), total)
+    else:
+        out["items"] = _shares(*_by_material(loaded, result), total)
+    return out
+
+
+def _by_material(loaded: Loaded, result: fp.FootprintResult) -> tuple[list[str], FloatArray]:
+    model, inputs = loaded.model, loaded.inputs
+    x_gate = explode(model.gate_graph, result.root, result.quantity)
+    value = model.factor_fossil + model.factor_biogenic
+    mats = inputs.materials
+    prim = mats.primary_factor[loaded.comp_material]
+    sec = mats.secondary_factor[loaded.comp_material]
+    v_prim = np.where(prim >= 0, np.nan_to_num(value[np.maximum(prim, 0)]), 0.0)
+    v_sec = np.where(sec >= 0, np.nan_to_num(value[np.maximum(sec, 0)]), 0.0)
+    per_row = loaded.comp_mass * (v_prim * (1 - loaded.comp_recycled) + v_sec * loaded.comp_recycled)
+    per_row = per_row * x_gate[loaded.comp_part] * ~model.held[loaded.comp_part]
+    keys = [loaded.material_codes[m] for m in loaded.comp_material.tolist()]
+    return keys, per_row
+
+
+def _tree(loaded: Loaded, result: fp.FootprintResult, root: int, depth: int) -> dict[str, Any]:
+    """Return the contribution tree to ``depth`` levels: each node's own and its subtree's kg CO2e."""
+    per_unit = fp.footprints_per_unit(loaded.model).sum(axis=1)
+    graph = loaded.bom.graph
+    by_part = result.by_part
+    order = np.argsort(graph.edge_parent, kind="stable")
+    ptr = np.searchsorted(graph.edge_parent[order], np.arange(graph.n + 1))
+
+    def node(i: int, quantity: float, level: int) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "part_number": loaded.bom.part_numbers[i],
+            "quantity": quantity,
+            "kg_co2e": quantity * float(per_unit[i]),
+            "own_kg_co2e": quantity * float(loaded.model.direct[:, :, i].sum()),
+        }
+        if level < depth and not loaded.model.held[i]:
+            edges = order[int(ptr[i]) : int(ptr[i + 1])].tolist()
+            children = [
+                node(int(graph.edge_child[e]), quantity * float(graph.edge_quantity[e]), level + 1)
+                for e in edges
+            ]
+            item["children"] = sorted(children, key=lambda c: -c["kg_co2e"])
+        return item
+
+    tree = node(root, 1.0, 0)
+    tree["kg_co2e"] = float(by_part.sum())
+    return tree
+
+
+def hotspots(
+    session: Session,
+    *,
+    part_number: str,
+    top: int = 10,
+    factor_set: str | None = None,
+    at: date | None = None,
+) -> list[dict[str, Any]]:
+    """Return the parts with the largest contributions, largest first."""
+    loaded, _, _, result = _current(session, part_number, factor_set, at)
+    return _top_parts(loaded, result, top)
+
+
+def monte_carlo(
+    session: Session,
+    *,
+    part_number: str,
+    iterations: int = 1000,
+    seed: int | None = None,
+    factor_set: str | None = None,
+    at: date | None = None,
+) -> dict[str, Any]:
+    """Return the Monte Carlo percentiles of the footprint, total and by stage."""
+    loaded, root, use, _ = _current(session, part_number, factor_set, at)
+    u = fp.monte_carlo(loaded.model, root, iterations=iterations, seed=seed, use=use)
+    return {
+        "part_number": part_number,
+        "iterations": u.iterations,
+        "seed": u.seed,
+        "deterministic_kg_co2e": u.deterministic_kg_co2e,
+        "p5": u.p5,
+        "p50": u.p50,
+        "p95": u.p95,
+        "mean": u.mean,
+        "std": u.std,
+        "by_stage": {
+            name: {"p5": float(a), "p50": float(b), "p95": float(c)}
+            for name, a, b, c in zip(
+                fp.STAGE_NAMES, u.by_stage_p5, u.by_stage_p50, u.by_stage_p95, strict=True
+            )
+        },
+    }
+
+
+def what_if(
+    session: Session,
+    *,
+    part_number: str,
+    changes: Changes,
+    factor_set: str | None = None,
+    at: date | None = None,
+) -> dict[str, Any]:
+    """Return the footprint before and after the changes, storing nothing."""
+    loaded, root, use, before = _current(session, part_number, factor_set, at)
+    site_factor = dict([changes.site_electricity]) if changes.site_electricity else None
+    if site_factor and changes.site_electricity and changes.site_electricity[0] not in loaded.act_site:
+        raise Problem(422, "Unprocessable Content", f"no activity at site {changes.site_electricity[0]!r}")
+    changed = assemble(loaded, site_factor) if site_factor else loaded.inputs
+    materials = loaded.material_codes
+    try:
+        if changes.material:
+            old, new, parts = changes.material
+            for code in (old, new):
+                if code not in materials:
+                    raise Problem(422, "Unprocessable Content", f"no material {code!r}")
+            positions = None if parts is None else [loaded.position(p) for p in parts]
+            changed = fp.with_material(changed, materials.index(old), materials.index(new), parts=positions)
+        if changes.recycled_share:
+            part, code, share = changes.recycled_share
+            if code not in materials:
+                raise Problem(422, "Unprocessable Content", f"no material {code!r}")
+            changed = fp.with_recycled_share(changed, loaded.position(part), materials.index(code), share)
+        if changes.supplier_pcf:
+            part, value = changes.supplier_pcf
+            changed = fp.with_supplier_pcf(changed, loaded.position(part), fossil_kg_co2e=value)
+        after = _compute(fp.prepare(changed), root, use)
+    except CoreError as exc:
+        raise Problem(422, "Unprocessable Content", str(exc)) from None
+    delta = after.by_part - before.by_part
+    order = np.argsort(-np.abs(delta))[:10]
+    return {
+        "part_number": part_number,
+        "before_kg_co2e": before.total_kg_co2e,
+        "after_kg_co2e": after.total_kg_co2e,
+        "delta_kg_co2e": after.total_kg_co2e - before.total_kg_co2e,
+        "before_by_stage": _stages(before),
+        "after_by_stage": _stages(after),
+        "largest_changes": [
+            {"part_number": loaded.bom.part_numbers[i], "delta_kg_co2e": float(delta[i])}
+            for i in order.tolist()
+            if delta[i] != 0.0
+        ],
+    }
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def _decimal(value: float) -> str:
+    """Return a PACT decimal: a string of digits with a point, no exponent."""
+    text = f"{value:.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pact_footprint(
+    session: Session, *, part_number: str, company_name: str, company_id: str
+) -> dict[str, Any]:
+    """Return the latest stored footprint as a PACT Technical Specifications v2 ProductFootprint.
+
+    The declared unit is one piece of the part (``piece``, unitary amount 1). Cradle-to-gate
+    only, as PACT requires; fossil and biogenic kept apart.
+    """
+    run = latest(session, part_number=part_number)
+    part = session.scalars(select(Part).where(Part.id == run.part_id)).one()
+    gate = {k: v for k, v in run.by_stage.items() if k not in ("use", "end_of_life")}
+    excluding = sum(gate.values()) - 0.0
+    biogenic_gate = run.biogenic_kg_co2e if not run.by_stage.get("use") else 0.0
+    period_start = datetime(run.at.year - 1, run.at.month, 1, tzinfo=UTC)
+    period_end = datetime(run.at.year, run.at.month, 1, tzinfo=UTC)
+    uuid = _uuid_for(run)
+    pcf: dict[str, Any] = {
+        "declaredUnit": "piece",
+        "unitaryProductAmount": "1",
+        "pCfExcludingBiogenic": _decimal(excluding - biogenic_gate),
+        "pCfIncludingBiogenic": _decimal(excluding),
+        "fossilGhgEmissions": _decimal(excluding - biogenic_gate),
+        "fossilCarbonContent": "0",
+        "biogenicCarbonContent": "0",
+        "dLucGhgEmissions": "0",
+        "landManagementGhgEmissions": "0",
+        "otherBiogenicGhgEmissions": _decimal(biogenic_gate),
+        "biogenicCarbonWithdrawal": "0",
+        "characterizationFactors": "AR6",
+        "ipccCharacterizationFactorsSources": ["AR6"],
+        "crossSectoralStandardsUsed": ["GHG Protocol Product standard", "ISO Standard 14067"],
+        "productOrSectorSpecificRules": [],
+        "boundaryProcessesDescription": (
+            "Cradle to gate: materials, purchased parts (supplier PCFs where held), own manufacturing "
+            "energy, process emissions and inbound transport, rolled up over the bill of materials"
+        ),
+        "referencePeriodStart": _iso(period_start),
+        "referencePeriodEnd": _iso(period_end),
+        "exemptedEmissionsPercent": 0,
+        "exemptedEmissionsDescription": "",
+        "packagingEmissionsIncluded": False,
+    }
+    if run.primary_data_share is not None:
+        pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, run.primary_data_share)), 4)
+    return {
+        "id": uuid,
+        "specVersion": "2.3.0",
+        "version": 1,
+        "created": _iso(run.computed_at),
+        "status": "Active",
+        "companyName": company_name,
+        "companyIds": [company_id],
+        "productDescription": part.description or part.name,
+        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:{part.part_number}"],
+        "productCategoryCpc": "4449",
+        "productNameCompany": part.name,
+        "comment": (
+            f"Computed by keten with factor set {run.factor_set_version}; "
+            f"input revisions {run.input_revisions[:16]}"
+        ),
+        "pcf": pcf,
+    }
+
+
+def _uuid_for(run: FootprintRun) -> str:
+    """Return a stable UUID (version 5 style) of a stored run, so exports of it always match."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"keten:footprint:{run.id}:{run.input_revisions}"))
+
+
+def idta_submodel(session: Session, *, part_number: str) -> dict[str, Any]:
+    """Return the latest stored footprint as an IDTA 02023 Carbon Footprint submodel (AAS v3 JSON)."""
+    run = latest(session, part_number=part_number)
+    gate = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
+
+    def prop(id_short: str, value: Any, value_type: str = "xs:string") -> dict[str, Any]:
+        return {"modelType": "Property", "idShort": id_short, "valueType": value_type, "value": str(value)}
+
+    def collection(id_short: str, stages: str, value: float) -> dict[str, Any]:
+        return {
+            "modelType": "SubmodelElementCollection",
+            "idShort": id_short,
+            "value": [
+                prop("PCFCalculationMethod", "ISO 14067"),
+                prop("PCFCO2eq", f"{value:.6g}", "xs:double"),
+                prop("PCFReferenceValueForCalculation", "piece"),
+                prop("PCFQuantityOfMeasureForCalculation", "1", "xs:double"),
+                prop("PCFLifeCyclePhase", stages),
+            ],
+        }
+
+    phases = [collection("ProductCarbonFootprint_A1A3", "A1-A3", gate)]
+    use = run.by_stage.get("use", 0.0)
+    if use:
+        phases.append(collection("ProductCarbonFootprint_B6", "B6", use))
+    eol = run.by_stage.get("end_of_life", 0.0)
+    if eol:
+        phases.append(collection("ProductCarbonFootprint_C1C4", "C1-C4", eol))
+    return {
+        "modelType": "Submodel",
+        "id": f"urn:keten:submodel:carbon-footprint:{part_number}:{run.id}",
+        "idShort": "CarbonFootprint",
+        "kind": "Instance",
+        "semanticId": {
+            "type": "ExternalReference",
+            "keys": [
+                {
+                    "type": "GlobalReference",
+                    "value": "https://admin-shell.io/idta/CarbonFootprint/CarbonFootprint/0/9",
+                }
+            ],
+        },
+        "submodelElements": phases,
+    }
+
+
+# --- activity data ----------------------------------------------------------------------------
+
+
+def load_activities_csv(session: Session, path: Path) -> int:
+    """Replace the activity rows of the parts named in an activities CSV; return the rows loaded.
+
+    Columns: part_number, kind, code, site, amount, primary_share. Use-phase rows have kind
+    ``use`` with amount the kWh per year, code ``LIFETIME:START_YEAR``, and site empty; the
+    installed base is given by rows of kind ``installed_base`` (code the country, amount the share).
+    """
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    numbers = {r["part_number"] for r in rows}
+    parts = dict(
+        session.execute(select(Part.part_number, Part.id).where(Part.part_number.in_(numbers))).all()
+    )
+    sites = dict(session.execute(select(Site.code, Site.id)).all())
+    absent = sorted(numbers - parts.keys())
+    if absent:
+        raise Problem(422, "Unprocessable Content", f"unknown part(s) in activities: {', '.join(absent)}")
+    ids = list(parts.values())
+    for old in session.scalars(select(Activity).where(Activity.part_id.in_(ids))):
+        session.delete(old)
+    for old_use in session.scalars(select(UseProfile).where(UseProfile.part_id.in_(ids))):
+        session.delete(old_use)
+    session.flush()
+    uses: dict[int, UseProfile] = {}
+    count = 0
+    for r in rows:
+        part_id = parts[r["part_number"]]
+        if r["kind"] == "use":
+            lifetime, _, start = r["code"].partition(":")
+            uses[part_id] = UseProfile(
+                part_id=part_id,
+                energy_kwh_per_year=float(r["amount"]),
+                lifetime_years=float(lifetime),
+                start_year=int(start),
+                installed_base={},
+            )
+            continue
+        if r["kind"] == "installed_base":
+            base = dict(uses[part_id].installed_base)
+            base[r["code"]] = float(r["amount"])
+            uses[part_id].installed_base = base
+            continue
+        session.add(
+            Activity(
+                part_id=part_id,
+                kind=r["kind"],
+                code=r["code"] or None,
+                site_id=sites.get(r.get("site") or ""),
+                amount=float(r["amount"]),
+                primary_share=float(r.get("primary_share") or 0.0),
+            )
+        )
+        count += 1
+    session.add_all(uses.values())
+    session.flush()
+    return count
