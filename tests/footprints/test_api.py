@@ -1,0 +1,114 @@
+"""The footprints JSON API on SQLite and PostgreSQL, over the hand-checked system of test_service."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from keten.footprints.models import Activity, FootprintRun
+from tests.footprints.test_service import GATE, TOTAL, build
+
+
+@pytest.fixture
+def system(engine: Engine) -> None:
+    with Session(engine) as session:
+        build(session)
+        session.commit()
+
+
+def _runs(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(FootprintRun)) or 0)
+
+
+AT = {"at": "2026-06-01"}
+
+
+def test_calculate_then_read_the_latest(client: TestClient, system: None) -> None:
+    assert client.get("/api/footprints/P").status_code == 404
+    created = client.post("/api/footprints/P/calculate", params=AT)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["total_kg_co2e"] == pytest.approx(TOTAL, rel=1e-12)
+    assert body["cradle_to_gate_kg_co2e"] == pytest.approx(GATE, rel=1e-12)
+    assert body["factor_set"] == "hand" and body["factor_set_version"] == "1"
+    assert len(body["input_revisions"]) == 64
+    latest = client.get("/api/footprints/P").json()
+    assert latest["id"] == body["id"] and latest["by_stage"] == body["by_stage"]
+
+
+def test_missing_factors_are_one_problem_listing_every_part(
+    client: TestClient, system: None, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        a = session.scalar(select(Activity.part_id).where(Activity.kind == "electricity"))
+        assert a is not None
+        session.add_all(
+            [
+                Activity(part_id=a, kind="electricity", code="XX", amount=1.0),
+                Activity(part_id=a, kind="gas", code="NOT-A-GAS", amount=1.0),
+            ]
+        )
+        session.commit()
+    answer = client.post("/api/footprints/P/calculate", params=AT)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert problem["title"] == "Missing emission factors"
+    messages = [e["message"] for e in problem["errors"]]
+    assert any("XX" in m for m in messages) and any("NOT-A-GAS" in m for m in messages)
+    assert {e["part"] for e in problem["errors"]} == {"A"}
+    assert _runs(engine) == 0
+
+
+def test_breakdowns_hotspots_and_uncertainty(client: TestClient, system: None) -> None:
+    stages = client.get("/api/footprints/P/breakdown", params={"by": "stage", **AT}).json()
+    assert sum(i["kg_co2e"] for i in stages["items"]) == pytest.approx(TOTAL, rel=1e-12)
+    countries = client.get("/api/footprints/P/breakdown", params={"by": "country", **AT}).json()
+    keys = {i["key"]: i["kg_co2e"] for i in countries["items"]}
+    assert keys["DE"] == pytest.approx(5.02 + 13.2, rel=1e-12)
+    assert client.get("/api/footprints/P/breakdown", params={"by": "colour"}).status_code == 422
+    hot = client.get("/api/footprints/P/hotspots", params={"top": 2, **AT}).json()
+    assert [h["part_number"] for h in hot] == ["P", "B"]
+    assert hot[1]["stage"] == "materials"
+    mc = client.get("/api/footprints/P/uncertainty", params={"iterations": 200, "seed": 3, **AT}).json()
+    assert mc["iterations"] == 200 and mc["p5"] < mc["p50"] < mc["p95"]
+
+
+def test_what_if_answers_without_storing(client: TestClient, system: None, engine: Engine) -> None:
+    answer = client.post(
+        "/api/footprints/P/what-if",
+        params=AT,
+        json={"site_electricity": {"site": "FAB-NL", "kg_co2e_per_kwh": 0.0}},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["delta_kg_co2e"] == pytest.approx(-6.0, rel=1e-12)
+    assert _runs(engine) == 0
+    bad = client.post("/api/footprints/P/what-if", json={"material": {"old": "AL", "new": "UNOBTAINIUM"}})
+    assert bad.status_code == 422
+
+
+def test_pact_and_idta_exports(client: TestClient, system: None) -> None:
+    assert client.get("/api/footprints/P/pact").status_code == 404
+    client.post("/api/footprints/P/calculate", params=AT)
+    pact = client.get("/api/footprints/P/pact", params={"company_name": "Test B.V."}).json()
+    for field in ("id", "specVersion", "version", "created", "status", "companyName", "companyIds"):
+        assert field in pact
+    assert pact["status"] == "Active" and pact["companyName"] == "Test B.V."
+    assert pact["created"].endswith("Z")
+    assert float(pact["pcf"]["pCfIncludingBiogenic"]) == pytest.approx(GATE, abs=1e-6)
+    idta = client.get("/api/footprints/P/idta").json()
+    assert idta["modelType"] == "Submodel" and idta["idShort"] == "CarbonFootprint"
+
+
+def test_factor_sets_list_and_load(client: TestClient, system: None) -> None:
+    listed = client.get("/api/factor-sets").json()
+    assert [(s["name"], s["factors"], s["is_default"]) for s in listed] == [("hand", 6, True)]
+    csv = "kind,code,unit,kg_co2e_per_unit\nelectricity,NL,kWh,0.05\n"
+    created = client.post("/api/factor-sets", json={"name": "green", "version": "2026", "csv": csv})
+    assert created.status_code == 201, created.text
+    assert created.json()["factors"] == 1 and not created.json()["is_default"]
+    again = client.post("/api/factor-sets", json={"name": "green", "version": "2026", "csv": csv})
+    assert again.status_code == 409
