@@ -310,3 +310,34 @@ def test_longer_outages_and_less_stock_never_cost_less(
     # a scenario from week 0 loses exactly what the node impact says
     scen = run_scenario(net, [node], 0, weeks, horizon=40)
     assert scen.total_revenue_lost == pytest.approx(base.revenue_at_risk)
+
+
+def test_a_country_that_holds_part_of_a_material_caps_the_parts_that_contain_it() -> None:
+    base = small(stock=(0.0, 10.0, 40.0, 30.0))
+    # country 1 (no suppliers of ours) mines half of material 1, which only part 3 contains
+    net = replace_shares(base, [[0.0, 0.0], [0.0, 0.5]])
+    impact = node_impact(net, COUNTRY1, 10)
+    # part 3 gets half of its 10 a week: 30 units cover the missing 5 a week for 6 weeks
+    assert impact.product_start.tolist() == pytest.approx([6.0])
+    assert impact.revenue_at_risk == pytest.approx(4 * 1000.0)
+    # material 0 is in parts 2 and 3 but country 1 holds none of it; without shares nothing happens
+    assert node_impact(base, COUNTRY1, 10).revenue_at_risk == 0.0
+
+
+def replace_shares(net: SupplyNetwork, shares: list[list[float]]) -> SupplyNetwork:
+    return build_network(
+        net.bom,
+        edge_part=net.edge_part,
+        edge_site=net.edge_site,
+        edge_share=net.edge_share,
+        site_country=net.site_country,
+        comp_part=net.comp_part,
+        comp_material=net.comp_material,
+        comp_kg=net.comp_kg,
+        material_country_share=shares,
+        stock=net.stock,
+        usage=net.usage,
+        products=net.products,
+        demand=net.demand,
+        revenue=net.revenue,
+    )

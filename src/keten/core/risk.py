@@ -13,7 +13,8 @@ Model of a failure (stated so results can be checked by hand):
   once ``qual_weeks`` weeks after the failure have passed (0: already qualified).
 * While nodes are down, the supply of a part in week t is ``f(t) = min(1, sum of the shares of
   edges that still deliver)``; a failed material cuts every part that contains it (its
-  composition) to ``f = 0``. When the outage ends, ``f = 1``.
+  composition) to ``f = 0``, and a failed country that holds a share of a material's world supply
+  caps those parts at ``f ≤ 1 − share`` (``material_country_share``). When the outage ends, ``f = 1``.
 * The part draws its stock on hand to cover ``usage × (1 − f(t))`` per week; it is short from
   the moment (in weeks, continuous) the cumulative shortfall exceeds its stock until ``f``
   reaches 1 again.
@@ -94,6 +95,8 @@ class SupplyNetwork:
     ``site_country``: shape (s,), in 0..c-1; ``site_org``: shape (s,), the organization of each site.
     ``comp_part``, ``comp_material``, ``comp_kg``: shape (r,), kg of a material in one unit of a part
     (the part's own composition, not through its children).
+    ``material_country_share``: shape (k, c), each country's share of the world supply of each
+    material (0..1), for country failures that reach parts through their materials.
     ``stock``, ``usage``: shape (n,), units on hand and units used per week (for a product: its
     weekly demand).
     ``products``: shape (p,), part indices; ``demand``, ``revenue``: shape (p,), units per week and
@@ -116,6 +119,7 @@ class SupplyNetwork:
     comp_part: IntArray
     comp_material: IntArray
     comp_kg: FloatArray
+    material_country_share: FloatArray
     stock: FloatArray
     usage: FloatArray
     products: IntArray
@@ -167,6 +171,7 @@ def build_network(
     comp_material: npt.ArrayLike = (),
     comp_kg: npt.ArrayLike = (),
     n_materials: int | None = None,
+    material_country_share: npt.ArrayLike | None = None,
 ) -> SupplyNetwork:
     """Return a checked :class:`SupplyNetwork` with its indexes; shapes as documented there."""
     n = bom.n
@@ -185,6 +190,13 @@ def build_network(
     cm = np.asarray(comp_material, dtype=np.int64)
     ck = np.asarray(comp_kg, dtype=np.float64)
     k = int(n_materials) if n_materials is not None else (int(cm.max()) + 1 if cm.size else 0)
+    mcs = (
+        np.zeros((k, c))
+        if material_country_share is None
+        else np.asarray(material_country_share, dtype=np.float64)
+    )
+    if mcs.shape != (k, c) or np.any(mcs < 0) or np.any(mcs > 1):
+        raise CoreError(f"material_country_share must be a ({k}, {c}) array of shares in 0..1")
     st = np.asarray(stock, dtype=np.float64)
     us = np.asarray(usage, dtype=np.float64)
     prod = np.asarray(products, dtype=np.int64)
@@ -235,6 +247,7 @@ def build_network(
         comp_part=cp,
         comp_material=cm,
         comp_kg=ck,
+        material_country_share=mcs,
         stock=st,
         usage=us,
         products=prod,
@@ -373,8 +386,13 @@ def material_content(net: SupplyNetwork) -> MaterialContent:
 # --- failures --------------------------------------------------------------------------------
 
 
-def _failed(net: SupplyNetwork, nodes: IntArray) -> tuple[IntArray, IntArray]:
-    """Return (failed sourcing edges, parts cut by a failed material) for a set of node indices."""
+def _failed(net: SupplyNetwork, nodes: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """Return (failed sourcing edges, parts short of a material, the share of supply those parts keep).
+
+    A failed material leaves its parts nothing; a failed country leaves the parts of each material
+    ``1 − `` the failed countries' share of its world supply. A part with several such materials keeps
+    the least of them.
+    """
     s, c = net.n_sites, net.n_countries
     if nodes.size and (nodes.min() < 0 or nodes.max() >= net.n_nodes):
         raise CoreError(f"node indices must lie in 0..{net.n_nodes - 1}")
@@ -387,12 +405,25 @@ def _failed(net: SupplyNetwork, nodes: IntArray) -> tuple[IntArray, IntArray]:
             _gather(net.country_edge_ptr, net.country_edge_order, countries),
         ]
     )
-    cut = net.comp_part[_gather(net.material_comp_ptr, net.material_comp_order, materials)]
-    return edges, cut
+    left = np.ones(net.n_materials)
+    if countries.size and net.n_materials:
+        left -= net.material_country_share[:, countries].sum(axis=1)
+    left[materials] = 0.0
+    short = np.flatnonzero(left < 1.0 - _EPS)
+    rows = _gather(net.material_comp_ptr, net.material_comp_order, short)
+    parts, inverse = np.unique(net.comp_part[rows], return_inverse=True)
+    keep = np.ones(parts.size)
+    np.minimum.at(keep, inverse, np.maximum(left[net.comp_material[rows]], 0.0))
+    return edges, parts.astype(np.int64), keep
 
 
 def _supply(
-    net: SupplyNetwork, parts: IntArray, failed_edges: IntArray, cut_parts: IntArray, weeks: int
+    net: SupplyNetwork,
+    parts: IntArray,
+    failed_edges: IntArray,
+    cut_parts: IntArray,
+    cut_keep: FloatArray,
+    weeks: int,
 ) -> FloatArray:
     """Return the share of usage each of ``parts`` (sorted) still receives per week, shape (a, weeks)."""
     edges = _gather(net.part_edge_ptr, net.part_edge_order, parts)
@@ -402,12 +433,18 @@ def _supply(
     step = np.zeros((parts.size, weeks + 1))
     np.add.at(step, (row, delay), net.edge_share[ok])
     supply: FloatArray = np.minimum(np.cumsum(step, axis=1)[:, :weeks], 1.0)
-    supply[np.searchsorted(parts, cut_parts)] = 0.0
+    rows = np.searchsorted(parts, cut_parts)
+    supply[rows] = np.minimum(supply[rows], cut_keep[:, None])
     return supply
 
 
 def _part_shortage(
-    net: SupplyNetwork, failed_edges: IntArray, cut_parts: IntArray, outage: float, horizon: int
+    net: SupplyNetwork,
+    failed_edges: IntArray,
+    cut_parts: IntArray,
+    cut_keep: FloatArray,
+    outage: float,
+    horizon: int,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Return (parts, start, end) of the directly affected parts' shortages, in weeks from the failure.
 
@@ -418,7 +455,7 @@ def _part_shortage(
         return parts, np.empty(0), np.empty(0)
     weeks = int(min(horizon, np.ceil(outage))) if np.isfinite(outage) else horizon
     weeks = max(weeks, 1)
-    supply = _supply(net, parts, failed_edges, cut_parts, weeks)
+    supply = _supply(net, parts, failed_edges, cut_parts, cut_keep, weeks)
     # the outage may end inside the last week: that week only loses its first part
     frac = np.ones(weeks)
     if np.isfinite(outage) and outage < weeks:
@@ -511,8 +548,8 @@ def node_impact(
 ) -> NodeImpact:
     """Return the shortages when ``nodes`` (node indices) are down for ``outage_weeks`` from week 0."""
     ids = np.atleast_1d(np.asarray(nodes, dtype=np.int64))
-    edges, cut = _failed(net, ids)
-    parts, start, end = _part_shortage(net, edges, cut, float(outage_weeks), horizon)
+    edges, cut, keep = _failed(net, ids)
+    parts, start, end = _part_shortage(net, edges, cut, keep, float(outage_weeks), horizon)
     parts, start, end = _propagate(net, parts, start, end)
     p_start = np.full(net.products.size, np.inf)
     p_end = np.full(net.products.size, -np.inf)
@@ -640,6 +677,7 @@ def with_alternate(
         comp_material=net.comp_material,
         comp_kg=net.comp_kg,
         n_materials=net.n_materials,
+        material_country_share=net.material_country_share,
         stock=net.stock,
         usage=net.usage,
         products=net.products,
@@ -656,12 +694,12 @@ def safety_stock_to_close(
     Each directly affected part gets the stock that covers its own shortfall for ``ttr_weeks``
     (alternates counted once qualified); subassembly stock above it is not relied on.
     """
-    edges, cut = _failed(net, np.array([node], dtype=np.int64))
+    edges, cut, keep = _failed(net, np.array([node], dtype=np.int64))
     weeks = max(int(np.ceil(ttr_weeks)), 1)
     parts = np.unique(np.concatenate([net.edge_part[edges], cut]))
     if parts.size == 0:
         return parts, np.empty(0), node_impact(net, node, ttr_weeks)
-    supply = _supply(net, parts, edges, cut, weeks)
+    supply = _supply(net, parts, edges, cut, keep, weeks)
     frac = np.ones(weeks)
     if ttr_weeks < weeks:
         frac[-1] = ttr_weeks - (weeks - 1)
