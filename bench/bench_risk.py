@@ -63,6 +63,10 @@ def random_network(
     stock = usage * rng.uniform(0.0, 6.0, size=parts)
     materials = 34
     comp_part = bought[rng.random(bought.size) < 0.3]
+    # each material mined in five countries, the first of them dominant
+    shares = np.zeros((materials, countries))
+    for m in range(materials):
+        shares[m, rng.choice(countries, size=5, replace=False)] = rng.dirichlet([5.0, 1.0, 1.0, 1.0, 1.0])
     return build_network(
         bom,
         edge_part=edge_part,
@@ -76,6 +80,7 @@ def random_network(
         comp_material=rng.integers(0, materials, size=comp_part.size),
         comp_kg=rng.uniform(0.001, 0.5, size=comp_part.size),
         n_materials=materials,
+        material_country_share=shares,
         stock=stock,
         usage=usage,
         products=np.arange(products),
