@@ -18,6 +18,7 @@ from keten.core.risk import (
     material_content,
     material_hhi,
     node_impact,
+    rank_organizations,
     rank_single_nodes,
     run_scenario,
     safety_stock_to_close,
@@ -341,3 +342,24 @@ def replace_shares(net: SupplyNetwork, shares: list[list[float]]) -> SupplyNetwo
         demand=net.demand,
         revenue=net.revenue,
     )
+
+
+def test_an_organization_fails_with_all_its_sites() -> None:
+    base = small()
+    # sites 0 and 1 belong to organization 5, site 2 to organization 9
+    net = build_network(
+        base.bom,
+        edge_part=base.edge_part,
+        edge_site=base.edge_site,
+        edge_share=base.edge_share,
+        site_country=[0, 1, 1],
+        site_org=[5, 5, 9],
+        stock=base.stock,
+        usage=base.usage,
+        products=base.products,
+        demand=base.demand,
+        revenue=base.revenue,
+    )
+    orgs, risk = rank_organizations(net, 6)
+    assert orgs.tolist() == [5, 9]
+    assert risk.tolist() == pytest.approx([6000.0, 0.0])

@@ -50,6 +50,7 @@ __all__ = [
     "material_content",
     "material_hhi",
     "node_impact",
+    "rank_organizations",
     "rank_single_nodes",
     "run_scenario",
     "safety_stock_to_close",
@@ -594,6 +595,25 @@ def rank_single_nodes(
     )
     order = np.argsort(-risk, kind="stable").astype(np.int64)
     return order, risk[order]
+
+
+def rank_organizations(
+    net: SupplyNetwork, outage_weeks: float, *, horizon: int = 104
+) -> tuple[IntArray, FloatArray]:
+    """Return (organization ids, revenue at risk) with all sites of one organization failing at once.
+
+    Organization ids are the values of ``site_org``; highest risk first.
+    """
+    orgs, inverse = np.unique(net.site_org, return_inverse=True)
+    ptr, order = _csr(inverse.astype(np.int64), orgs.size)
+    risk = np.array(
+        [
+            node_impact(net, order[ptr[i] : ptr[i + 1]], outage_weeks, horizon=horizon).revenue_at_risk
+            for i in range(orgs.size)
+        ]
+    )
+    rank = np.argsort(-risk, kind="stable")
+    return orgs[rank].astype(np.int64), risk[rank]
 
 
 # --- scenarios -------------------------------------------------------------------------------
