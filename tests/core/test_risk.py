@@ -15,6 +15,7 @@ from keten.core.risk import (
     SupplyNetwork,
     build_network,
     concentration,
+    lead_time_ttr,
     material_content,
     material_hhi,
     node_impact,
@@ -363,3 +364,10 @@ def test_an_organization_fails_with_all_its_sites() -> None:
     orgs, risk = rank_organizations(net, 6)
     assert orgs.tolist() == [5, 9]
     assert risk.tolist() == pytest.approx([6000.0, 0.0])
+
+
+def test_lead_times_give_a_default_time_to_recover() -> None:
+    ttr = lead_time_ttr(with_alternate(small(), part=2, site=2, share=1.0, qual_weeks=1, lead_days=70.0))
+    # sites 0 and 1 deliver in 28 days, site 2 in 70; country 0 hosts sites 0 and 1, country 1 site 2
+    assert ttr[:5].tolist() == [4.0, 4.0, 10.0, 4.0, 10.0]
+    assert np.isnan(ttr[5:]).all()

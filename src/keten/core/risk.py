@@ -27,6 +27,12 @@ Model of a failure (stated so results can be checked by hand):
 
 Concentration indices (Herfindahl-Hirschman) are returned on the 0..1 scale (multiply by 10,000
 for the antitrust convention).
+
+Layout: sourcing edges are indexed by part, site and country, compositions by material, and BOM
+edges by child (all CSR), once in :func:`build_network`. A failure gathers its edges, simulates
+the weekly supply of only the parts it reaches, and carries shortages up the BOM level by level
+through their ancestors only, so a single-node scenario costs in proportion to what it touches,
+not to the size of the network.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ __all__ = [
     "SupplyNetwork",
     "build_network",
     "concentration",
+    "lead_time_ttr",
     "material_content",
     "material_hhi",
     "node_impact",
@@ -562,6 +569,23 @@ def node_impact(
     lost_weeks = np.where(np.isfinite(p_start), lost_weeks, 0.0)
     at_risk = float(np.sum(lost_weeks * net.demand * net.revenue))
     return NodeImpact(parts, start, end, p_start, p_end, at_risk)
+
+
+def lead_time_ttr(net: SupplyNetwork) -> FloatArray:
+    """Return a default time to recover per node in weeks, shape (N,): the longest lead time.
+
+    A site recovers when a new source can deliver: the longest lead time of its sourcing edges;
+    a country, the longest of its sites. Materials get NaN: their recovery is not in the network.
+    """
+    ttr = np.full(net.n_nodes, np.nan)
+    weeks = net.edge_lead_days / 7.0
+    site = np.zeros(net.n_sites)
+    np.maximum.at(site, net.edge_site, weeks)
+    ttr[: net.n_sites] = site
+    country = np.zeros(net.n_countries)
+    np.maximum.at(country, net.site_country, site)
+    ttr[net.n_sites : net.n_sites + net.n_countries] = country
+    return ttr
 
 
 def time_to_survive(
