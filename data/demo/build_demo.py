@@ -8,6 +8,7 @@ Organizations, identifiers and prices are fictional; see SOURCES.md for where th
 from __future__ import annotations
 
 import csv
+import math
 import random
 import sys
 from pathlib import Path
@@ -36,9 +37,9 @@ ORGS = [
     ("DOMMEL-ELEC", "Dommel Elektronica B.V.", "supplier", "NL", "17520968", "Best"),
     ("TWENTE-VAC", "Twente Vacuümtechniek B.V.", "supplier", "NL", "08172634", "Enschede"),
     ("RUHR-MAGNET", "Ruhrtal Magnettechnik GmbH", "supplier", "DE", None, "Essen"),
-    ("SAX-OPTIK", "Sachsen Optik GmbH", "supplier", "DE", None, "Jena"),
+    ("SAALE-OPTIK", "Saaletal Feinoptik GmbH", "supplier", "DE", None, "Jena"),
     ("SWAB-SCHRAUB", "Schwäbische Verbindungstechnik GmbH", "supplier", "DE", None, "Künzelsau"),
-    ("BAV-KABEL", "Bayerische Kabelwerke GmbH", "supplier", "DE", None, "Nürnberg"),
+    ("PEGNITZ-KABEL", "Pegnitz Kabeltechnik GmbH", "supplier", "DE", None, "Nürnberg"),
     ("FLANDERS-CER", "Flanders Advanced Ceramics NV", "supplier", "BE", None, "Gent"),
     ("MEUSE-ALU", "Meuse Aluminium Extrusions SA", "supplier", "BE", None, "Liège"),
     ("KANSAI-CER", "Kansai Fine Ceramics K.K.", "supplier", "JP", None, "Kyoto"),
@@ -46,9 +47,9 @@ ORGS = [
     ("HOKU-MAG", "Hokuriku Rare Earth Magnets K.K.", "supplier", "JP", None, "Toyama"),
     ("HSINCHU-SEMI", "Hsinchu Power Semiconductor Co., Ltd.", "supplier", "TW", None, "Hsinchu"),
     ("TAOYUAN-PCB", "Taoyuan Circuit Board Co., Ltd.", "supplier", "TW", None, "Taoyuan"),
-    ("GANZHOU-RE", "Ganzhou Rare Earth Materials Co., Ltd.", "supplier", "CN", None, "Ganzhou"),
+    ("NANLING-MAG", "Jiangxi Nanling Magnet Materials Co., Ltd.", "supplier", "CN", None, "Ganzhou"),
     ("SUZHOU-CONN", "Suzhou Connector Technology Co., Ltd.", "supplier", "CN", None, "Suzhou"),
-    ("YUNNAN-GE", "Yunnan Germanium Optics Co., Ltd.", "supplier", "CN", None, "Kunming"),
+    ("CUIHU-IR", "Kunming Cuihu Infrared Optics Co., Ltd.", "supplier", "CN", None, "Kunming"),
     ("OREGON-CTRL", "Willamette Motion Control Inc.", "supplier", "US", None, "Portland"),
     ("MASS-LASER", "Bay State Laser Metrology Inc.", "supplier", "US", None, "Boston"),
     ("JURA-SENS", "Jura Sensorik AG", "supplier", "CH", None, "Neuchâtel"),
@@ -86,6 +87,7 @@ MATERIALS = [
     ("PEEK", "Polyether ether ketone", "polymer", ""),
     ("CFRP", "Carbon-fibre reinforced epoxy", "composite", ""),
     ("PTFE", "Polytetrafluoroethylene", "polymer", "9002-84-0"),
+    ("FKM", "Fluoroelastomer (FKM)", "polymer", ""),
     ("EPOXY", "Epoxy resin", "polymer", ""),
     ("FR4", "FR-4 glass-epoxy laminate", "composite", ""),
     ("SILICON", "Silicon (semiconductor die)", "electronics", "7440-21-3"),
@@ -230,7 +232,7 @@ use(MK, "SB-2200", "2", 20)
 
 # --- bulk materials counted in kg, m or l ------------------------------------------------------
 CUWIRE = part(
-    "MAT-CUWIRE", "Enamelled copper winding wire", "material", "1", unit="kg", category="wire", hs="740811"
+    "MAT-CUWIRE", "Enamelled copper winding wire", "material", "1", unit="kg", category="wire", hs="854411"
 )
 EPOXY = part(
     "MAT-EPOXY",
@@ -245,7 +247,7 @@ GLYCOL = part(
     "MAT-GLYCOL", "Water-glycol coolant", "consumable", "1.05", unit="l", category="coolant", hs="382000"
 )
 GREASE = part(
-    "MAT-PFPE", "PFPE vacuum grease", "consumable", "1", unit="kg", category="lubricant", hs="340319"
+    "MAT-PFPE", "PFPE vacuum grease", "consumable", "1", unit="kg", category="lubricant", hs="340399"
 )
 CABLE_P = part(
     "CBL-PWR", "Power cable 4x2.5 mm², shielded", "component", "0.21", unit="m", category="cable", hs="854449"
@@ -292,7 +294,8 @@ for size, base_g in (
                 "component",
                 f"{grams:.1f} g",
                 category="fastener",
-                hs="731815",
+                # Heading 7318 covers screws of iron or steel only; titanium screws are articles of titanium.
+                hs="731815" if mat == "SS316L" else "810890",
             )
         )
         made_of(number, (mat, "", "100 %", "0.25" if mat == "SS316L" else "0"))
@@ -326,7 +329,7 @@ coil = component(
     "Ironless coil, 3-phase, potted",
     "1.8 kg",
     "coil",
-    "850490",
+    "850300",
 )
 coil_body = component(
     "LM-C02",
@@ -341,7 +344,7 @@ coil_body = component(
 use(coil, CUWIRE, "1.2 kg", 10)
 use(coil, EPOXY, "350 g", 20)
 ntc = component(
-    "LM-C03", "NTC temperature sensor, glass bead", "2 g", "sensor", "903289", ("Ni", "", "20 %", "0")
+    "LM-C03", "NTC temperature sensor, glass bead", "2 g", "sensor", "853340", ("Ni", "", "20 %", "0")
 )
 lm_cool = component(
     "LM-C04",
@@ -443,7 +446,7 @@ asic = component(
     "Encoder interpolation ASIC, QFN-48",
     "0.3 g",
     "ic",
-    "854231",
+    "854239",
     ("SILICON", "", "15 %", "0"),
     ("Cu", "", "40 %", "0"),
     ("Au", "", "0.5 %", "0"),
@@ -454,7 +457,7 @@ gan = component(
     "0.5 g",
     "ic",
     "854129",
-    ("Ga", "", "2 %", "0"),
+    ("Ga", "", "0.02 %", "0"),
     ("SILICON", "", "10 %", "0"),
     ("Cu", "", "40 %", "0"),
 )
@@ -469,7 +472,6 @@ readhead = component(
     "903180",
     ("AL6061", "", "40 %", "0"),
     ("GLASSCER", "", "10 %", "0"),
-    ("Ge", "", "0.5 %", "0"),
 )
 sb_housing = component(
     "SB-C06", "Sensor housing, PEEK", "22 g", "moulded-plastic", "392690", ("PEEK", "", "100 %", "0")
@@ -508,7 +510,7 @@ pad = component(
     ("AL6061", "", "10 %", "0"),
 )
 vac_preload = component(
-    "AB-C02", "Vacuum preload chamber", "0.6 kg", "vacuum-part", "848180", ("SS316L", "", "100 %", "0.2")
+    "AB-C02", "Vacuum preload chamber", "0.6 kg", "vacuum-part", "732690", ("SS316L", "", "100 %", "0.2")
 )
 ball = component(
     "AB-C03",
@@ -516,7 +518,7 @@ ball = component(
     "35 g",
     "bearing",
     "848291",
-    ("W", "", "90 %", "0"),
+    ("W", "", "86 %", "0"),
     ("Co", "", "8 %", "0"),
 )
 for child, qty, pos in (
@@ -534,7 +536,7 @@ chuck = component(
     "SiC wafer chuck, burl table, 300 mm",
     "9.5 kg",
     "ceramic-part",
-    "690990",
+    "690912",
     ("SiC", "", "100 %", "0"),
 )
 mirror_block = component(
@@ -550,7 +552,7 @@ clamp = component(
     "Electrostatic clamp electrode set",
     "0.8 kg",
     "electrode",
-    "850590",
+    "848690",
     ("Al2O3", "", "80 %", "0"),
     ("Cu", "", "5 %", "0"),
 )
@@ -593,17 +595,22 @@ optics = component(
     ("INVAR36", "", "15 %", "0"),
 )
 ge_window = component(
-    "IF-C03", "Germanium IR window, AR coated", "24 g", "optics", "900190", ("Ge", "", "100 %", "0")
+    "IF-C03",
+    "Germanium window of the mirror IR temperature sensor, AR coated",
+    "24 g",
+    "optics",
+    "900190",
+    ("Ge", "", "100 %", "0"),
 )
 detector = component(
     "IF-C04",
     "Photodetector board",
     "40 g",
     "pcb",
-    "854140",
+    "854149",
     ("FR4", "", "60 %", "0"),
     ("Cu", "", "20 %", "0"),
-    ("Ga", "", "0.2 %", "0"),
+    ("Ga", "", "0.005 %", "0"),
 )
 invar_mount = component(
     "IF-C05", "Invar optics mount", "0.45 kg", "machined-invar", "848790", ("INVAR36", "", "100 %", "0")
@@ -635,7 +642,7 @@ gan_fet = component(
     "2.1 g",
     "ic",
     "854129",
-    ("Ga", "", "1.5 %", "0"),
+    ("Ga", "", "0.02 %", "0"),
     ("SILICON", "", "10 %", "0"),
     ("Cu", "", "50 %", "0"),
 )
@@ -652,7 +659,7 @@ pa_cap = component(
     "Film capacitor bank",
     "0.25 kg",
     "capacitor",
-    "853229",
+    "853225",
     ("Al2O3", "", "10 %", "0"),
     ("Cu", "", "15 %", "0"),
 )
@@ -721,7 +728,7 @@ airmount = component(
     "Pneumatic isolator, membrane type",
     "8.5 kg",
     "isolator",
-    "842129",
+    "848790",
     ("SS316L", "", "60 %", "0.2"),
     ("AL6061", "", "30 %", "0.3"),
 )
@@ -816,7 +823,7 @@ cabinet = component(
     "19-inch electronics cabinet, EMC shielded",
     "70 kg",
     "sheet-metal",
-    "940320",
+    "853810",
     ("STEEL", "", "80 %", "0.4"),
     ("Cu", "", "3 %", "0"),
 )
@@ -853,7 +860,7 @@ use("WS-1600", manifold, "2", 60)
 base = component(
     "WS-C71",
     "Granite-replacement base frame, cast iron",
-    "260 kg",
+    "0.26 t",
     "casting",
     "732599",
     ("Fe", "", "93 %", "0.6"),
@@ -882,7 +889,7 @@ use(MK, CABLE_S, "10 m", 40)
 # Spare and variant parts: connectors, sensors and seals in several sizes, as a real catalogue has
 for i, (name, grams, cat, hs, mats) in enumerate(
     [
-        ("O-ring FKM", 2, "seal", "401693", (("PTFE", "", "100 %", "0"),)),
+        ("O-ring FKM", 2, "seal", "401693", (("FKM", "", "100 %", "0"),)),
         (
             "Limit switch, optical",
             12,
@@ -925,7 +932,7 @@ masses: dict[str, float] = {}
 
 def mass_kg(text: str) -> float:
     value, _, unit = text.partition(" ")
-    return float(value) / 1000 if unit == "g" else float(value)
+    return float(value) * {"g": 0.001, "t": 1000.0}.get(unit, 1.0)
 
 
 units = {p["part_number"]: p["unit"] for p in parts}
@@ -958,46 +965,46 @@ SUPPLIERS_BY_CATEGORY = {
     "machined-aluminium": ["PEEL-PREC", "MEUSE-ALU", "MORAVIA-CAST"],
     "sensor": ["JURA-SENS", "DOMMEL-ELEC"],
     "machined-steel": ["PEEL-PREC", "MORAVIA-CAST"],
-    "magnet": ["HOKU-MAG", "GANZHOU-RE"],
+    "magnet": ["HOKU-MAG", "NANLING-MAG"],
     "sheet-metal": ["PEEL-PREC", "KEMPEN-MECH"],
     "pcb": ["TAOYUAN-PCB", "DOMMEL-ELEC"],
     "ic": ["HSINCHU-SEMI"],
     "capacitor": ["GYEONGGI-CAP"],
     "moulded-plastic": ["KEMPEN-MECH"],
-    "connector": ["SUZHOU-CONN", "BAV-KABEL"],
+    "connector": ["SUZHOU-CONN", "PEGNITZ-KABEL"],
     "ceramic-part": ["KANSAI-CER", "FLANDERS-CER"],
     "vacuum-part": ["TWENTE-VAC"],
     "bearing": ["TOKAI-BEARING"],
     "electrode": ["KANSAI-CER"],
     "mechanism": ["KEMPEN-MECH"],
     "laser": ["MASS-LASER"],
-    "optics": ["SAX-OPTIK", "YUNNAN-GE"],
+    "optics": ["SAALE-OPTIK", "CUIHU-IR"],
     "machined-invar": ["PEEL-PREC"],
     "isolator": ["OREGON-CTRL"],
     "motor": ["RUHR-MAGNET", "OREGON-CTRL"],
     "tungsten-part": ["ALPES-TUNG"],
     "power-supply": ["DOMMEL-ELEC"],
-    "cable-carrier": ["BAV-KABEL"],
+    "cable-carrier": ["PEGNITZ-KABEL"],
     "casting": ["MORAVIA-CAST"],
     "composite-part": ["KEMPEN-MECH"],
     "packaging": ["KEMPEN-MECH"],
     "seal": ["SWAB-SCHRAUB"],
     "fastener": ["SWAB-SCHRAUB", "BERGSLAGEN-STEEL"],
-    "cable": ["BAV-KABEL", "SUZHOU-CONN"],
+    "cable": ["PEGNITZ-KABEL", "SUZHOU-CONN"],
     "tubing": ["TWENTE-VAC"],
-    "wire": ["BAV-KABEL"],
-    "resin": ["SAX-OPTIK"],
+    "wire": ["PEGNITZ-KABEL"],
+    "resin": ["SAALE-OPTIK"],
     "coolant": ["TWENTE-VAC"],
     "lubricant": ["TWENTE-VAC"],
 }
 SINGLE_SOURCE = {
     "MG-C01": "HOKU-MAG",
-    "MG-C05": "GANZHOU-RE",
+    "MG-C05": "NANLING-MAG",
     "CH-C01": "KANSAI-CER",
     "CH-C02": "KANSAI-CER",
     "PA-C02": "HSINCHU-SEMI",
     "SB-C03": "HSINCHU-SEMI",
-    "IF-C03": "YUNNAN-GE",
+    "IF-C03": "CUIHU-IR",
     "IF-C01": "MASS-LASER",
     "CB-C01": "ALPES-TUNG",
 }
@@ -1014,11 +1021,34 @@ LEAD_DAYS = {
     "casting": 75,
 }
 
+LEGAL_FORMS = (
+    " Co., Ltd.",
+    " B.V.",
+    " GmbH",
+    " NV",
+    " SA",
+    " K.K.",
+    " Inc.",
+    " AG",
+    " SAS",
+    " AB",
+    " s.r.o.",
+)
+
+
+def trade_name(name: str) -> str:
+    """Return the name without its legal form: what a site is called on a gate sign."""
+    for form in LEGAL_FORMS:
+        if name.endswith(form):
+            return name.removesuffix(form)
+    return name
+
+
 org_rows = []
 site_rows = []
 for code, name, role, country, kvk, city in ORGS:
     org_rows.append([code, name, role, country, kvk or "", "", "", ""])
-    site_rows.append([f"{code}-1", code, f"{name.split(' ')[0]} {city}", country, city, "", ""])
+    site_rows.append([f"{code}-1", code, f"{trade_name(name)}, {city}", country, city, "", ""])
 # Identifiers that do not depend on the process's hash seed:
 org_rows[0][5] = lei("724500BPS000000017")
 org_rows[0][6] = gln("871234500001")
@@ -1177,15 +1207,55 @@ fields = [
     "description",
 ]
 write("parts.csv", fields, [[p[f] for f in fields] for p in parts])
+
+
+def split_unit(parent: str, quantity: str) -> list[str]:
+    """Return quantity and unit cells: the harness module's lines use the unit column, the rest do not."""
+    value, _, unit = quantity.partition(" ")
+    return [value, unit] if parent == "WS-1600" and unit else [quantity, ""]
+
+
 write(
     "bom.csv",
     ["parent", "child", "quantity", "unit", "position"],
-    [[p, c, q, "", pos] for p, c, q, pos in bom],
+    [[p, c, *split_unit(p, q), pos] for p, c, q, pos in bom],
 )
+# Bulky parts state how much of each material they hold, as a drawing's material list does; small parts
+# and electronics state shares of their mass, as a supplier's material declaration does. Masses are
+# rounded down so that a part never seems to hold more than it weighs.
+MASS_STATED = {
+    "machined-aluminium",
+    "machined-steel",
+    "machined-invar",
+    "ceramic-part",
+    "tungsten-part",
+    "casting",
+    "sheet-metal",
+    "optics",
+    "power-supply",
+    "isolator",
+    "motor",
+    "laser",
+}
+
+
+def material_mass(fraction: str, part_mass_kg: float) -> str:
+    kg = float(fraction.removesuffix("%")) / 100 * part_mass_kg
+    # Rounding to 9 places first keeps 0.98 x 28 kg at 27.44 kg instead of flooring 27.4399999... down.
+    if kg >= 1:
+        return f"{math.floor(round(kg * 1000, 9)) / 1000:g} kg"
+    return f"{math.floor(round(kg * 1e4, 9)) / 10:g} g"
+
+
+composition_rows = []
+for number, material, mass, fraction, recycled in composition:
+    if category_of[number] in MASS_STATED and fraction:
+        mass, fraction = material_mass(fraction, masses[number]), ""
+    composition_rows.append([number, material, mass, fraction, recycled])
 write(
     "composition.csv",
     ["part_number", "material", "mass", "mass_fraction", "recycled_share"],
-    [list(r) for r in composition],
+    composition_rows,
 )
 write(
     "sourcing.csv",
