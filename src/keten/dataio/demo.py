@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from keten.dataio import service
+from keten.footprints import service as footprints_service
 
 __all__ = ["DEMO_ADMIN", "DEMO_DIR", "admin_password", "load", "welcome_lines"]
 
@@ -19,7 +20,9 @@ def load(session: Session) -> service.ImportReport:
     """Import the demo value chain (again: a second load changes nothing) and return the report."""
     if not DEMO_DIR.is_dir():
         raise FileNotFoundError(f"demo data not found at {DEMO_DIR}")
-    return service.import_tables(session, service.read_path(DEMO_DIR), username="demo")
+    report = service.import_tables(session, service.read_path(DEMO_DIR), username="demo")
+    footprints_service.load_demo(session, DEMO_DIR / "footprints")
+    return report
 
 
 def admin_password(session: Session) -> str:

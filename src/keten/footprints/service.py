@@ -1037,17 +1037,18 @@ def pact_footprint(
     run = latest(session, part_number=part_number)
     part = session.scalars(select(Part).where(Part.id == run.part_id)).one()
     gate = {k: v for k, v in run.by_stage.items() if k not in ("use", "end_of_life")}
-    excluding = sum(gate.values()) - 0.0
-    biogenic_gate = run.biogenic_kg_co2e if not run.by_stage.get("use") else 0.0
+    including = sum(gate.values())
+    # Biogenic emissions enter through materials and supplier PCFs, all before the gate.
+    biogenic_gate = run.biogenic_kg_co2e
     period_start = datetime(run.at.year - 1, run.at.month, 1, tzinfo=UTC)
     period_end = datetime(run.at.year, run.at.month, 1, tzinfo=UTC)
     uuid = _uuid_for(run)
     pcf: dict[str, Any] = {
         "declaredUnit": "piece",
         "unitaryProductAmount": "1",
-        "pCfExcludingBiogenic": _decimal(excluding - biogenic_gate),
-        "pCfIncludingBiogenic": _decimal(excluding),
-        "fossilGhgEmissions": _decimal(excluding - biogenic_gate),
+        "pCfExcludingBiogenic": _decimal(including - biogenic_gate),
+        "pCfIncludingBiogenic": _decimal(including),
+        "fossilGhgEmissions": _decimal(including - biogenic_gate),
         "fossilCarbonContent": "0",
         "biogenicCarbonContent": "0",
         "dLucGhgEmissions": "0",
@@ -1202,3 +1203,40 @@ def load_activities_csv(session: Session, path: Path) -> int:
     session.add_all(uses.values())
     session.flush()
     return count
+
+
+DEMO_SET = "keten-demo"
+
+
+def load_demo(session: Session, directory: Path) -> FactorSet:
+    """Load the demo's footprint data from ``directory`` (see its README.md); again changes nothing.
+
+    The reference set is loaded as it is; the demo set adds the demo's own material factors to
+    it and becomes the default; the activity rows of the parts named are replaced.
+    """
+    load_reference_factors(session)
+    text = (directory / "factors.csv").read_text(encoding="utf-8")
+    extra = [
+        {
+            "kind": r["kind"],
+            "code": r["code"].upper() if r["kind"] == "material" else r["code"],
+            "unit": r["unit"],
+            "kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_unit"]),
+            "secondary_kg_co2e_per_unit": _float_or_none(r.get("secondary_kg_co2e_per_unit")),
+            "quality": _float_or_none(r.get("quality")) or 3.0,
+            "source": r.get("source") or None,
+            "licence": r.get("licence") or None,
+        }
+        for r in csv.DictReader(io.StringIO(text))
+    ]
+    rows = [*_reference_rows(FACTORS_DIR), *extra]
+    demo = _store_set(
+        session,
+        name=DEMO_SET,
+        version=_content_version(rows),
+        source="data/factors plus the demo's proxies and illustrative estimates (data/demo/footprints)",
+        rows=rows,
+        make_default=True,
+    )
+    load_activities_csv(session, directory / "activities.csv")
+    return demo
