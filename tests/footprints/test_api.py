@@ -98,7 +98,7 @@ def test_pact_and_idta_exports(client: TestClient, system: None) -> None:
         assert field in pact
     assert pact["status"] == "Active" and pact["companyName"] == "Test B.V."
     assert pact["created"].endswith("Z")
-    assert float(pact["pcf"]["pCfIncludingBiogenic"]) == pytest.approx(GATE, abs=1e-6)
+    assert float(pact["pcf"]["pCfIncludingBiogenic"]) == pytest.approx(GATE / 100.0, abs=1e-6)
     idta = client.get("/api/footprints/P/idta").json()
     assert idta["modelType"] == "Submodel" and idta["idShort"] == "CarbonFootprint"
 

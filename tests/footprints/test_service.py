@@ -48,7 +48,9 @@ def build(session: Session) -> dict[str, Any]:
     """Store the hand-checked system and its factor set; return its rows by name."""
     fs = service.load_factor_csv(session, FACTORS, name="hand", version="1", make_default=True)
     al, cu = make_material(session, code="AL"), make_material(session, code="CU")
-    p = make_part(session, part_number="P", kind="product", name="Stage", description="A test stage")
+    p = make_part(
+        session, part_number="P", kind="product", name="Stage", description="A test stage", mass_kg=100.0
+    )
     a = make_part(session, part_number="A", kind="assembly")
     b = make_part(session, part_number="B")
     c = make_part(session, part_number="C")
@@ -220,9 +222,12 @@ def test_pact_and_idta_exports(session: Session) -> None:
     assert pact["companyIds"] == ["urn:epc:id:sgln:8712345.00101.0"]
     assert pact["productIds"][0].startswith("urn:")
     pcf = pact["pcf"]
-    assert float(pcf["pCfExcludingBiogenic"]) == pytest.approx(GATE, abs=1e-6)
+    # per declared unit: the 100 kg product's footprint per kilogram
+    assert pcf["declaredUnit"] == "kilogram" and float(pcf["unitaryProductAmount"]) == 100.0
+    assert float(pcf["pCfExcludingBiogenic"]) == pytest.approx(GATE / 100.0, abs=1e-6)
     assert isinstance(pcf["pCfExcludingBiogenic"], str) and "e" not in pcf["pCfExcludingBiogenic"]
-    assert pcf["declaredUnit"] == "piece" and pcf["characterizationFactors"] == "AR6"
+    assert pcf["characterizationFactors"] == "AR6"
+    assert pcf["secondaryEmissionFactorSources"] == [{"name": "hand", "version": "1"}]
     assert pcf["primaryDataShare"] == pytest.approx(100 * 11.0 / GATE, abs=1e-3)
     idta = service.idta_submodel(session, part_number="P")
     phases = {c["idShort"]: c for c in idta["submodelElements"]}

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -1015,9 +1016,9 @@ def what_if(
 
 
 def _decimal(value: float) -> str:
-    """Return a PACT decimal: a string of digits with a point, no exponent."""
-    text = f"{value:.6f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
+    """Return a PACT decimal: the float's shortest exact digits as a string, never an exponent."""
+    text = format(Decimal(repr(float(value))), "f")
+    return text if "." in text else text + ".0"
 
 
 def _iso(moment: datetime) -> str:
@@ -1031,29 +1032,36 @@ def pact_footprint(
 ) -> dict[str, Any]:
     """Return the latest stored footprint as a PACT Technical Specifications v2 ProductFootprint.
 
-    The declared unit is one piece of the part (``piece``, unitary amount 1). Cradle-to-gate
-    only, as PACT requires; fossil and biogenic kept apart.
+    PACT declares footprints per unit of a physical quantity, not per piece: the declared unit is
+    the kilogram, ``unitaryProductAmount`` the part's mass, and every emission value is per kg.
+    Cradle to gate only, as PACT requires, with fossil and biogenic kept apart. A part without a
+    mass cannot be declared this way: a 422 problem says so.
     """
     run = latest(session, part_number=part_number)
     part = session.scalars(select(Part).where(Part.id == run.part_id)).one()
-    gate = {k: v for k, v in run.by_stage.items() if k not in ("use", "end_of_life")}
-    including = sum(gate.values())
+    if not part.mass_kg or part.mass_kg <= 0:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"'{part_number}' has no mass; PACT declares a footprint per kilogram, so give the part its mass",
+        )
+    mass = float(part.mass_kg)
+    factor_set = session.get(FactorSet, run.factor_set_id)
+    including = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
     # Biogenic emissions enter through materials and supplier PCFs, all before the gate.
-    biogenic_gate = run.biogenic_kg_co2e
+    biogenic = run.biogenic_kg_co2e
+    fossil = including - biogenic
     period_start = datetime(run.at.year - 1, run.at.month, 1, tzinfo=UTC)
     period_end = datetime(run.at.year, run.at.month, 1, tzinfo=UTC)
-    uuid = _uuid_for(run)
     pcf: dict[str, Any] = {
-        "declaredUnit": "piece",
-        "unitaryProductAmount": "1",
-        "pCfExcludingBiogenic": _decimal(including - biogenic_gate),
-        "pCfIncludingBiogenic": _decimal(including),
-        "fossilGhgEmissions": _decimal(including - biogenic_gate),
+        "declaredUnit": "kilogram",
+        "unitaryProductAmount": _decimal(mass),
+        "pCfExcludingBiogenic": _decimal(max(fossil, 0.0) / mass),
+        "pCfIncludingBiogenic": _decimal(including / mass),
+        "fossilGhgEmissions": _decimal(max(fossil, 0.0) / mass),
         "fossilCarbonContent": "0",
         "biogenicCarbonContent": "0",
-        "dLucGhgEmissions": "0",
-        "landManagementGhgEmissions": "0",
-        "otherBiogenicGhgEmissions": _decimal(biogenic_gate),
+        "otherBiogenicGhgEmissions": _decimal(max(biogenic, 0.0) / mass),
         "biogenicCarbonWithdrawal": "0",
         "characterizationFactors": "AR6",
         "ipccCharacterizationFactorsSources": ["AR6"],
@@ -1065,6 +1073,9 @@ def pact_footprint(
         ),
         "referencePeriodStart": _iso(period_start),
         "referencePeriodEnd": _iso(period_end),
+        "secondaryEmissionFactorSources": [
+            {"name": factor_set.name if factor_set else "unknown", "version": run.factor_set_version}
+        ],
         "exemptedEmissionsPercent": 0,
         "exemptedEmissionsDescription": "",
         "packagingEmissionsIncluded": False,
@@ -1072,7 +1083,7 @@ def pact_footprint(
     if run.primary_data_share is not None:
         pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, run.primary_data_share)), 4)
     return {
-        "id": uuid,
+        "id": _uuid_for(run),
         "specVersion": "2.3.0",
         "version": 1,
         "created": _iso(run.computed_at),
@@ -1085,7 +1096,7 @@ def pact_footprint(
         "productNameCompany": part.name,
         "comment": (
             f"Computed by keten with factor set {run.factor_set_version}; "
-            f"input revisions {run.input_revisions[:16]}"
+            f"input revisions {run.input_revisions[:16]}; {_decimal(including)} kg CO2e per piece"
         ),
         "pcf": pcf,
     }
