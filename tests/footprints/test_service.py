@@ -252,3 +252,31 @@ def test_a_bad_factor_csv_lists_every_bad_row(session: Session) -> None:
         )
     assert caught.value.status == 422
     assert [e["row"] for e in caught.value.errors] == [2, 3]
+
+
+def test_a_grid_path_in_the_factor_set_decarbonises_the_use_phase(session: Session) -> None:
+    build(session)
+    # NL falls linearly from 0.3 in 2026 to 0 in 2035: over the ten years 2026..2035 the factor
+    # sums to 0.3 * (10 - 45 / 9) = 1.5 instead of 3.0, so NL's half of the use phase halves.
+    text = FACTORS + "grid_path,NL:2026,kWh,0.3,,2,hand,CC0-1.0\ngrid_path,NL:2035,kWh,0,,2,hand,CC0-1.0\n"
+    service.load_factor_csv(session, text, name="with-path", version="1", make_default=False)
+    plain = service.calculate(session, part_number="P", at=AT)
+    projected = service.calculate(session, part_number="P", factor_set="with-path", at=AT)
+    assert plain.by_stage["use"] == pytest.approx(350.0, rel=1e-12)
+    assert projected.by_stage["use"] == pytest.approx(75.0 + 200.0, rel=1e-12)
+    assert projected.input_revisions != plain.input_revisions
+
+
+def test_a_grid_path_code_must_name_a_country_and_a_year(session: Session) -> None:
+    with pytest.raises(Problem) as caught:
+        service.load_factor_csv(
+            session, FACTORS + "grid_path,Netherlands 2030,kWh,0.1,,2,hand,CC0-1.0\n", name="bad", version="1"
+        )
+    assert caught.value.errors == [
+        {
+            "row": 8,
+            "column": "code",
+            "message": "a country and a year such as NL:2030, not 'Netherlands 2030'",
+        }
+    ]
+    assert session.scalar(select(func.count()).select_from(FactorSet).where(FactorSet.name == "bad")) == 0

@@ -21,7 +21,9 @@ __all__ = [
     "UseProfile",
 ]
 
-FACTOR_KINDS = ("material", "electricity", "freight", "gas", "spend", "category", "fuel")
+FACTOR_KINDS = ("material", "electricity", "freight", "gas", "spend", "category", "fuel", "grid_path")
+"""``grid_path`` rows project a country's grid: code ``NL:2030``, the kg CO2e per kWh expected that
+year; a use phase interpolates between the years of its installed base's countries."""
 # Each kind of activity row names the factor kind it is multiplied with.
 ACTIVITY_KINDS = {
     "electricity": "electricity",

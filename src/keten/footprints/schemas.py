@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ActivitiesLoad",
+    "ActivitiesLoaded",
     "BreakdownBy",
     "FactorSetCreate",
     "FactorSetRead",
@@ -36,6 +38,18 @@ class FactorSetRead(BaseModel):
     is_default: bool
     factors: int
     created_at: datetime
+
+
+class ActivitiesLoad(_Strict):
+    """An activities CSV: part_number, kind, code, site, amount, primary_share."""
+
+    csv: str = Field(min_length=1, max_length=50_000_000, description="The CSV text, with its header row.")
+
+
+class ActivitiesLoaded(BaseModel):
+    """How many activity rows an activities CSV loaded."""
+
+    rows: int
 
 
 class FactorSetCreate(_Strict):

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Material, Part, PartMaterial
@@ -237,6 +238,23 @@ def load_reference_factors(session: Session, directory: Path = FACTORS_DIR) -> F
 FACTOR_CSV_COLUMNS = ("kind", "code", "unit", "kg_co2e_per_unit")
 
 
+_GRID_PATH_CODE = re.compile(r"[A-Z]{2}:\d{4}")
+
+
+def grid_paths(loaded: Loaded) -> dict[str, fp.GridPath]:
+    """Return each country's projected grid intensity from the factor set's ``grid_path`` rows."""
+    points: dict[str, list[tuple[int, float]]] = {}
+    for kind, code, value, *_ in loaded.factor_rows:
+        if kind == "grid_path" and value is not None:
+            country, _, year = code.partition(":")
+            points.setdefault(country, []).append((int(year), float(value)))
+    paths = {}
+    for country, pairs in points.items():
+        pairs.sort()
+        paths[country] = fp.GridPath.of([y for y, _ in pairs], [v for _, v in pairs])
+    return paths
+
+
 def load_factor_csv(
     session: Session, text: str, *, name: str, version: str, make_default: bool = False
 ) -> FactorSet:
@@ -258,6 +276,15 @@ def load_factor_csv(
             continue
         if not code:
             errors.append({"row": number, "column": "code", "message": "a code is required"})
+            continue
+        if kind == "grid_path" and not _GRID_PATH_CODE.fullmatch(code):
+            errors.append(
+                {
+                    "row": number,
+                    "column": "code",
+                    "message": f"a country and a year such as NL:2030, not {code!r}",
+                }
+            )
             continue
         try:
             quality = _float_or_none(r.get("quality")) or 3.0
@@ -349,6 +376,8 @@ class Loaded:
     act_kind: tuple[str, ...]
     act_code: tuple[str, ...]
     act_site: tuple[str | None, ...]
+    act_text_hash: npt.NDArray[np.uint64]
+    """A 64-bit digest of each activity row's (kind, code, site), so input hashes skip the strings."""
     act_amount: FloatArray
     act_primary: FloatArray
     pcf_part: IntArray
@@ -402,29 +431,41 @@ def _pcfs_valid(session: Session, at: date) -> list[Any]:
 
 
 def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any, ...]:
-    """Return a cheap summary that changes whenever any input of a footprint changes."""
-    # BOM and composition changes raise the part's revision and its updated_at; activity rows are
-    # only ever replaced (new ids), never edited in place.
-    parts = session.execute(select(func.count(), func.max(Part.updated_at), func.max(Part.id))).one()
-    others = [
-        session.execute(
-            select(func.count(), func.max(col), *([] if amount is None else [func.sum(amount)]))
-        ).one()
-        for col, amount in (
-            (Activity.id, None),
-            (SupplierPcf.id, SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
-            (Sourcing.id, Sourcing.share),
-            (Material.id, None),
-            (Site.id, None),
-        )
+    """Return a cheap summary that changes whenever any input of a footprint changes.
+
+    One aggregate per query: databases answer a lone max() of an indexed column from the index,
+    but scan the table when it shares a query with other aggregates.
+    """
+    # BOM and composition changes raise the part's revision and its updated_at (indexed); activity
+    # rows are only ever replaced (new ids), never edited in place.
+    tables: list[tuple[Any, list[Any]]] = [
+        (Part, [func.max(Part.id), func.max(Part.updated_at)]),
+        (Activity, [func.max(Activity.id)]),
+        (
+            SupplierPcf,
+            [
+                func.max(SupplierPcf.id),
+                func.sum(SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
+            ],
+        ),
+        # Sourcing rows are updated in place by re-imports; the sum of shares sees such a change.
+        (Sourcing, [func.max(Sourcing.id), func.sum(Sourcing.share)]),
+        (Material, [func.max(Material.id)]),
+        (Site, [func.max(Site.id)]),
     ]
+    # count(*) reads the narrowest index; count(column) would read the table.
+    values = tuple(
+        session.scalar(statement)
+        for table, aggregates in tables
+        for statement in [select(func.count()).select_from(table), *(select(a) for a in aggregates)]
+    )
     factors = session.execute(
         select(func.count(), func.max(Factor.id), func.sum(Factor.kg_co2e_per_unit)).where(
             Factor.factor_set_id == factor_set.id
         )
     ).one()
     identity = (factor_set.id, factor_set.version, factor_set.created_at, tuple(factors))
-    return (*identity, at, tuple(parts), *(tuple(o) for o in others))
+    return (*identity, at, values)
 
 
 _CACHE: dict[tuple[Any, ...], Loaded] = {}
@@ -506,6 +547,7 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         return sites[site_id][1] if site_id in sites else ""
 
     act_code = tuple((r[2] or (site_country(r[3]) if r[1] == "electricity" else "") or "") for r in acts)
+    act_site = tuple(sites[r[3]][0] if r[3] in sites else None for r in acts)
     loaded = Loaded(
         bom=bom,
         factor_set_id=chosen.id,
@@ -520,7 +562,8 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         act_part=_lookup(ids, (r[0] for r in acts)),
         act_kind=tuple(r[1] for r in acts),
         act_code=act_code,
-        act_site=tuple(sites[r[3]][0] if r[3] in sites else None for r in acts),
+        act_site=act_site,
+        act_text_hash=_text_hashes(tuple(r[1] for r in acts), act_code, act_site),
         act_amount=np.array([r[4] for r in acts], dtype=np.float64),
         act_primary=np.array([r[5] for r in acts], dtype=np.float64),
         pcf_part=_lookup(ids, (r[0] for r in pcfs)),
@@ -539,6 +582,21 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     )
     inputs = assemble(loaded)
     return dataclasses.replace(loaded, inputs=inputs, model=fp.prepare(inputs))
+
+
+def _text_hashes(
+    kinds: Sequence[str], codes: Sequence[str], sites: Sequence[str | None]
+) -> npt.NDArray[np.uint64]:
+    """Return a 64-bit BLAKE2b digest of each row's (kind, code, site); shape (n_rows,)."""
+    seen: dict[tuple[str, str, str | None], int] = {}
+    out = np.empty(len(kinds), dtype=np.uint64)
+    for i, key in enumerate(zip(kinds, codes, sites, strict=True)):
+        value = seen.get(key)
+        if value is None:
+            text = f"{key[0]}|{key[1]}|{key[2]}".encode()
+            value = seen[key] = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
+        out[i] = value
+    return out
 
 
 _EMPTY_INPUTS = fp.FootprintInputs(
@@ -640,14 +698,17 @@ def _use_phase(session: Session, loaded: Loaded, part_number: str) -> fp.UsePhas
     if profile is None:
         return None
     codes = loaded.inputs.factors.codes
+    projected = grid_paths(loaded)
     grid: list[int] = []
     shares: list[float] = []
+    paths: list[fp.GridPath | None] = []
     absent: list[str] = []
     for country, share in sorted(profile.installed_base.items()):
         code = f"electricity:{country}"
         if code in codes:
             grid.append(codes.index(code))
             shares.append(float(share))
+            paths.append(projected.get(country))
         else:
             absent.append(country)
     if absent:
@@ -659,7 +720,12 @@ def _use_phase(session: Session, loaded: Loaded, part_number: str) -> fp.UsePhas
         )
     try:
         return fp.UsePhase.of(
-            profile.energy_kwh_per_year, profile.lifetime_years, profile.start_year, grid, shares
+            profile.energy_kwh_per_year,
+            profile.lifetime_years,
+            profile.start_year,
+            grid,
+            shares,
+            paths if any(p is not None for p in paths) else (),
         )
     except CoreError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
@@ -699,12 +765,7 @@ def _input_revisions(loaded: Loaded, result: fp.FootprintResult, use: fp.UsePhas
     digest.update(ids[loaded.act_part[rows]].tobytes())
     digest.update(loaded.act_amount[rows].tobytes())
     digest.update(loaded.act_primary[rows].tobytes())
-    picked = np.flatnonzero(rows).tolist()
-    digest.update(
-        "\x1f".join(
-            f"{loaded.act_kind[i]}|{loaded.act_code[i]}|{loaded.act_site[i]}" for i in picked
-        ).encode()
-    )
+    digest.update(loaded.act_text_hash[rows].tobytes())
     held = inside[loaded.pcf_part] if loaded.pcf_part.size else np.zeros(0, dtype=bool)
     for array in (ids[loaded.pcf_part[held]], loaded.pcf_value[held], loaded.pcf_biogenic[held]):
         digest.update(array.tobytes())
@@ -712,6 +773,9 @@ def _input_revisions(loaded: Loaded, result: fp.FootprintResult, use: fp.UsePhas
     if use is not None:
         digest.update(repr((use.energy_kwh_per_year, use.lifetime_years, use.start_year)).encode())
         digest.update(repr((use.grid_factor.tolist(), use.share.tolist())).encode())
+        for path in use.paths:
+            if path is not None:
+                digest.update(path.years.tobytes() + path.kg_co2e_per_kwh.tobytes())
     return digest.hexdigest()
 
 
@@ -1168,62 +1232,129 @@ def idta_submodel(session: Session, *, part_number: str) -> dict[str, Any]:
 # --- activity data ----------------------------------------------------------------------------
 
 
-def load_activities_csv(session: Session, path: Path) -> int:
-    """Replace the activity rows of the parts named in an activities CSV; return the rows loaded.
+ACTIVITY_CSV_COLUMNS = ("part_number", "kind", "amount")
+"""Required columns of an activities CSV; ``code``, ``site`` and ``primary_share`` are optional."""
 
-    Columns: part_number, kind, code, site, amount, primary_share. Use-phase rows have kind
-    ``use`` with amount the kWh per year, code ``LIFETIME:START_YEAR``, and site empty; the
-    installed base is given by rows of kind ``installed_base`` (code the country, amount the share).
+
+def load_activities(session: Session, text: str, *, source: str = "activities.csv") -> int:
+    """Replace the activity data of the parts named in an activities CSV; return the rows loaded.
+
+    Columns: part_number, kind, code, site, amount, primary_share. ``kind`` is one of the activity
+    kinds (electricity, fuel, gas, transport, spend, category, end_of_life), ``use`` (amount: kWh a
+    year, code: ``LIFETIME:START_YEAR``) or ``installed_base`` (code: a country, amount: its share)
+    after the part's ``use`` row. Every row is checked first; a 422 problem lists every bad row by
+    file, row and column, and nothing is written.
     """
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    numbers = {r["part_number"] for r in rows}
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    absent = [c for c in ACTIVITY_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if absent:
+        raise Problem(422, "Unprocessable Content", f"{source} lacks the column(s) {', '.join(absent)}")
+    rows = list(reader)
+    numbers = {(r.get("part_number") or "").strip() for r in rows}
     parts = dict(
         session.execute(select(Part.part_number, Part.id).where(Part.part_number.in_(numbers))).all()
     )
     sites = dict(session.execute(select(Site.code, Site.id)).all())
-    absent = sorted(numbers - parts.keys())
-    if absent:
-        raise Problem(422, "Unprocessable Content", f"unknown part(s) in activities: {', '.join(absent)}")
-    ids = list(parts.values())
-    for old in session.scalars(select(Activity).where(Activity.part_id.in_(ids))):
-        session.delete(old)
-    for old_use in session.scalars(select(UseProfile).where(UseProfile.part_id.in_(ids))):
-        session.delete(old_use)
-    session.flush()
-    uses: dict[int, UseProfile] = {}
-    count = 0
-    for r in rows:
-        part_id = parts[r["part_number"]]
-        if r["kind"] == "use":
-            lifetime, _, start = r["code"].partition(":")
-            uses[part_id] = UseProfile(
-                part_id=part_id,
-                energy_kwh_per_year=float(r["amount"]),
-                lifetime_years=float(lifetime),
-                start_year=int(start),
-                installed_base={},
+    errors: list[dict[str, Any]] = []
+    activities: list[dict[str, Any]] = []
+    uses: dict[int, dict[str, Any]] = {}
+
+    def bad(row: int, column: str, message: str) -> None:
+        errors.append({"file": source, "row": row, "column": column, "message": message})
+
+    for number, r in enumerate(rows, start=2):
+        part_number = (r.get("part_number") or "").strip()
+        kind = (r.get("kind") or "").strip()
+        code = (r.get("code") or "").strip()
+        site = (r.get("site") or "").strip()
+        part_id = parts.get(part_number)
+        if part_id is None:
+            bad(number, "part_number", f"no part with part number {part_number!r}")
+            continue
+        try:
+            amount = float(r.get("amount") or "")
+        except ValueError:
+            bad(number, "amount", f"a number, not {r.get('amount')!r}")
+            continue
+        if not math.isfinite(amount) or amount < 0:
+            bad(number, "amount", f"a number of at least 0, not {r.get('amount')!r}")
+            continue
+        if kind == "use":
+            lifetime, _, start = code.partition(":")
+            try:
+                uses[part_id] = {
+                    "energy_kwh_per_year": amount,
+                    "lifetime_years": float(lifetime),
+                    "start_year": int(start),
+                    "installed_base": {},
+                }
+            except ValueError:
+                bad(number, "code", f"LIFETIME:START_YEAR such as 20:2026, not {code!r}")
+            continue
+        if kind == "installed_base":
+            if part_id not in uses:
+                bad(number, "kind", f"an installed_base row needs a use row of {part_number} above it")
+            elif not re.fullmatch(r"[A-Z]{2}", code):
+                bad(number, "code", f"an ISO 3166 country code such as NL, not {code!r}")
+            else:
+                uses[part_id]["installed_base"][code] = amount
+            continue
+        if kind not in ACTIVITY_KINDS:
+            bad(
+                number,
+                "kind",
+                f"one of {', '.join([*ACTIVITY_KINDS, 'use', 'installed_base'])}, not {kind!r}",
             )
             continue
-        if r["kind"] == "installed_base":
-            base = dict(uses[part_id].installed_base)
-            base[r["code"]] = float(r["amount"])
-            uses[part_id].installed_base = base
+        if site and site not in sites:
+            bad(number, "site", f"no site with code {site!r}")
             continue
-        session.add(
-            Activity(
-                part_id=part_id,
-                kind=r["kind"],
-                code=r["code"] or None,
-                site_id=sites.get(r.get("site") or ""),
-                amount=float(r["amount"]),
-                primary_share=float(r.get("primary_share") or 0.0),
-            )
+        if kind == "electricity" and not (site or code):
+            bad(number, "site", "electricity needs a site (its country gives the grid) or a code")
+            continue
+        try:
+            primary = float(r.get("primary_share") or 0.0)
+        except ValueError:
+            primary = -1.0
+        if not 0.0 <= primary <= 1.0:
+            bad(number, "primary_share", f"a share from 0 to 1, not {r.get('primary_share')!r}")
+            continue
+        activities.append(
+            {
+                "part_id": part_id,
+                "kind": kind,
+                "code": code or None,
+                "site_id": sites.get(site),
+                "amount": amount,
+                "primary_share": primary,
+            }
         )
-        count += 1
-    session.add_all(uses.values())
+    for part_id, use in uses.items():
+        total = sum(use["installed_base"].values())
+        if abs(total - 1.0) > 1e-6:
+            name = next(n for n, i in parts.items() if i == part_id)
+            errors.append(
+                {"file": source, "part": name, "message": f"installed-base shares sum to {total:g}, not 1"}
+            )
+    if errors:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"{len(errors)} error(s) in {source}; nothing was written",
+            errors=errors,
+        )
+    ids = sorted(parts.values())
+    session.execute(delete(Activity).where(Activity.part_id.in_(ids)))
+    session.execute(delete(UseProfile).where(UseProfile.part_id.in_(ids)))
+    session.add_all(Activity(**a) for a in activities)
+    session.add_all(UseProfile(part_id=part_id, **use) for part_id, use in uses.items())
     session.flush()
-    return count
+    return len(activities)
+
+
+def load_activities_csv(session: Session, path: Path) -> int:
+    """Load an activities CSV file (see ``load_activities``); return the rows loaded."""
+    return load_activities(session, path.read_text(encoding="utf-8-sig"), source=path.name)
 
 
 DEMO_SET = "keten-demo"
