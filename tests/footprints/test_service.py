@@ -280,3 +280,18 @@ def test_a_grid_path_code_must_name_a_country_and_a_year(session: Session) -> No
         }
     ]
     assert session.scalar(select(func.count()).select_from(FactorSet).where(FactorSet.name == "bad")) == 0
+
+
+def test_data_quality_weighs_the_factors_over_five_percent_by_their_emissions(session: Session) -> None:
+    build(session)
+    run = service.calculate(session, part_number="P", at=AT)
+    # Gate emissions 39.94: aluminium 24 (quality 3), NL electricity 6 (2), C's PCF 5 (2) and
+    # SF6 2.52 (1) each bring over 5 %; copper 0.3 + 0.1 and road freight 0.02 do not.
+    rated = 24.0 + 6.0 + 5.0 + 2.52
+    assert run.data_quality_coverage == pytest.approx(rated / GATE, rel=1e-12)
+    assert run.data_quality_rating == pytest.approx((24 * 3 + 6 * 2 + 5 * 2 + 2.52 * 1) / rated, rel=1e-12)
+    pact = service.pact_footprint(session, part_number="P", company_name="c", company_id="urn:c")
+    dqi = pact["pcf"]["dqi"]
+    expected = round(1.0 + (run.data_quality_rating - 1.0) / 2.0, 2)
+    assert dqi["coveragePercent"] == round(100 * rated / GATE, 2)
+    assert {dqi[k] for k in dqi if k.endswith("DQR")} == {expected} and 1.0 <= expected <= 3.0

@@ -77,6 +77,10 @@ class FootprintRead(BaseModel):
     cradle_to_gate_kg_co2e: float
     by_stage: dict[str, float]
     primary_data_share: float | None
+    data_quality_rating: float | None = Field(
+        None, description="Emission-weighted quality, 1 best … 5 worst, of the factors over 5 % of the PCF"
+    )
+    data_quality_coverage: float | None = Field(None, description="Share of the emissions that rating covers")
     top_parts: list[dict[str, Any]]
     fallbacks: list[list[str]]
 

@@ -817,6 +817,7 @@ def calculate(
     use = _use_phase(session, loaded, part_number)
     result = _compute(loaded.model, root, use)
     share = _gate_primary_share(loaded, result)
+    quality = fp.data_quality(loaded.model, result)
     run = FootprintRun(
         part_id=part_id,
         factor_set_id=loaded.factor_set_id,
@@ -828,6 +829,8 @@ def calculate(
         biogenic_kg_co2e=result.biogenic_total_kg_co2e,
         by_stage=_stages(result),
         primary_data_share=None if math.isnan(share) else share,
+        data_quality_rating=None if math.isnan(quality.rating) else quality.rating,
+        data_quality_coverage=None if math.isnan(quality.coverage) else quality.coverage,
         top_parts=_top_parts(loaded, result),
         fallbacks=[list(pair) for pair in result.fallbacks],
     )
@@ -877,6 +880,8 @@ def run_summary(session: Session, run: FootprintRun) -> dict[str, Any]:
         "cradle_to_gate_kg_co2e": sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life")),
         "by_stage": run.by_stage,
         "primary_data_share": run.primary_data_share,
+        "data_quality_rating": run.data_quality_rating,
+        "data_quality_coverage": run.data_quality_coverage,
         "top_parts": run.top_parts,
         "fallbacks": run.fallbacks,
     }
@@ -1156,6 +1161,17 @@ def pact_footprint(
     }
     if run.primary_data_share is not None:
         pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, run.primary_data_share)), 4)
+    if run.data_quality_rating is not None and run.data_quality_coverage is not None:
+        # keten keeps one rating per factor, so the five PACT dimensions carry the same value.
+        dqr = round(fp.DataQuality(run.data_quality_rating, run.data_quality_coverage).pact_dqr, 2)
+        pcf["dqi"] = {
+            "coveragePercent": round(100.0 * run.data_quality_coverage, 2),
+            "technologicalDQR": dqr,
+            "temporalDQR": dqr,
+            "geographicalDQR": dqr,
+            "completenessDQR": dqr,
+            "reliabilityDQR": dqr,
+        }
     return {
         "id": _uuid_for(run),
         "specVersion": "2.3.0",

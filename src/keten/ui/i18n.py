@@ -213,6 +213,8 @@ NL: dict[str, str] = {
     # footprints
     "Footprint": "Voetafdruk",
     "Footprints": "Voetafdrukken",
+    "Data quality (1 best, 5 worst)": "Datakwaliteit (1 best, 5 slechtst)",
+    "of emissions rated": "van de emissies beoordeeld",
     "Purchased": "Ingekocht",
     "Energy": "Energie",
     "Process": "Proces",
