@@ -24,6 +24,7 @@ from keten.footprints.models import Activity, FactorSet, FootprintRun, SupplierP
 from keten.problems import Problem
 from tests.factories import (
     make_bom,
+    make_bom_line,
     make_composition,
     make_material,
     make_org,
@@ -295,3 +296,26 @@ def test_data_quality_weighs_the_factors_over_five_percent_by_their_emissions(se
     expected = round(1.0 + (run.data_quality_rating - 1.0) / 2.0, 2)
     assert dqi["coveragePercent"] == round(100 * rated / GATE, 2)
     assert {dqi[k] for k in dqi if k.endswith("DQR")} == {expected} and 1.0 <= expected <= 3.0
+
+
+def test_bought_parts_without_data_take_their_category_factor_by_mass_or_by_spend(session: Session) -> None:
+    rows = build(session)
+    bolt = make_part(session, part_number="D", category="fasteners", mass_kg=0.5)
+    board = make_part(session, part_number="E", category="electronics", mass_kg=0.2)
+    make_bom_line(session, parent=rows["p"], child=bolt, quantity=4.0, position="30")
+    make_bom_line(session, parent=rows["p"], child=board, quantity=1.0, position="40")
+    make_sourcing(session, part=board, site=rows["fab"], price_eur=100.0, share=0.5)
+    make_sourcing(session, part=board, site=make_site(session), price_eur=200.0, share=0.5)
+    session.flush()
+    with pytest.raises(Problem) as caught:
+        service.calculate(session, part_number="P", at=AT)
+    assert {e["part"] for e in caught.value.errors} == {"D", "E"}
+
+    text = FACTORS + "category,fasteners,kg,4,,4,hand,CC0-1.0\nspend,electronics,EUR,0.5,,5,hand,CC0-1.0\n"
+    service.load_factor_csv(session, text, name="with-categories", version="1")
+    run = service.calculate(session, part_number="P", factor_set="with-categories", at=AT)
+    # D: 4 bolts x 0.5 kg x 4 = 8; E: its share-weighted price 150 EUR x 0.5 = 75.
+    assert run.by_stage["purchased_parts"] == pytest.approx(5.0 + 8.0 + 75.0, rel=1e-12)
+    assert run.total_kg_co2e == pytest.approx(TOTAL + 83.0, rel=1e-12)
+    # A part with its own composition keeps it: C's PCF and B's materials are unchanged.
+    assert run.by_stage["materials"] == pytest.approx(26.4, rel=1e-12)

@@ -448,8 +448,15 @@ def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any
                 func.sum(SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
             ],
         ),
-        # Sourcing rows are updated in place by re-imports; the sum of shares sees such a change.
-        (Sourcing, [func.max(Sourcing.id), func.sum(Sourcing.share)]),
+        # Sourcing rows are updated in place by re-imports; one scan summing shares and prices sees
+        # such a change (shares attribute suppliers, prices give spend-based factors).
+        (
+            Sourcing,
+            [
+                func.max(Sourcing.id),
+                func.sum(Sourcing.share) + func.coalesce(func.sum(Sourcing.price_eur), 0),
+            ],
+        ),
         (Material, [func.max(Material.id)]),
         (Site, [func.max(Site.id)]),
     ]
@@ -491,6 +498,55 @@ def load(session: Session, *, factor_set: str | None = None, at: date | None = N
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = loaded
     return loaded
+
+
+def _secondary_rows(
+    session: Session,
+    bom: BomArrays,
+    factor_rows: Sequence[tuple[Any, ...]],
+    comp: Sequence[Any],
+    acts: Sequence[Any],
+    pcfs: Sequence[Any],
+) -> list[tuple[int, str, str, None, float, float]]:
+    """Return activity rows that give bought parts without data of their own a secondary factor.
+
+    A part without children, composition, a valid supplier PCF or cradle-to-gate activity rows
+    takes its category's factor: ``category:<category>`` per kg of its mass, else
+    ``spend:<category>`` per euro of its share-weighted purchase price. Rows are
+    (part id, kind, code, site, amount, primary share); none when the set has no such factors.
+    """
+    by_mass = {code for kind, code, value, *_ in factor_rows if kind == "category" and value is not None}
+    by_spend = {code for kind, code, value, *_ in factor_rows if kind == "spend" and value is not None}
+    if not (by_mass or by_spend):
+        return []
+    ids = bom.part_index.ids
+    parents = {ids[int(i)] for i in np.unique(bom.graph.edge_parent).tolist()}
+    # The kinds a supplier PCF would replace: a part with only inbound transport still needs a factor.
+    own_kinds = {k for k, stage in _STAGE_OF_KIND.items() if stage < fp.Stage.TRANSPORT}
+    covered = parents | {r[0] for r in comp} | {r[0] for r in pcfs}
+    covered |= {r[0] for r in acts if r[1] in own_kinds}
+    parts = _rows(session, select(Part.id, Part.category, Part.mass_kg).where(Part.category.is_not(None)))
+    prices: dict[int, list[float]] = {}
+    if by_spend:
+        for part_id, share, price in _rows(
+            session,
+            select(Sourcing.part_id, Sourcing.share, Sourcing.price_eur).where(
+                Sourcing.price_eur.is_not(None)
+            ),
+        ):
+            totals = prices.setdefault(part_id, [0.0, 0.0])
+            totals[0] += float(share) * float(price)
+            totals[1] += float(share)
+    rows: list[tuple[int, str, str, None, float, float]] = []
+    for part_id, category, mass in parts:
+        if part_id in covered:
+            continue
+        if category in by_mass and mass:
+            rows.append((part_id, "category", category, None, float(mass), 0.0))
+        elif category in by_spend and prices.get(part_id, [0.0, 0.0])[1] > 0:
+            paid, weight = prices[part_id]
+            rows.append((part_id, "spend", category, None, paid / weight, 0.0))
+    return rows
 
 
 def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
@@ -542,6 +598,7 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     )
     pcfs = _pcfs_valid(session, at)
     sourcing = _rows(session, select(Sourcing.part_id, Sourcing.site_id, Sourcing.share))
+    acts = acts + _secondary_rows(session, bom, factor_rows, comp, acts, pcfs)
 
     def site_country(site_id: int | None) -> str:
         return sites[site_id][1] if site_id in sites else ""
