@@ -149,6 +149,19 @@ def _reference_rows(directory: Path) -> list[dict[str, Any]]:
                 "licence": r["licence"],
             }
         )
+    for r in read("spend.csv"):
+        # Spend-based factors are sector averages, so they rate below a material factor.
+        rows.append(
+            {
+                "kind": "spend",
+                "code": r["naics_code"],
+                "unit": r["unit"],
+                "kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_usd"]),
+                "quality": 4.0,
+                "source": r["source"],
+                "licence": r["licence"],
+            }
+        )
     gases = read("gwp_ar6.csv")
     formulas: dict[str, int] = {}
     for r in gases:
@@ -229,7 +242,7 @@ def load_reference_factors(session: Session, directory: Path = FACTORS_DIR) -> F
         session,
         name=REFERENCE_SET,
         version=version,
-        source="data/factors (see SOURCES.md): IPCC AR6, Ember, DESNZ, Nuss & Eckelman 2014",
+        source="data/factors (see SOURCES.md): IPCC AR6, Ember, DESNZ, Nuss & Eckelman 2014, US EPA",
         rows=rows,
         make_default=not default_exists or not exists,
     )
