@@ -311,6 +311,14 @@ def test_bought_parts_without_data_take_their_category_factor_by_mass_or_by_spen
         service.calculate(session, part_number="P", at=AT)
     assert {e["part"] for e in caught.value.errors} == {"D", "E"}
 
+    dollars = (
+        FACTORS + "category,fasteners,kg,4,,4,hand,CC0-1.0\nspend,electronics,USD2021,0.5,,5,hand,CC0-1.0\n"
+    )
+    service.load_factor_csv(session, dollars, name="in-dollars", version="1")
+    with pytest.raises(Problem) as caught:
+        service.calculate(session, part_number="P", factor_set="in-dollars", at=AT)
+    # Prices are in euro: a per-dollar spend factor is not applied to them.
+    assert {e["part"] for e in caught.value.errors} == {"E"}
     text = FACTORS + "category,fasteners,kg,4,,4,hand,CC0-1.0\nspend,electronics,EUR,0.5,,5,hand,CC0-1.0\n"
     service.load_factor_csv(session, text, name="with-categories", version="1")
     run = service.calculate(session, part_number="P", factor_set="with-categories", at=AT)

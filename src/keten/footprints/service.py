@@ -516,6 +516,7 @@ def load(session: Session, *, factor_set: str | None = None, at: date | None = N
 def _secondary_rows(
     session: Session,
     bom: BomArrays,
+    factor_set_id: int,
     factor_rows: Sequence[tuple[Any, ...]],
     comp: Sequence[Any],
     acts: Sequence[Any],
@@ -525,11 +526,22 @@ def _secondary_rows(
 
     A part without children, composition, a valid supplier PCF or cradle-to-gate activity rows
     takes its category's factor: ``category:<category>`` per kg of its mass, else
-    ``spend:<category>`` per euro of its share-weighted purchase price. Rows are
-    (part id, kind, code, site, amount, primary share); none when the set has no such factors.
+    ``spend:<category>`` per euro of its share-weighted purchase price (only factors whose unit is
+    EUR: purchase prices are in euro, and a per-dollar factor would need an exchange rate and price
+    year the data does not give). Rows are (part id, kind, code, site, amount, primary share); none
+    when the set has no such factors.
     """
     by_mass = {code for kind, code, value, *_ in factor_rows if kind == "category" and value is not None}
-    by_spend = {code for kind, code, value, *_ in factor_rows if kind == "spend" and value is not None}
+    by_spend = set(
+        session.scalars(
+            select(Factor.code).where(
+                Factor.factor_set_id == factor_set_id,
+                Factor.kind == "spend",
+                func.upper(Factor.unit) == "EUR",
+                Factor.kg_co2e_per_unit.is_not(None),
+            )
+        )
+    )
     if not (by_mass or by_spend):
         return []
     ids = bom.part_index.ids
@@ -611,7 +623,7 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     )
     pcfs = _pcfs_valid(session, at)
     sourcing = _rows(session, select(Sourcing.part_id, Sourcing.site_id, Sourcing.share))
-    acts = acts + _secondary_rows(session, bom, factor_rows, comp, acts, pcfs)
+    acts = acts + _secondary_rows(session, bom, chosen.id, factor_rows, comp, acts, pcfs)
 
     def site_country(site_id: int | None) -> str:
         return sites[site_id][1] if site_id in sites else ""
