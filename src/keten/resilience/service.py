@@ -798,9 +798,22 @@ def _node_list(network: Network, kind: str) -> list[tuple[str, IntArray]]:
 
 
 def _ttr(network: Network, nodes: IntArray, material_ttr_weeks: float) -> float:
-    """Return the time to recover of a group of nodes: the longest of theirs."""
-    ttr = network.cache("ttr", lambda: risk.lead_time_ttr(network.net))
+    """Return the time to recover of a group of nodes: the longest of theirs.
+
+    A site recovers in the longest lead time of its sourcing, a country in the longest of its
+    sites, and, where it mines or processes a material the parts contain, no sooner than that
+    material (``material_ttr_weeks``).
+    """
+    net = network.net
+    ttr = network.cache("ttr", lambda: risk.lead_time_ttr(net))
     values = np.where(np.isnan(ttr[nodes]), material_ttr_weeks, ttr[nodes])
+    s, c = net.n_sites, net.n_countries
+    countries = nodes[(nodes >= s) & (nodes < s + c)] - s
+    if countries.size:
+        used = np.zeros(net.n_materials, dtype=bool)
+        used[net.comp_material] = True
+        if np.any(net.material_country_share[used][:, countries] > 0):
+            values = np.append(values, material_ttr_weeks)
     return float(values.max())
 
 
