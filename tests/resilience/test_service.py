@@ -115,9 +115,12 @@ def test_scenario_starts_in_the_week_of_its_date(session: Session) -> None:
         session, nodes=["site:S0"], start=date(2026, 1, 14), weeks=4, as_of=MONDAY, horizon=8
     )
     # down weeks 1..5: C2 short [3, 5), S and P [4, 5)
+    # the impact is followed for the horizon from the start: weeks 1..8
     assert result["start_week"] == 1
-    assert [w["revenue_lost_eur"] for w in result["weekly"]] == pytest.approx([0, 0, 0, 0, 1000, 0, 0, 0])
-    assert [w["units_lost"] for w in result["weekly"]][4] == pytest.approx(10.0)
+    assert [w["week"] for w in result["weekly"]] == list(range(1, 9))
+    assert [w["revenue_lost_eur"] for w in result["weekly"]] == pytest.approx([0, 0, 0, 1000, 0, 0, 0, 0])
+    assert result["weekly"][3]["units_lost"] == pytest.approx(10.0)
+    assert result["weekly"][3]["week_start"] == "2026-02-02"
 
 
 def test_a_country_reaches_parts_through_their_materials(session: Session) -> None:

@@ -991,8 +991,9 @@ def scenario(
 ) -> dict[str, Any]:
     """Return the week-by-week impact of ``nodes`` being unavailable from ``start`` for ``weeks`` weeks.
 
-    Week 0 is the week that begins on ``as_of`` (today when absent); the failure starts at the
-    beginning of the week that holds ``start``. Nothing is stored.
+    Week 0 is the week that begins on ``as_of`` (today when absent, the stock on hand is today's);
+    the failure starts at the beginning of the week that holds ``start``, and the impact is
+    followed for ``horizon`` weeks from there. Nothing is stored.
     """
     network = load(session)
     net = network.net
@@ -1013,13 +1014,14 @@ def scenario(
         )
     ids = _resolve(network, nodes)
     start_week = (start - day0).days // 7
+    end = start_week + horizon
     try:
-        result = risk.run_scenario(net, ids, start_week, weeks, horizon=horizon)
+        result = risk.run_scenario(net, ids, start_week, weeks, horizon=end)
     except CoreError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
     products_pn = [network.part_numbers[int(p)] for p in net.products.tolist()]
     weekly = []
-    for t in range(horizon):
+    for t in range(start_week, end):
         stopped = {
             products_pn[j]: float(result.product_stopped[t, j])
             for j in np.flatnonzero(result.product_stopped[t] > 0).tolist()
@@ -1040,11 +1042,11 @@ def scenario(
             "part_number": network.part_numbers[int(result.parts[i])],
             "name": network.part_names[int(result.parts[i])],
             "short_from_week": float(result.part_start[i]),
-            "short_until_week": float(min(result.part_end[i], horizon)),
+            "short_until_week": float(min(result.part_end[i], end)),
             "runs_out_on": (day0 + timedelta(days=7 * float(result.part_start[i]))).isoformat(),
         }
         for i in order.tolist()
-        if result.part_start[i] < horizon
+        if result.part_start[i] < end
     ]
     product_rows = []
     for j, pn in enumerate(products_pn):
@@ -1055,7 +1057,13 @@ def scenario(
                 "part_number": pn,
                 "name": network.part_names[int(net.products[j])],
                 "stops_week": int(stopped_weeks[0]) if stopped_weeks.size else None,
-                "stops_on": (day0 + timedelta(weeks=int(stopped_weeks[0]))).isoformat()
+                "stops_on": (
+                    day0
+                    + timedelta(
+                        days=7
+                        * (int(stopped_weeks[0]) + 1 - float(result.product_stopped[stopped_weeks[0], j]))
+                    )
+                ).isoformat()
                 if stopped_weeks.size
                 else None,
                 "weeks_stopped": float(result.product_stopped[:, j].sum()),
