@@ -200,7 +200,18 @@ def scenario_result(
     """The week-by-week impact of the chosen nodes (the fragment the builder swaps in)."""
     nodes = [n for n in (node or []) if n]
     result, error = _scenario_result(session, nodes, start, weeks, horizon)
-    return templates.render(request, "_scenario_result.html", {"result": result, "error": error})
+    return templates.render(
+        request,
+        "_scenario_result.html",
+        {
+            "result": result,
+            "error": error,
+            "chosen": nodes,
+            "start": (start or datetime.now(UTC).date()).isoformat(),
+            "weeks": weeks,
+            "horizon": horizon,
+        },
+    )
 
 
 @router.post("/risk/scenarios")

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pycountry
 from scipy.optimize import nnls
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -315,6 +316,9 @@ class Network:
             return self.org_names[self.org_codes.index(code)]
         if kind == "material" and code in self.material_codes:
             return self.material_names[self.material_codes.index(code)]
+        if kind == "country":
+            found = pycountry.countries.get(alpha_2=code.upper())
+            return str(found.name) if found is not None else code
         return code
 
     def position(self, part_number: str) -> int:
