@@ -30,6 +30,7 @@ import csv
 import hashlib
 import math
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -41,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pycountry
 from scipy.optimize import nnls
-from sqlalchemy import Select, func, select
+from sqlalchemy import Engine, Select, event, func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
@@ -274,6 +275,11 @@ class Network:
             self.caches[key] = value
         return value
 
+    def _pos(self, kind: str) -> dict[str, int]:
+        codes = {"site": self.site_codes, "supplier": self.org_codes, "material": self.material_codes}[kind]
+        found: dict[str, int] = self.cache(("pos", kind), lambda: {c: i for i, c in enumerate(codes)})
+        return found
+
     def node_ref(self, node: int) -> str:
         """Return the reference (``kind:code``) of a core node index."""
         s, c = self.net.n_sites, self.net.n_countries
@@ -288,15 +294,14 @@ class Network:
         kind, _, code = ref.partition(":")
         s, c = self.net.n_sites, self.net.n_countries
         found: list[int] = []
-        if kind == "site" and code in self.site_codes:
-            found = [self.site_codes.index(code)]
-        elif kind == "supplier" and code in self.org_codes:
-            org = self.org_codes.index(code)
-            found = np.flatnonzero(self.site_org == org).tolist()
+        if kind == "site" and code in self._pos("site"):
+            found = [self._pos("site")[code]]
+        elif kind == "supplier" and code in self._pos("supplier"):
+            found = np.flatnonzero(self.site_org == self._pos("supplier")[code]).tolist()
         elif kind == "country" and code.upper() in self.countries:
             found = [s + self.countries.index(code.upper())]
-        elif kind == "material" and code in self.material_codes:
-            found = [s + c + self.material_codes.index(code)]
+        elif kind == "material" and code in self._pos("material"):
+            found = [s + c + self._pos("material")[code]]
         if not found:
             raise Problem(
                 422,
@@ -310,12 +315,12 @@ class Network:
     def node_name(self, ref: str) -> str:
         """Return a readable name of a node reference."""
         kind, _, code = ref.partition(":")
-        if kind == "site" and code in self.site_codes:
-            return self.site_names[self.site_codes.index(code)]
-        if kind == "supplier" and code in self.org_codes:
-            return self.org_names[self.org_codes.index(code)]
-        if kind == "material" and code in self.material_codes:
-            return self.material_names[self.material_codes.index(code)]
+        if kind == "site" and code in self._pos("site"):
+            return self.site_names[self._pos("site")[code]]
+        if kind == "supplier" and code in self._pos("supplier"):
+            return self.org_names[self._pos("supplier")[code]]
+        if kind == "material" and code in self._pos("material"):
+            return self.material_names[self._pos("material")[code]]
         if kind == "country":
             found = pycountry.countries.get(alpha_2=code.upper())
             return str(found.name) if found is not None else code
@@ -374,21 +379,53 @@ def _fingerprint(session: Session) -> str:
 
 _CACHE: dict[tuple[str, str], Network] = {}
 _CACHE_LOCK = threading.Lock()
+RECHECK_SECONDS = 2.0
+"""How long a network is served without recomputing the data fingerprint, as long as this process
+has written nothing; writes by other processes (workers, the command line) show within this time."""
+_WRITES = [0]
+_CHECKED: dict[str, tuple[int, float, Network]] = {}
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "DROP", "ALTER", "CREATE", "COPY")
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _count_writes(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    # Any statement that can change data makes the next load check the fingerprint again.
+    if statement.lstrip()[:8].upper().startswith(_WRITE_VERBS):
+        _WRITES[0] += 1
 
 
 def load(session: Session) -> Network:
-    """Return the supply network of the stored data; unchanged data is served from memory."""
+    """Return the supply network of the stored data; unchanged data is served from memory.
+
+    The fingerprint (a few aggregate queries, a few hundred milliseconds on 100,000 parts in
+    SQLite) is skipped for ``RECHECK_SECONDS`` after the last check when this process has run no
+    write since.
+    """
+    url = str(session.connection().engine.url)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        checked = _CHECKED.get(url)
+    if (
+        checked is not None
+        and checked[0] == _WRITES[0]
+        and now - checked[1] < RECHECK_SECONDS
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        return checked[2]
+    writes = _WRITES[0]
     fingerprint = _fingerprint(session)
-    key = (str(session.connection().engine.url), fingerprint)
+    key = (url, fingerprint)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    network = _load(session, fingerprint)
+    network = cached if cached is not None else _load(session, fingerprint)
     with _CACHE_LOCK:
-        if len(_CACHE) >= 4:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = network
+        if cached is None:
+            if len(_CACHE) >= 4:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = network
+        _CHECKED[url] = (writes, time.monotonic(), network)
     return network
 
 
@@ -644,6 +681,27 @@ def _hhi(shares: Iterable[float]) -> float | None:
     return float(sum(s * s for s in values)) if values else None
 
 
+def _supplier_flows(network: Network) -> dict[int, dict[int, float]]:
+    """Return kg per week of each material through each supplier organization: {material: {org: kg}}."""
+    net = network.net
+    width = max(len(network.org_codes), 1)
+    counts = net.part_edge_ptr[net.comp_part + 1] - net.part_edge_ptr[net.comp_part]
+    row = np.repeat(np.arange(net.comp_part.size), counts)
+    starts = np.repeat(net.part_edge_ptr[net.comp_part] - (np.cumsum(counts) - counts), counts)
+    edge = net.part_edge_order[starts + np.arange(row.size)] if row.size else np.empty(0, np.int64)
+    primary = ~net.edge_alternate[edge]
+    row, edge = row[primary], edge[primary]
+    flow = net.comp_kg[row] * net.usage[net.comp_part[row]] * net.edge_share[edge]
+    key = net.comp_material[row] * width + network.site_org[net.edge_site[edge]]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    summed = np.bincount(inverse, weights=flow)
+    out: dict[int, dict[int, float]] = {}
+    for u, value in zip(uniq.tolist(), summed.tolist(), strict=True):
+        m, o = divmod(u, width)
+        out.setdefault(m, {})[o] = value
+    return out
+
+
 def material_concentration(session: Session) -> list[dict[str, Any]]:
     """Return every material the products contain: world supply concentration, own sourcing, exposure."""
     network = load(session)
@@ -654,22 +712,14 @@ def material_concentration(session: Session) -> list[dict[str, Any]]:
         net.comp_material, weights=net.comp_kg * net.usage[net.comp_part], minlength=net.n_materials
     )
     crm = _crm()
+    flows = _supplier_flows(network)
     out: list[dict[str, Any]] = []
     for k, code in enumerate(network.material_codes):
         rows = np.flatnonzero(net.comp_material == k)
         if rows.size == 0:
             continue
         parts = np.unique(net.comp_part[rows])
-        # kg per week of the material through each supplier organization of the parts that hold it
-        by_supplier: dict[int, float] = {}
-        for r in rows.tolist():
-            part = int(net.comp_part[r])
-            flow = float(net.comp_kg[r] * net.usage[part])
-            for e in _edges_of(network, part).tolist():
-                if net.edge_alternate[e]:
-                    continue
-                org = int(network.site_org[int(net.edge_site[e])])
-                by_supplier[org] = by_supplier.get(org, 0.0) + flow * float(net.edge_share[e])
+        by_supplier = flows.get(k, {})
         total = sum(by_supplier.values())
         stages = network.material_stage_shares[k]
         top = max(
@@ -814,8 +864,9 @@ def _ttr(network: Network, nodes: IntArray, material_ttr_weeks: float) -> float:
     s, c = net.n_sites, net.n_countries
     countries = nodes[(nodes >= s) & (nodes < s + c)] - s
     if countries.size:
-        used = np.zeros(net.n_materials, dtype=bool)
-        used[net.comp_material] = True
+        used = network.cache(
+            "used materials", lambda: np.bincount(net.comp_material, minlength=net.n_materials) > 0
+        )
         if np.any(net.material_country_share[used][:, countries] > 0):
             values = np.append(values, material_ttr_weeks)
     return float(values.max())
@@ -864,7 +915,7 @@ def _node_row(network: Network, row: dict[str, Any]) -> dict[str, Any]:
     kind, _, code = row["node"].partition(":")
     country = None
     if kind == "site":
-        country = network.countries[int(network.net.site_country[network.site_codes.index(code)])]
+        country = network.countries[int(network.net.site_country[network._pos("site")[code]])]
     elif kind == "country":
         country = code
     return {
@@ -900,8 +951,7 @@ def exposure(
     """
     network = load(session)
     rows = [
-        _node_row(network, r)
-        for r in _cached_impacts(network, kind, None, material_ttr_weeks, HORIZON_WEEKS * 2)
+        _node_row(network, r) for r in _cached_impacts(network, kind, None, material_ttr_weeks, HORIZON_WEEKS)
     ]
     if exposed_only:
         rows = [r for r in rows if r["exposed"]]
@@ -948,6 +998,8 @@ def country_exposure(
     edge_spend = net.edge_share * net.usage[net.edge_part] * np.nan_to_num(network.edge_price)
     np.add.at(spend, net.site_country[net.edge_site[prim]], edge_spend[prim])
     sites = np.bincount(net.site_country, minlength=net.n_countries)
+    used = np.zeros(net.n_materials, dtype=bool)
+    used[net.comp_material] = True
     out: list[dict[str, Any]] = []
     for i, code in enumerate(network.countries):
         row = impacts[f"country:{code}"]
@@ -958,8 +1010,7 @@ def country_exposure(
                 "spend_eur_per_week": float(spend[i]),
                 "materials": [
                     network.material_codes[k]
-                    for k in np.flatnonzero(net.material_country_share[:, i] > 0).tolist()
-                    if np.any(net.comp_material == k)
+                    for k in np.flatnonzero((net.material_country_share[:, i] > 0) & used).tolist()
                 ],
                 "ttr_weeks": row["ttr"],
                 "tts_weeks": _nan_none(row["tts"]),
@@ -992,12 +1043,14 @@ def scenario(
     weeks: float,
     horizon: int = HORIZON_WEEKS,
     as_of: date | None = None,
+    parts_listed: int = 500,
 ) -> dict[str, Any]:
     """Return the week-by-week impact of ``nodes`` being unavailable from ``start`` for ``weeks`` weeks.
 
     Week 0 is the week that begins on ``as_of`` (today when absent, the stock on hand is today's);
     the failure starts at the beginning of the week that holds ``start``, and the impact is
-    followed for ``horizon`` weeks from there. Nothing is stored.
+    followed for ``horizon`` weeks from there. ``parts`` lists the first ``parts_listed`` parts to
+    run out (``parts_short`` counts them all). Nothing is stored.
     """
     network = load(session)
     net = network.net
@@ -1040,7 +1093,8 @@ def scenario(
                 "revenue_lost_eur": float(result.revenue_lost[t]),
             }
         )
-    order = np.argsort(result.part_start, kind="stable")
+    inside = np.flatnonzero(result.part_start < end)
+    order = inside[np.argsort(result.part_start[inside], kind="stable")]
     parts = [
         {
             "part_number": network.part_numbers[int(result.parts[i])],
@@ -1049,8 +1103,7 @@ def scenario(
             "short_until_week": float(min(result.part_end[i], end)),
             "runs_out_on": (day0 + timedelta(days=7 * float(result.part_start[i]))).isoformat(),
         }
-        for i in order.tolist()
-        if result.part_start[i] < end
+        for i in order[:parts_listed].tolist()
     ]
     product_rows = []
     for j, pn in enumerate(products_pn):
@@ -1087,6 +1140,7 @@ def scenario(
         "revenue_lost_eur": result.total_revenue_lost,
         "units_lost": float(result.units_lost.sum()),
         "weekly": weekly,
+        "parts_short": int(order.size),
         "parts": parts,
         "products": product_rows,
     }
@@ -1440,6 +1494,7 @@ def render_report(context: dict[str, Any]) -> str:
         _REPORT_ENV.filters["eur"] = lambda v: "–" if v is None else f"€ {v:,.0f}"
         _REPORT_ENV.filters["num"] = lambda v, d=1: "–" if v is None else f"{v:,.{d}f}"
         _REPORT_ENV.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f} %"
+        _REPORT_ENV.filters["sig"] = lambda v: "–" if v is None else f"{v:.4g}"
     html: str = _REPORT_ENV.get_template("report.html").render(**context)
     return html
 
