@@ -18,6 +18,7 @@ Prints a Markdown table and writes it to the --out file.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import statistics
@@ -75,6 +76,7 @@ def main() -> None:
     from keten.db import make_engine, make_session_factory
     from keten.resilience import service
 
+    load_before = os.getloadavg()[0]
     folder = _chain(args.parts)
     url = args.url or f"sqlite:///{OUT / f'resilience-{args.parts}.db'}"
     imported = _prepare(url, folder)
@@ -154,6 +156,7 @@ def main() -> None:
         report_s = time.perf_counter() - started
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    load_after = os.getloadavg()[0]
     engine.dispose()
 
     figures += [
@@ -198,7 +201,8 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, 2 cores, Python {platform.python_version()}; "
         f"{datetime.now(UTC):%Y-%m-%d}. Targets: one scenario ≤ 100 ms, all single-supplier and "
-        "single-country scenarios ≤ 10 s, peak memory ≤ 2 GB.",
+        "single-country scenarios ≤ 10 s, peak memory ≤ 2 GB. The machine is shared: load average "
+        f"{load_before:.1f} before and {load_after:.1f} after the run (2 would be both cores busy).",
         "",
         "| measure | value |",
         "|---|---|",

@@ -83,6 +83,9 @@ def test_single_source_with_stock_lasts_through_the_bom(session: Session) -> Non
     runs_out = {p["part_number"]: p["short_from_week"] for p in result["parts"]}
     assert runs_out == pytest.approx({"C2": 2.0, "S": 3.0, "P": 3.0})
     assert result["products"][0]["stops_on"] == "2026-01-26"
+    # a long list is cut, the count is not
+    first = service.scenario(session, nodes=["site:S0"], start=MONDAY, weeks=6, as_of=MONDAY, parts_listed=1)
+    assert [p["part_number"] for p in first["parts"]] == ["C2"] and first["parts_short"] == 3
 
 
 def test_single_source_without_stock_stops_at_once(session: Session) -> None:
