@@ -13,6 +13,7 @@ def include_routers(app: FastAPI) -> None:
     from keten.dataio.router import router as dataio_router
     from keten.footprints.router import router as footprints_router
     from keten.partners.router import router as partners_router
+    from keten.resilience.router import router as resilience_router
 
-    for router in (catalog_router, partners_router, dataio_router, footprints_router):
+    for router in (catalog_router, partners_router, dataio_router, footprints_router, resilience_router):
         app.include_router(router, prefix="/api")

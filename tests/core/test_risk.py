@@ -143,6 +143,12 @@ def test_scenario_week_by_week() -> None:
     assert result.total_revenue_lost == pytest.approx(1000.0)
 
 
+def test_a_scenario_that_starts_after_the_horizon_loses_nothing() -> None:
+    assert node_impact(small(), SITE1, 6, horizon=0).parts.size == 0
+    result = run_scenario(small(), [SITE1], start_week=10, weeks=6, horizon=5)
+    assert result.total_revenue_lost == 0.0 and result.parts.size == 0
+
+
 def test_a_scenario_is_cut_off_at_the_horizon() -> None:
     result = run_scenario(small(), [SITE1], start_week=2, weeks=20, horizon=5)
     assert result.product_stopped[:, 0].tolist() == [0, 0, 1, 1, 1]

@@ -460,7 +460,7 @@ def _part_shortage(
     """
     parts = np.unique(np.concatenate([net.edge_part[failed_edges], cut_parts]))
     if parts.size == 0 or horizon <= 0:
-        return parts, np.empty(0), np.empty(0)
+        return parts[:0], np.empty(0), np.empty(0)
     weeks = int(min(horizon, np.ceil(outage))) if np.isfinite(outage) else horizon
     weeks = max(weeks, 1)
     supply = _supply(net, parts, failed_edges, cut_parts, cut_keep, weeks)

@@ -273,6 +273,126 @@ NL: dict[str, str] = {
     "What is missing": "Wat ontbreekt",
     "by": "door",
     "kg CO2e per kWh": "kg CO2e per kWh",
+    # supply-chain risk
+    "A second country": "Een tweede land",
+    "Bought parts with a source": "Ingekochte onderdelen met een bron",
+    "Choose Mitigations on a row to see what closes its gap.": (
+        "Kies Maatregelen op een regel om te zien wat het gat dicht."
+    ),
+    "Choose what becomes unavailable, from when and for how long.": (
+        "Kies wat wegvalt, vanaf wanneer en hoe lang."
+    ),
+    "Compute": "Berekenen",
+    "Cost": "Kosten",
+    "Countries": "Landen",
+    "Critical nodes": "Kritieke knooppunten",
+    "Critical raw materials": "Kritieke grondstoffen",
+    "Data fingerprint": "Vingerafdruk van de gegevens",
+    "Date": "Datum",
+    "EU list": "EU-lijst",
+    (
+        "Every supplier, country and critical raw material fails alone, for its time to recover "
+        "unless an outage is given; ranked by the revenue lost within a year."
+    ): (
+        "Elke leverancier, elk land en elke kritieke grondstof valt afzonderlijk uit, zo lang als"
+        " het herstel duurt tenzij een duur is opgegeven; gerangschikt naar de omzet die binnen "
+        "een jaar verloren gaat."
+    ),
+    "Exposure by country": "Blootstelling per land",
+    "Extra safety stock": "Extra veiligheidsvoorraad",
+    "From": "Vanaf",
+    "Impact week by week": "Gevolgen per week",
+    "Issue a report": "Rapport opstellen",
+    "Issued by": "Opgesteld door",
+    "Main supplying countries": "Belangrijkste leverende landen",
+    "Measure": "Maatregel",
+    "Mitigations": "Maatregelen",
+    "€ revenue at risk": "€ omzet in gevaar",
+    "No critical raw material found in this product's composition.": (
+        "Geen kritieke grondstof gevonden in de samenstelling van dit product."
+    ),
+    "No part runs out.": "Geen onderdeel raakt op.",
+    "No report issued yet.": "Nog geen rapport opgesteld.",
+    "No saved scenarios yet.": "Nog geen bewaarde scenario’s.",
+    "Node": "Knooppunt",
+    "Outage in weeks": "Uitval in weken",
+    "Parts short": "Onderdelen tekort",
+    "Parts that run out": "Onderdelen die opraken",
+    "Products": "Producten",
+    "Products stopped": "Stilgevallen producten",
+    "Qualify an alternate": "Een alternatieve bron kwalificeren",
+    "Rank": "Rangschikken",
+    "Raw materials": "Grondstoffen",
+    "Revenue at risk": "Omzet in gevaar",
+    "Revenue at risk after": "Omzet in gevaar daarna",
+    (
+        "Revenue at risk if the country fails for its time to recover: its supplier sites and its"
+        " share of the world supply of the critical raw materials in the products."
+    ): (
+        "Omzet in gevaar als het land uitvalt zo lang als het herstel duurt: de vestigingen van "
+        "leveranciers daar en het aandeel van het land in de wereldproductie van de kritieke "
+        "grondstoffen in de producten."
+    ),
+    "Revenue at risk over {weeks} weeks": "Omzet in gevaar over {weeks} weken",
+    "Revenue lost": "Verloren omzet",
+    "Revenue lost (€)": "Verloren omzet (€)",
+    "Revenue lost, last run": "Verloren omzet, laatste berekening",
+    "Revenue per unit": "Omzet per stuk",
+    "Risk": "Risico",
+    "Risk assessment reports": "Risicobeoordelingen",
+    "Risk views": "Risico-overzichten",
+    "Runs out on": "Raakt op op",
+    "Save this scenario": "Dit scenario bewaren",
+    "Saved": "Bespaard",
+    "Saved scenarios": "Bewaarde scenario’s",
+    "Scenario builder": "Scenario’s doorrekenen",
+    "Show": "Tonen",
+    "Single-country parts": "Onderdelen uit één land",
+    "Single-source parts": "Onderdelen met één bron",
+    (
+        "Source: the EU 2023 critical raw materials list (Regulation (EU) 2024/1252, Annexes I "
+        "and II) and the 2023 study's global supply shares; see data/crm."
+    ): (
+        "Bron: de EU-lijst van kritieke grondstoffen 2023 (Verordening (EU) 2024/1252, bijlagen I"
+        " en II) en de wereldwijde aanbodaandelen uit de studie van 2023; zie data/crm."
+    ),
+    "Stops on": "Valt stil op",
+    "Suppliers that stop a product before they recover": (
+        "Leveranciers die een product stilleggen voordat ze hersteld zijn"
+    ),
+    "Suppliers, countries and materials": "Leveranciers, landen en grondstoffen",
+    "Supply risk": "Leveringsrisico",
+    "Supply-chain risk": "Ketenrisico",
+    (
+        "The supply-chain risk assessment of the Critical Raw Materials Act, dated and with the "
+        "fingerprint of the data it read."
+    ): (
+        "De risicobeoordeling van de toeleveringsketen volgens de verordening kritieke "
+        "grondstoffen, gedateerd en met de vingerafdruk van de gelezen gegevens."
+    ),
+    "Through parts and suppliers": "Via onderdelen en leveranciers",
+    "Time to recover (weeks)": "Hersteltijd (weken)",
+    "Time to survive (weeks)": "Overlevingstijd (weken)",
+    "Unavailable": "Niet beschikbaar",
+    "Unavailable (several at once: hold Ctrl)": "Niet beschikbaar (meerdere tegelijk: houd Ctrl ingedrukt)",
+    "Units lost": "Verloren eenheden",
+    "Units per week": "Stuks per week",
+    "Weeks": "Weken",
+    "Weeks followed": "Weken gevolgd",
+    "Weeks unavailable": "Weken niet beschikbaar",
+    "and {count} more": "en nog {count}",
+    "country": "land",
+    "extraction": "winning",
+    "fitted to the weekly usage of the parts": "afgeleid uit het weekverbruik van de onderdelen",
+    "keeps running": "blijft draaien",
+    "kg per unit": "kg per stuk",
+    "processing": "raffinage",
+    "site": "vestiging",
+    "strategic": "strategisch",
+    "weeks": "weken",
+    "{count} parts at {site} ({country}), qualified in {weeks} weeks": (
+        "{count} onderdelen bij {site} ({country}), gekwalificeerd in {weeks} weken"
+    ),
 }
 
 _CATALOGS = {"en": {}, "nl": NL}

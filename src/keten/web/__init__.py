@@ -20,6 +20,7 @@ NAVIGATION = [
     ("/parts", "Parts", "viewer"),
     ("/organizations", "Organizations", "viewer"),
     ("/footprints", "Footprints", "viewer"),
+    ("/risk", "Risk", "viewer"),
     ("/import", "Import", "editor"),
     ("/users", "Users", "admin"),
 ]
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     from keten.dataio import pages as dataio_pages
     from keten.footprints import pages as footprints_pages
     from keten.partners import pages as partners_pages
+    from keten.resilience import pages as resilience_pages
     from keten.web import audit, pages
     from keten.web.security import SecurityHeaders
 
@@ -44,6 +46,7 @@ def install(app: FastAPI) -> None:
         partners_pages.router,
         dataio_pages.router,
         footprints_pages.router,
+        resilience_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,1 @@
+"""Supply-chain resilience: the supply network, critical raw materials, scenarios and the CRMA report."""
