@@ -74,8 +74,10 @@ def main() -> None:
     from keten.dataio import cli as dataio_cli
     from keten.footprints import cli as footprints_cli
     from keten.partners import cli as partners_cli
+    from keten.passports import cli as passports_cli
 
     dataio_cli.register(app)
     partners_cli.register(app)
     footprints_cli.register(app)
+    passports_cli.register(app)
     app()

@@ -5,5 +5,13 @@ from keten.dataio import models as dataio_models
 from keten.db import Base
 from keten.footprints import models as footprints_models
 from keten.partners import models as partners_models
+from keten.passports import models as passports_models
 
-__all__ = ["Base", "catalog_models", "dataio_models", "footprints_models", "partners_models"]
+__all__ = [
+    "Base",
+    "catalog_models",
+    "dataio_models",
+    "footprints_models",
+    "partners_models",
+    "passports_models",
+]
