@@ -103,9 +103,7 @@ def upgrade() -> None:
             "level <> 'item' OR serial IS NOT NULL", name=op.f("ck_passports_item_has_serial")
         ),
         sa.CheckConstraint("level IN ('model', 'batch', 'item')", name=op.f("ck_passports_level")),
-        sa.ForeignKeyConstraint(
-            ["model_id"], ["passports.id"], name=op.f("fk_passports_model_id_passports"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["model_id"], ["passports.id"], name=op.f("fk_passports_model_id_passports")),
         sa.ForeignKeyConstraint(
             ["part_id"], ["parts.id"], name=op.f("fk_passports_part_id_parts"), ondelete="SET NULL"
         ),

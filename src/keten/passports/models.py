@@ -90,7 +90,9 @@ class PassportRecord(Base):
     batch: Mapped[str | None] = mapped_column(String(20))
     link: Mapped[str] = mapped_column(String(120), unique=True)
     """Path of the GS1 Digital Link URI: /01/{gtin}, /01/{gtin}/10/{batch} or /01/{gtin}/21/{serial}."""
-    model_id: Mapped[int | None] = mapped_column(ForeignKey("passports.id", ondelete="RESTRICT"), index=True)
+    # NO ACTION rather than RESTRICT: checked at the end of a statement, so a statement that removes
+    # a model passport together with its items (a test emptying the table) is allowed.
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("passports.id"), index=True)
     """The model passport whose content a batch or item passport inherits."""
     current_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -98,7 +98,6 @@ def _page(request: Request, session: Session, record: PassportRecord, tier: str)
     document = service.document(session, record=record, tier=tier)
     passport = _shown(document["passport"])
     footprint = passport.get("carbonFootprint") or {}
-    resolver = str(request.app.state.settings.resolver_url)
     return templates.render(
         request,
         "passport.html",
@@ -109,7 +108,7 @@ def _page(request: Request, session: Session, record: PassportRecord, tier: str)
             "document": document,
             "chart": _chart(footprint.get("byStage") or {}),
             "stage_labels": STAGE_LABELS,
-            "link": resolver.rstrip("/") + record.link,
+            "link": passport["identification"]["digitalLink"],
         },
         headers={"Vary": "Accept, Cookie", "Cache-Control": "private, no-cache"},
     )

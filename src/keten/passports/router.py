@@ -201,7 +201,7 @@ def qr(
     request: Request, session: DbSession, passport_id: str, kind: Literal["png", "svg"], scale: int = 8
 ) -> Response:
     record = service.get(session, passport_id=passport_id)
-    return qr_response(_resolver(request).rstrip("/") + record.link, kind, max(1, min(scale, 40)))
+    return qr_response(service.link_of(session, record), kind, max(1, min(scale, 40)))
 
 
 @router.get(

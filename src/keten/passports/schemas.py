@@ -200,7 +200,7 @@ class CriticalRawMaterial(_Content):
     strategic: Annotated[bool, PUBLIC]
     materials: Annotated[list[str], PUBLIC]
     mass_kg: Annotated[float, PUBLIC]
-    recycled_share: Annotated[float, LEGITIMATE]
+    recycled_share: Annotated[float | None, LEGITIMATE] = None
 
 
 class SubstanceOfConcern(_Content):

@@ -80,6 +80,7 @@ __all__ = [
     "import_inputs",
     "issue",
     "jwks",
+    "link_of",
     "list_grants",
     "list_passports",
     "read_inputs",
@@ -825,6 +826,14 @@ def get(session: Session, *, passport_id: str) -> PassportRecord:
     if record is None:
         raise Problem(404, "Not Found", f"there is no passport {passport_id!r}")
     return record
+
+
+def link_of(session: Session, record: PassportRecord) -> str:
+    """Return the GS1 Digital Link URI the passport's current revision was signed with."""
+    current = _current(session, record)
+    if current is None:
+        raise Problem(404, "Not Found", f"passport {record.uid} has no revision yet")
+    return str(json.loads(current.content)["identification"]["digitalLink"])
 
 
 def find(
