@@ -9,7 +9,8 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from pyld import jsonld as pyld
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from keten.app import create_app
 from keten.partners import auth
 from keten.passports import jsonld, service
 from keten.passports.models import TIERS
@@ -44,23 +46,27 @@ def _issue(engine: Engine, *serials: str) -> tuple[str, str]:
         return model.uid, items[0].uid
 
 
-def _reader(engine: Engine, settings: Settings, tier: str) -> TestClient:
-    """Return a client of a reader at ``tier``: anonymous, a partner's user with a grant, or staff."""
-    client = TestClient(__import__("keten.app", fromlist=["create_app"]).create_app(settings))
-    if tier == "public":
-        return client
+@contextmanager
+def _reader(engine: Engine, settings: Settings, tier: str) -> Iterator[TestClient]:
+    """Yield a client of a reader at ``tier``: anonymous, a partner's user with a grant, or staff."""
+    app = create_app(settings)
+    headers = {}
     if tier == "owner":
-        client.headers["Authorization"] = f"Bearer {make_user(engine, 'viewer')}"
-        return client
-    with Session(engine) as session:
-        org = make_org(session, code=f"ORG-{tier}", name=f"Partner {tier}", role="customer")
-        user = auth.create_user(session, username=f"user-{tier}", password=None, role="viewer")
-        secret, _ = auth.create_api_token(session, user=user, name="t")
-        service.add_member(session, username=user.username, organization=org.code)
-        service.grant(session, organization=org.code, tier=tier)
-        session.commit()
-    client.headers["Authorization"] = f"Bearer {secret}"
-    return client
+        headers["Authorization"] = f"Bearer {make_user(engine, 'viewer')}"
+    elif tier != "public":
+        with Session(engine) as session:
+            org = make_org(session, code=f"ORG-{tier}", name=f"Partner {tier}", role="customer")
+            user = auth.create_user(session, username=f"user-{tier}", password=None, role="viewer")
+            secret, _ = auth.create_api_token(session, user=user, name="t")
+            service.add_member(session, username=user.username, organization=org.code)
+            service.grant(session, organization=org.code, tier=tier)
+            session.commit()
+        headers["Authorization"] = f"Bearer {secret}"
+    try:
+        with TestClient(app, headers=headers) as client:
+            yield client
+    finally:
+        app.state.engine.dispose()
 
 
 def test_every_tier_against_every_format_sees_nothing_above_it(
@@ -172,7 +178,7 @@ def test_qr_codes_carry_the_digital_link(
     [code] = zxingcpp.read_barcodes(_png_matrix(png.content))
     assert code.text == f"{RESOLVER}/01/{GTIN}/21/S1"
     svg = anonymous_client.get(f"/api/passports/{item_uid}/qr.svg")
-    assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
+    assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg xmlns=")
 
 
 def test_jsonld_expands_with_the_published_context(

@@ -252,3 +252,23 @@ def test_tier_of_a_caller_follows_membership_and_grants(session: Session, produc
     assert service.caller_tier(session, user_id=fixer.id) == "authority"
     service.revoke_grant(session, organization="FIX")
     assert service.caller_tier(session, user_id=fixer.id) == "public"
+
+
+def test_the_served_json_is_the_document_cold_and_warm(session: Session, product: Product) -> None:
+    [item] = service.issue(session, part_number="P-1", level="item", serials=["S1"], resolver=RESOLVER)
+    model = service.find(session, gtin=GTIN)
+    for record in (item, model):
+        for tier in TIERS:
+            expected = service.document(session, passport_id=record.uid, tier=tier)
+            for _ in range(2):
+                assert (
+                    json.loads(service.document_json(session, passport_id=record.uid, tier=tier)) == expected
+                )
+            linked = json.loads(
+                service.document_json(session, gtin=GTIN, serial=record.serial, tier=tier, context="ctx")
+            )
+            assert linked.pop("@context") == "ctx" and linked.pop("@type") == "DigitalProductPassport"
+            assert {"id": linked.pop("@id"), **linked} == expected
+    with pytest.raises(Problem) as missing:
+        service.document_json(session, gtin=GTIN, serial="NOPE", tier="public")
+    assert missing.value.status == 404

@@ -19,13 +19,16 @@ DEMO_ADMIN = "demo"
 DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 
 
-def load(session: Session) -> service.ImportReport:
-    """Import the demo value chain (again: a second load changes nothing) and return the report."""
+def load(session: Session, *, resolver: str | None = None) -> service.ImportReport:
+    """Import the demo value chain (again: a second load changes nothing) and return the report.
+
+    Passports get Digital Link URIs on ``resolver`` (the configured resolver URL if absent).
+    """
     if not DEMO_DIR.is_dir():
         raise FileNotFoundError(f"demo data not found at {DEMO_DIR}")
     report = service.import_tables(session, service.read_path(DEMO_DIR), username="demo")
     footprints_service.load_demo(session, DEMO_DIR / "footprints")
-    load_passports(session)
+    load_passports(session, resolver)
     return report
 
 

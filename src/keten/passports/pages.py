@@ -114,21 +114,29 @@ def _page(request: Request, session: Session, record: PassportRecord, tier: str)
     )
 
 
-def _answer(request: Request, session: Session, record: PassportRecord, tier: str | None) -> Response:
+def _answer(
+    request: Request,
+    session: Session,
+    tier: str | None,
+    *,
+    gtin: str,
+    serial: str | None = None,
+    batch: str | None = None,
+) -> Response:
     fmt = best_format(request.headers.get("accept"))
     reading = reader_tier(request, session, tier)
     if fmt == "html":
+        record = service.find(session, gtin=gtin, serial=serial, batch=batch)
         return _page(request, session, record, reading)
-    document = service.document(session, record=record, tier=reading)
     return json_answer(
-        document, base_url=str(request.app.state.settings.resolver_url), linked_data=fmt == "jsonld"
+        session, request, gtin=gtin, serial=serial, batch=batch, tier=reading, linked_data=fmt == "jsonld"
     )
 
 
 @router.get("/01/{gtin}", openapi_extra=PUBLIC)
 def resolve_model(request: Request, session: DbSession, gtin: str, tier: TierQuery = None) -> Response:
     """The passport of a product model (GS1 Digital Link with AI 01)."""
-    return _answer(request, session, service.find(session, gtin=_gtin(gtin)), tier)
+    return _answer(request, session, tier, gtin=_gtin(gtin))
 
 
 @router.get("/01/{gtin}/10/{batch}", openapi_extra=PUBLIC)
@@ -136,7 +144,7 @@ def resolve_batch(
     request: Request, session: DbSession, gtin: str, batch: str, tier: TierQuery = None
 ) -> Response:
     """The passport of a batch (AI 01 with AI 10)."""
-    return _answer(request, session, service.find(session, gtin=_gtin(gtin), batch=batch), tier)
+    return _answer(request, session, tier, gtin=_gtin(gtin), batch=batch)
 
 
 @router.get("/01/{gtin}/21/{serial}", openapi_extra=PUBLIC)
@@ -144,7 +152,7 @@ def resolve_item(
     request: Request, session: DbSession, gtin: str, serial: str, tier: TierQuery = None
 ) -> Response:
     """The passport of one serialized item (AI 01 with AI 21)."""
-    return _answer(request, session, service.find(session, gtin=_gtin(gtin), serial=serial), tier)
+    return _answer(request, session, tier, gtin=_gtin(gtin), serial=serial)
 
 
 def _gtin(text: str) -> str:

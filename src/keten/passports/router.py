@@ -7,6 +7,7 @@ Reading a passport is public on purpose: the answer is filtered server-side to t
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any, Literal
 
 import segno
@@ -98,26 +99,44 @@ def _username(request: Request) -> str | None:
     return user.username if user is not None else None
 
 
-def json_answer(document: dict[str, Any], *, base_url: str, linked_data: bool) -> Response:
+def json_answer(
+    session: Session,
+    request: Request,
+    *,
+    tier: str,
+    linked_data: bool,
+    passport_id: str | None = None,
+    gtin: str | None = None,
+    serial: str | None = None,
+    batch: str | None = None,
+) -> Response:
     """Return a downloaded passport as JSON or JSON-LD, never cached by shared caches (it is per tier)."""
+    context = _resolver(request).rstrip("/") + jsonld.CONTEXT_PATH
+    body = service.document_json(
+        session,
+        passport_id=passport_id,
+        gtin=gtin,
+        serial=serial,
+        batch=batch,
+        tier=tier,
+        context=context if linked_data else None,
+    )
     headers = {
         "Vary": "Accept, Authorization, Cookie",
         "Cache-Control": "private, no-cache",
-        "Link": f'<{base_url.rstrip("/")}{jsonld.CONTEXT_PATH}>; rel="http://www.w3.org/ns/json-ld#context"',
+        "Link": f'<{context}>; rel="http://www.w3.org/ns/json-ld#context"',
     }
-    if linked_data:
-        return JSONResponse(jsonld.to_jsonld(document, base_url=base_url), media_type=JSONLD, headers=headers)
-    return JSONResponse(document, headers=headers)
+    return Response(body, media_type=JSONLD if linked_data else "application/json", headers=headers)
 
 
 def qr_response(link: str, kind: Literal["png", "svg"], scale: int = 8) -> Response:
     """Return a QR code (error correction M) carrying a Digital Link URI."""
     code = segno.make(link, error="m", micro=False)
-    if kind == "svg":
-        return Response(code.svg_inline(scale=scale, title=link), media_type="image/svg+xml")
-    import io
-
     buffer = io.BytesIO()
+    if kind == "svg":
+        # A standalone SVG (with its namespace), so an <img> element shows it.
+        code.save(buffer, kind="svg", xmldecl=False, scale=scale, border=4, title=link)
+        return Response(buffer.getvalue(), media_type="image/svg+xml")
     code.save(buffer, kind="png", scale=scale, border=4)
     return Response(buffer.getvalue(), media_type="image/png")
 
@@ -176,8 +195,8 @@ def issue(request: Request, session: DbSession, body: IssueIn) -> list[PassportR
     openapi_extra=PUBLIC,
 )
 def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
-    document = service.document(session, passport_id=passport_id, tier=reader_tier(request, session, tier))
-    return json_answer(document, base_url=_resolver(request), linked_data=False)
+    reading = reader_tier(request, session, tier)
+    return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=False)
 
 
 @router.get(
@@ -187,8 +206,8 @@ def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery
     openapi_extra=PUBLIC,
 )
 def read_jsonld(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
-    document = service.document(session, passport_id=passport_id, tier=reader_tier(request, session, tier))
-    return json_answer(document, base_url=_resolver(request), linked_data=True)
+    reading = reader_tier(request, session, tier)
+    return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=True)
 
 
 @router.get(

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -73,6 +75,7 @@ __all__ = [
     "content",
     "digital_link",
     "document",
+    "document_json",
     "find",
     "get",
     "get_input",
@@ -1188,6 +1191,134 @@ def document(
         "passport": signing.merge([p["content"] for p in proofs]),
         "proof": proofs,
     }
+
+
+# Revisions never change, so what a tier sees of one can be kept in memory under the revision's
+# SHA-256 (unique: its header names the passport's UUID and random salts) and is never stale; only
+# which revision is current needs the database. Kept per process, bounded.
+_VIEW_CACHE: OrderedDict[tuple[str, str], _Served] = OrderedDict()
+_VIEW_CACHE_BYTES = 64 * 1024 * 1024
+_cache_lock = threading.Lock()
+_cached_bytes = 0
+
+
+@dataclass(frozen=True)
+class _Served:
+    """One revision as a tier sees it, serialized: its top-level sections and its proof entry."""
+
+    sections: dict[str, bytes]
+    proof: bytes
+    model: tuple[str, int] | None
+    """(SHA-256, revision number) of the model revision a batch or item revision inherits from."""
+
+    @property
+    def size(self) -> int:
+        return len(self.proof) + sum(len(v) + len(k) for k, v in self.sections.items())
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _served(session: Session, sha256: str, tier: str, where: Any) -> _Served:
+    """Return the tier's view of the revision with ``sha256``, loading it by ``where`` on a miss."""
+    global _cached_bytes
+    key = (sha256, tier)
+    with _cache_lock:
+        found = _VIEW_CACHE.get(key)
+        if found is not None:
+            _VIEW_CACHE.move_to_end(key)
+            return found
+    revision = session.scalar(select(PassportRevision).where(where))
+    if revision is None or revision.sha256 != sha256:
+        raise Problem(500, "Broken passport", f"passport revision {sha256} is missing")
+    data = json.loads(revision.content)
+    shown = view(data, tier)
+    reference = data["identification"].get("model")
+    proof = {
+        "tier": tier,
+        "header": json.loads(revision.header),
+        "signature": revision.signature,
+        "salt": revision.salts[tier],
+        "content": shown,
+    }
+    served = _Served(
+        sections={k: _json(v) for k, v in shown.items()},
+        proof=_json(proof),
+        model=(str(reference["sha256"]), int(reference["revision"])) if reference else None,
+    )
+    with _cache_lock:
+        _VIEW_CACHE[key] = served
+        _cached_bytes += served.size
+        while _cached_bytes > _VIEW_CACHE_BYTES and _VIEW_CACHE:
+            _, dropped = _VIEW_CACHE.popitem(last=False)
+            _cached_bytes -= dropped.size
+    return served
+
+
+def document_json(
+    session: Session,
+    *,
+    passport_id: str | None = None,
+    gtin: str | None = None,
+    serial: str | None = None,
+    batch: str | None = None,
+    tier: str,
+    context: str | None = None,
+) -> bytes:
+    """Return :func:`document` serialized as JSON (as JSON-LD with ``context``), the same content.
+
+    One query finds the passport and its current revision; the tier's view of each revision comes
+    from memory after its first read.
+    """
+    statement = select(
+        PassportRecord.uid,
+        PassportRecord.current_revision,
+        PassportRecord.model_id,
+        PassportRevision.id,
+        PassportRevision.sha256,
+    ).join(
+        PassportRevision,
+        (PassportRevision.passport_id == PassportRecord.id)
+        & (PassportRevision.number == PassportRecord.current_revision),
+    )
+    if passport_id is not None:
+        statement = statement.where(PassportRecord.uid == passport_id.removeprefix("urn:uuid:"))
+        where = repr(passport_id)
+    else:
+        path = _link_path(gtin or "", serial, batch)
+        statement = statement.where(PassportRecord.link == path)
+        where = f"for {path}"
+    row = session.execute(statement).first()
+    if row is None:
+        raise Problem(404, "Not Found", f"there is no passport {where}")
+    uid, number, model_id, revision_id, sha256 = row
+    chain = [_served(session, sha256, tier, PassportRevision.id == revision_id)]
+    if chain[0].model is not None:
+        model_sha, model_number = chain[0].model
+        chain.append(
+            _served(
+                session,
+                model_sha,
+                tier,
+                (PassportRevision.passport_id == model_id) & (PassportRevision.number == model_number),
+            )
+        )
+    merged: dict[str, bytes] = {}
+    for served in reversed(chain):
+        merged.update(served.sections)
+    passport = b"{" + b",".join(_json(k) + b":" + v for k, v in merged.items()) + b"}"
+    head: dict[str, Any] = {"id": f"urn:uuid:{uid}", "tier": tier, "revision": number}
+    if context is not None:
+        head = {"@context": context, "@id": head.pop("id"), "@type": "DigitalProductPassport", **head}
+    return (
+        _json(head)[:-1]
+        + b',"passport":'
+        + passport
+        + b',"proof":['
+        + b",".join(s.proof for s in chain)
+        + b"]}"
+    )
 
 
 def content(session: Session, *, passport_id: str, tier: str) -> PassportContent:
