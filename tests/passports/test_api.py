@@ -287,3 +287,15 @@ def test_the_page_shows_sections_by_tier(
     assert ('id="owner"' in page) == (tier == "owner")
     assert ("Technical file" in page) == (tier == "owner")
     assert ("Unbolt A" in page) == (tier == "owner")
+
+
+def test_a_batch_passport_resolves_by_its_batch_number(
+    client_as: Callable[[str], TestClient], product: Product
+) -> None:
+    editor = client_as("editor")
+    issued = editor.post("/api/passports", json={"part_number": "P-1", "level": "batch", "batch": "B-7"})
+    assert issued.status_code == 201 and issued.json()[0]["digital_link"].endswith(f"/01/{GTIN}/10/B-7")
+    body = editor.get(f"/01/{GTIN}/10/B-7", headers={"Accept": "application/json"}).json()
+    ident = body["passport"]["identification"]
+    assert ident["granularity"] == "batch" and ident["batchNumber"] == "B-7" and len(body["proof"]) == 2
+    assert editor.post("/api/passports", json={"part_number": "P-1", "level": "batch"}).status_code == 422

@@ -11,12 +11,15 @@ tier, in every format.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
+import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -25,7 +28,7 @@ from typing import Any, get_args
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from keten.catalog import service as catalog
@@ -963,6 +966,8 @@ def _chunks(items: Sequence[Any], size: int = _BATCH) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f]*')
+"""Text that JSON writes as it is, without escapes."""
 _PASSPORTS: Table = PassportRecord.__table__  # type: ignore[assignment]
 _REVISIONS: Table = PassportRevision.__table__  # type: ignore[assignment]
 
@@ -989,6 +994,10 @@ class _ItemTemplate:
         self._username = username
         self._issued = issued
         self._texts: dict[tuple[bool, bool], tuple[str, dict[str, str]]] = {}
+        # Several tiers often see the same text (an item's sections are public or legitimate
+        # interest only); each distinct text is filled in once per item.
+        self._distinct: dict[tuple[bool, bool], list[str]] = {}
+        self._header_checked = False
 
     def _template(self, has_serial: bool, has_batch: bool) -> tuple[str, dict[str, str]]:
         found = self._texts.get((has_serial, has_batch))
@@ -998,6 +1007,7 @@ class _ItemTemplate:
             )
             views = {tier: signing.canonical(view(data, tier)).decode("utf-8") for tier in TIERS}
             found = (signing.canonical(data).decode("utf-8"), views)
+            self._distinct[(has_serial, has_batch)] = sorted(set(views.values()) | {found[0]})
             self._texts[(has_serial, has_batch)] = found
         return found
 
@@ -1009,11 +1019,27 @@ class _ItemTemplate:
             text = text.replace(self._BATCH, batch)
         return text
 
+    def _header_bytes(self, uid: str, hashes: dict[str, str], key_id: str) -> bytes:
+        # The canonical header written directly (keys in sorted order, every value plain text); the
+        # first one is checked against the general serializer, so a change of the header cannot
+        # silently sign something else.
+        views = ",".join(f'"{tier}":"{hashes[tier]}"' for tier in sorted(TIERS))
+        text = (
+            f'{{"issued":"{self._issued.isoformat()}","key":"{key_id}","passport":"urn:uuid:{uid}",'
+            f'"previous":null,"revision":1,"type":"{signing.HEADER_TYPE}","views":{{{views}}}}}'
+        ).encode()
+        if not self._header_checked:
+            expected = signing.canonical(_header(uid, 1, None, hashes, key_id, self._issued.isoformat()))
+            if text != expected:
+                raise RuntimeError("the bulk header differs from the canonical header")
+            self._header_checked = True
+        return text
+
     def row(
         self, key: signing.KeyPair, *, passport_id: int, uid: str, serial: str | None, batch: str | None
     ) -> dict[str, Any]:
         """Return the column values of the first, signed revision of one item."""
-        plain = all(v is None or json.dumps(v) == f'"{v}"' for v in (uid, serial, batch))
+        plain = all(v is None or _PLAIN.fullmatch(v) for v in (uid, serial, batch))
         if not plain:
             return _revision_row(
                 key,
@@ -1026,19 +1052,19 @@ class _ItemTemplate:
                 issued=self._issued,
             )
         content, views = self._template(serial is not None, batch is not None)
-        salts = {tier: signing.new_salt() for tier in TIERS}
-        hashes = {
-            tier: signing.sha256_hex(
-                bytes.fromhex(salts[tier]) + self._fill(views[tier], uid, serial, batch).encode("utf-8")
-            )
-            for tier in TIERS
+        filled = {
+            text: self._fill(text, uid, serial, batch).encode("utf-8")
+            for text in self._distinct[(serial is not None, batch is not None)]
         }
-        header = _header(uid, 1, None, hashes, key.key_id, self._issued.isoformat())
-        header_bytes = signing.canonical(header)
+        random = os.urandom(16 * len(TIERS))
+        salt_bytes = {tier: random[16 * i : 16 * (i + 1)] for i, tier in enumerate(TIERS)}
+        salts = {tier: b.hex() for tier, b in salt_bytes.items()}
+        hashes = {tier: hashlib.sha256(salt_bytes[tier] + filled[views[tier]]).hexdigest() for tier in TIERS}
+        header_bytes = self._header_bytes(uid, hashes, key.key_id)
         return {
             "passport_id": passport_id,
             "number": 1,
-            "content": self._fill(content, uid, serial, batch),
+            "content": filled[content].decode("utf-8"),
             "salts": salts,
             "header": header_bytes.decode("utf-8"),
             "sha256": signing.sha256_hex(header_bytes),
@@ -1114,12 +1140,14 @@ def _issue_children(
             }
             for i in range(start, min(start + _BATCH, len(keys)))
         ]
-        # Core statements: the ORM's bulk path costs more than the rows for 100,000 small revisions.
+        # Core statements: the ORM's bulk path costs more than the rows for 100,000 small revisions,
+        # and an executemany without RETURNING stays one batch on SQLite; the ids are read back.
         connection = session.connection()
-        ids += connection.scalars(
-            insert(_PASSPORTS).returning(_PASSPORTS.c.id, sort_by_parameter_order=True),
-            rows,
-        ).all()
+        connection.execute(insert(_PASSPORTS), rows)
+        chunk_uids = [r["uid"] for r in rows]
+        statement = select(_PASSPORTS.c.uid, _PASSPORTS.c.id).where(_PASSPORTS.c.uid.in_(chunk_uids))
+        found = {uid: id_ for uid, id_ in connection.execute(statement)}
+        ids += [found[u] for u in chunk_uids]
         revisions = [
             template.row(key, passport_id=ids[i], uid=uids[i], serial=keys[i][0], batch=keys[i][1])
             for i in range(start, min(start + _BATCH, len(keys)))
@@ -1306,8 +1334,8 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _served(session: Session, sha256: str, tier: str, where: Any) -> _Served:
-    """Return the tier's view of the revision with ``sha256``, loading it by ``where`` on a miss."""
+def _served(session: Session, sha256: str, tier: str, where: Callable[[], Any]) -> _Served:
+    """Return the tier's view of the revision with ``sha256``, loading it by ``where()`` on a miss."""
     global _cached_bytes
     key = (sha256, tier)
     with _cache_lock:
@@ -1315,7 +1343,7 @@ def _served(session: Session, sha256: str, tier: str, where: Any) -> _Served:
         if found is not None:
             _VIEW_CACHE.move_to_end(key)
             return found
-    revision = session.scalar(select(PassportRevision).where(where))
+    revision = session.scalar(select(PassportRevision).where(where()))
     if revision is None or revision.sha256 != sha256:
         raise Problem(500, "Broken passport", f"passport revision {sha256} is missing")
     data = json.loads(revision.content)
@@ -1342,6 +1370,29 @@ def _served(session: Session, sha256: str, tier: str, where: Any) -> _Served:
     return served
 
 
+def _lookup(column: Any) -> Any:
+    # Built once: constructing the statement costs more than running it on a warm read.
+    return (
+        select(
+            PassportRecord.uid,
+            PassportRecord.current_revision,
+            PassportRecord.model_id,
+            PassportRevision.id,
+            PassportRevision.sha256,
+        )
+        .join(
+            PassportRevision,
+            (PassportRevision.passport_id == PassportRecord.id)
+            & (PassportRevision.number == PassportRecord.current_revision),
+        )
+        .where(column == bindparam("key"))
+    )
+
+
+_BY_UID = _lookup(PassportRecord.uid)
+_BY_LINK = _lookup(PassportRecord.link)
+
+
 def document_json(
     session: Session,
     *,
@@ -1357,29 +1408,17 @@ def document_json(
     One query finds the passport and its current revision; the tier's view of each revision comes
     from memory after its first read.
     """
-    statement = select(
-        PassportRecord.uid,
-        PassportRecord.current_revision,
-        PassportRecord.model_id,
-        PassportRevision.id,
-        PassportRevision.sha256,
-    ).join(
-        PassportRevision,
-        (PassportRevision.passport_id == PassportRecord.id)
-        & (PassportRevision.number == PassportRecord.current_revision),
-    )
     if passport_id is not None:
-        statement = statement.where(PassportRecord.uid == passport_id.removeprefix("urn:uuid:"))
+        row = session.execute(_BY_UID, {"key": passport_id.removeprefix("urn:uuid:")}).first()
         where = repr(passport_id)
     else:
         path = _link_path(gtin or "", serial, batch)
-        statement = statement.where(PassportRecord.link == path)
+        row = session.execute(_BY_LINK, {"key": path}).first()
         where = f"for {path}"
-    row = session.execute(statement).first()
     if row is None:
         raise Problem(404, "Not Found", f"there is no passport {where}")
     uid, number, model_id, revision_id, sha256 = row
-    chain = [_served(session, sha256, tier, PassportRevision.id == revision_id)]
+    chain = [_served(session, sha256, tier, lambda: PassportRevision.id == revision_id)]
     if chain[0].model is not None:
         model_sha, model_number = chain[0].model
         chain.append(
@@ -1387,7 +1426,9 @@ def document_json(
                 session,
                 model_sha,
                 tier,
-                (PassportRevision.passport_id == model_id) & (PassportRevision.number == model_number),
+                lambda: (
+                    (PassportRevision.passport_id == model_id) & (PassportRevision.number == model_number)
+                ),
             )
         )
     merged: dict[str, bytes] = {}
