@@ -412,7 +412,7 @@ class IssueIn(BaseModel):
 
     part_number: Short
     level: Literal["model", "batch", "item"] = "model"
-    serials: list[SerialText] = []
+    serials: Annotated[list[SerialText], Field(max_length=100_000)] = []
     batch: SerialText | None = None
     production_date: date | None = None
 
