@@ -427,23 +427,26 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.parametrize(
-    ("name", "value_column"),
-    [
-        ("gwp_ar6.csv", "gwp100"),
-        ("grid_electricity.csv", "kg_co2e_per_kwh"),
-        ("freight.csv", "kg_co2e_per_tonne_km"),
-        ("materials.csv", "kg_co2e_per_unit_primary"),
-    ],
-)
-def test_every_shipped_factor_row_has_a_source_a_licence_and_a_positive_value(
-    name: str, value_column: str
-) -> None:
+VALUE_COLUMNS = {
+    "gwp_ar6.csv": "gwp100",
+    "grid_electricity.csv": "kg_co2e_per_kwh",
+    "freight.csv": "kg_co2e_per_tonne_km",
+    "materials.csv": "kg_co2e_per_unit_primary",
+    "spend.csv": "kg_co2e_per_usd",
+}
+
+
+def test_every_shipped_factor_file_is_checked() -> None:
+    assert sorted(p.name for p in FACTORS_DIR.glob("*.csv")) == sorted(VALUE_COLUMNS)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FACTORS_DIR.glob("*.csv")))
+def test_every_shipped_factor_row_has_a_source_a_licence_and_a_positive_value(name: str) -> None:
     rows = _rows(name)
     assert rows
     for row in rows:
         assert row["source"].strip() and row["licence"].strip(), row
-        assert float(row[value_column]) > 0, row
+        assert float(row[VALUE_COLUMNS[name]]) > 0, row
 
 
 def test_shipped_reference_data_holds_what_the_engine_relies_on() -> None:
@@ -461,8 +464,26 @@ def test_shipped_reference_data_holds_what_the_engine_relies_on() -> None:
 
     materials = _rows("materials.csv")
     assert all(row["unit"] == "kg" for row in materials)
-    # an empty secondary factor is "none known", which the engine must refuse to use as zero
-    assert all(row["kg_co2e_per_unit_secondary"] == "" for row in materials)
+    codes = [row["material_code"] for row in materials]
+    assert len(set(codes)) == len(codes)
+    # An empty secondary factor is "none known", which the engine must refuse to use as zero; a
+    # given one is a recycled route and so below its primary factor.
+    recycled = {
+        r["material_code"]: (float(r["kg_co2e_per_unit_primary"]), float(r["kg_co2e_per_unit_secondary"]))
+        for r in materials
+        if r["kg_co2e_per_unit_secondary"]
+    }
+    assert {"AL", "PP", "PE-HD", "PVC", "GLASS", "STEEL-CANS"} <= set(recycled)
+    assert all(0 < secondary < primary for primary, secondary in recycled.values())
+    assert "CU" not in recycled
+
+    spend = _rows("spend.csv")
+    naics = [row["naics_code"] for row in spend]
+    assert len(set(naics)) == len(naics) and all(len(c) == 6 and c.isdigit() for c in naics)
+    # with margins = without margins + margins, to the table's three decimals
+    for row in spend:
+        parts = float(row["kg_co2e_per_usd_without_margins"]) + float(row["margins_kg_co2e_per_usd"])
+        assert float(row["kg_co2e_per_usd"]) == pytest.approx(parts, abs=0.0011), row
 
 
 def test_the_shipped_factors_drive_a_footprint_and_refuse_an_unknown_recycled_route() -> None:
@@ -470,16 +491,16 @@ def test_the_shipped_factors_drive_a_footprint_and_refuse_an_unknown_recycled_ro
         row["material_code"]: float(row["kg_co2e_per_unit_primary"]) for row in _rows("materials.csv")
     }
     grid = {row["country"]: float(row["kg_co2e_per_kwh"]) for row in _rows("grid_electricity.csv")}
-    codes = ["material:AL:primary", "material:AL:secondary", "grid:NL"]
-    factors = Factors.of(codes, [materials["AL"], math.nan, grid["NL"]])
+    codes = ["material:CU:primary", "material:CU:secondary", "grid:NL"]
+    factors = Factors.of(codes, [materials["CU"], math.nan, grid["NL"]])
     inputs = FootprintInputs(
         build_bom(2, [0], [1], [4]),
         factors,
-        Materials.of(["AL"], [0], [1]),
+        Materials.of(["CU"], [0], [1]),
         Composition.of([1], [0], [0.5]),
         Activities.of([0], [2], [12.0], [Stage.MANUFACTURING_ENERGY]),
     )
-    assert footprint(prepare(inputs), 0).total_kg_co2e == pytest.approx(4 * 0.5 * 8.2 + 12 * 0.25331)
+    assert footprint(prepare(inputs), 0).total_kg_co2e == pytest.approx(4 * 0.5 * 2.8 + 12 * 0.25331)
     recycled = with_recycled_share(inputs, 1, 0, 0.3)
-    with pytest.raises(MissingFactorError, match="material:AL:secondary"):
+    with pytest.raises(MissingFactorError, match="material:CU:secondary"):
         footprint(prepare(recycled), 0)

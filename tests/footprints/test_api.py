@@ -112,3 +112,60 @@ def test_factor_sets_list_and_load(client: TestClient, system: None) -> None:
     assert created.json()["factors"] == 1 and not created.json()["is_default"]
     again = client.post("/api/factor-sets", json={"name": "green", "version": "2026", "csv": csv})
     assert again.status_code == 409
+
+
+ACTIVITIES = """part_number,kind,code,site,amount,primary_share
+A,electricity,,FAB-NL,20,1
+P,use,10:2026,,100,
+P,installed_base,NL,,1,
+"""
+
+
+def test_activities_csv_replaces_the_named_parts_rows(
+    client: TestClient, system: None, engine: Engine
+) -> None:
+    loaded = client.post("/api/footprint-activities", json={"csv": ACTIVITIES})
+    assert loaded.status_code == 200, loaded.text
+    assert loaded.json() == {"rows": 1}
+    with Session(engine) as session:
+        amounts = sorted(a.amount for a in session.scalars(select(Activity)))
+    # A's 10 kWh became 20; C's transport and P's SF6 rows went, since P and A were named.
+    assert amounts == [0.2, 20.0]
+    body = client.post("/api/footprints/P/calculate", params=AT).json()
+    # 100 kWh a year for 10 years, all in NL at 0.3; A's electricity 2 x 20 kWh x 0.3.
+    assert body["by_stage"]["use"] == pytest.approx(300.0, rel=1e-12)
+    assert body["by_stage"]["manufacturing_energy"] == pytest.approx(12.0, rel=1e-12)
+
+
+def test_bad_activities_are_named_by_row_and_column_and_nothing_is_written(
+    client: TestClient, system: None, engine: Engine
+) -> None:
+    bad = """part_number,kind,code,site,amount,primary_share
+A,electricity,,FAB-NL,ten,1
+NOPE,fuel,diesel,,1,0
+A,teleport,,,1,0
+A,electricity,,NO-SITE,1,0
+A,fuel,diesel,,1,1.5
+P,installed_base,NL,,1,
+P,use,twenty,,100,
+"""
+    answer = client.post("/api/footprint-activities", json={"csv": bad})
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [
+        (2, "amount"),
+        (3, "part_number"),
+        (4, "kind"),
+        (5, "site"),
+        (6, "primary_share"),
+        (7, "kind"),
+        (8, "code"),
+    ]
+    assert "ten" in errors[0]["message"] and "teleport" in errors[2]["message"]
+    with Session(engine) as session:
+        assert sorted(a.amount for a in session.scalars(select(Activity))) == [0.0001, 0.2, 10.0]
+    shares = "part_number,kind,code,site,amount\nP,use,10:2026,,100\nP,installed_base,NL,,0.6\n"
+    unbalanced = client.post("/api/footprint-activities", json={"csv": shares})
+    assert unbalanced.status_code == 422 and "sum to 0.6" in unbalanced.json()["errors"][0]["message"]
+    missing = client.post("/api/footprint-activities", json={"csv": "part_number,kind\nA,fuel\n"})
+    assert missing.status_code == 422 and "amount" in missing.json()["detail"]

@@ -46,3 +46,20 @@ def test_loading_a_user_factor_set(tmp_path: Path) -> None:
     assert "green" in loaded.stdout
     reference = _keten("footprint", "factors", "load", url=url, cwd=tmp_path)
     assert reference.returncode == 0 and "keten-reference" in reference.stdout
+
+
+def test_loading_activity_data_and_listing_factor_sets(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert _keten("demo", "--load-only", url=url, cwd=tmp_path).returncode == 0
+    listed = _keten("footprint", "factors", "list", url=url, cwd=tmp_path)
+    assert listed.returncode == 0 and "keten-demo" in listed.stdout and "yes" in listed.stdout
+    good = tmp_path / "activities.csv"
+    good.write_text("part_number,kind,code,site,amount,primary_share\nWS-1000,electricity,,BPS-2,7000,1\n")
+    loaded = _keten("footprint", "activities", str(good), url=url, cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "1 activity rows loaded" in loaded.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("part_number,kind,code,site,amount\nWS-1000,electricity,,BPS-2,-5\n")
+    refused = _keten("footprint", "activities", str(bad), url=url, cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "bad.csv" in refused.stderr and "2: a number of at least 0" in refused.stderr

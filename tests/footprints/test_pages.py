@@ -14,8 +14,6 @@ from tests.footprints.test_service import build
 
 @pytest.fixture
 def page_client(client: TestClient, engine: Engine) -> TestClient:
-    # The shell mounts domain pages in keten.web.install; mounting here keeps the test independent.
-    client.app.include_router(pages.router)  # type: ignore[attr-defined]
     with Session(engine) as session:
         build(session)
         session.commit()
@@ -56,3 +54,44 @@ def test_missing_factors_are_listed_on_the_page(page_client: TestClient, engine:
         session.commit()
     page = page_client.get("/footprints/P")
     assert 'data-testid="missing-factors"' in page.text and "UNKNOWN-GAS" in page.text
+
+
+def test_the_list_shows_each_product_with_its_latest_stored_footprint(
+    page_client: TestClient, engine: Engine
+) -> None:
+    before = page_client.get("/footprints")
+    assert before.status_code == 200, before.text
+    assert 'href="/footprints/P"' in before.text and "No stored footprint yet." in before.text
+    assert 'data-testid="factor-sets"' in before.text
+    page_client.post("/footprints/P/calculate", follow_redirects=False)
+    page_client.post("/footprints/P/calculate", follow_redirects=False)
+    with Session(engine) as session:
+        runs = session.scalars(select(FootprintRun).order_by(FootprintRun.id)).all()
+    assert len(runs) == 2
+    after = page_client.get("/footprints")
+    assert "No stored footprint yet." not in after.text and "389.9" in after.text
+    # Only the latest run of a product is listed, once.
+    assert after.text.count('href="/footprints/P"') == 1
+
+
+def test_the_part_page_links_to_its_footprint(page_client: TestClient) -> None:
+    page = page_client.get("/parts/P")
+    assert page.status_code == 200 and 'href="/footprints/P"' in page.text
+
+
+def test_every_stage_label_has_a_dutch_translation() -> None:
+    from keten.ui.i18n import NL
+
+    assert set(pages.STAGE_LABELS) == {*pages.STAGE_NAMES, "cradle_to_gate", "total"}
+    assert [label for label in pages.STAGE_LABELS.values() if label not in NL] == []
+
+
+def test_the_gate_waterfall_ends_in_the_sum_of_its_stages() -> None:
+    bars = pages.waterfall(
+        {"materials": 3.0, "transport": 1.0, "use": 50.0}, pages.GATE_NAMES, "cradle_to_gate"
+    )
+    assert [b["name"] for b in bars] == [*pages.GATE_NAMES, "cradle_to_gate"]
+    assert bars[-1]["value"] == 4.0 and bars[-1]["total"]
+    # Each bar starts where the previous ended: transport sits on top of materials.
+    transport = bars[pages.GATE_NAMES.index("transport")]
+    assert transport["y"] + transport["h"] == pytest.approx(bars[0]["y"])

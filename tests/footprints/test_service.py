@@ -24,6 +24,7 @@ from keten.footprints.models import Activity, FactorSet, FootprintRun, SupplierP
 from keten.problems import Problem
 from tests.factories import (
     make_bom,
+    make_bom_line,
     make_composition,
     make_material,
     make_org,
@@ -252,3 +253,77 @@ def test_a_bad_factor_csv_lists_every_bad_row(session: Session) -> None:
         )
     assert caught.value.status == 422
     assert [e["row"] for e in caught.value.errors] == [2, 3]
+
+
+def test_a_grid_path_in_the_factor_set_decarbonises_the_use_phase(session: Session) -> None:
+    build(session)
+    # NL falls linearly from 0.3 in 2026 to 0 in 2035: over the ten years 2026..2035 the factor
+    # sums to 0.3 * (10 - 45 / 9) = 1.5 instead of 3.0, so NL's half of the use phase halves.
+    text = FACTORS + "grid_path,NL:2026,kWh,0.3,,2,hand,CC0-1.0\ngrid_path,NL:2035,kWh,0,,2,hand,CC0-1.0\n"
+    service.load_factor_csv(session, text, name="with-path", version="1", make_default=False)
+    plain = service.calculate(session, part_number="P", at=AT)
+    projected = service.calculate(session, part_number="P", factor_set="with-path", at=AT)
+    assert plain.by_stage["use"] == pytest.approx(350.0, rel=1e-12)
+    assert projected.by_stage["use"] == pytest.approx(75.0 + 200.0, rel=1e-12)
+    assert projected.input_revisions != plain.input_revisions
+
+
+def test_a_grid_path_code_must_name_a_country_and_a_year(session: Session) -> None:
+    with pytest.raises(Problem) as caught:
+        service.load_factor_csv(
+            session, FACTORS + "grid_path,Netherlands 2030,kWh,0.1,,2,hand,CC0-1.0\n", name="bad", version="1"
+        )
+    assert caught.value.errors == [
+        {
+            "row": 8,
+            "column": "code",
+            "message": "a country and a year such as NL:2030, not 'Netherlands 2030'",
+        }
+    ]
+    assert session.scalar(select(func.count()).select_from(FactorSet).where(FactorSet.name == "bad")) == 0
+
+
+def test_data_quality_weighs_the_factors_over_five_percent_by_their_emissions(session: Session) -> None:
+    build(session)
+    run = service.calculate(session, part_number="P", at=AT)
+    # Gate emissions 39.94: aluminium 24 (quality 3), NL electricity 6 (2), C's PCF 5 (2) and
+    # SF6 2.52 (1) each bring over 5 %; copper 0.3 + 0.1 and road freight 0.02 do not.
+    rated = 24.0 + 6.0 + 5.0 + 2.52
+    assert run.data_quality_coverage == pytest.approx(rated / GATE, rel=1e-12)
+    assert run.data_quality_rating == pytest.approx((24 * 3 + 6 * 2 + 5 * 2 + 2.52 * 1) / rated, rel=1e-12)
+    pact = service.pact_footprint(session, part_number="P", company_name="c", company_id="urn:c")
+    dqi = pact["pcf"]["dqi"]
+    expected = round(1.0 + (run.data_quality_rating - 1.0) / 2.0, 2)
+    assert dqi["coveragePercent"] == round(100 * rated / GATE, 2)
+    assert {dqi[k] for k in dqi if k.endswith("DQR")} == {expected} and 1.0 <= expected <= 3.0
+
+
+def test_bought_parts_without_data_take_their_category_factor_by_mass_or_by_spend(session: Session) -> None:
+    rows = build(session)
+    bolt = make_part(session, part_number="D", category="fasteners", mass_kg=0.5)
+    board = make_part(session, part_number="E", category="electronics", mass_kg=0.2)
+    make_bom_line(session, parent=rows["p"], child=bolt, quantity=4.0, position="30")
+    make_bom_line(session, parent=rows["p"], child=board, quantity=1.0, position="40")
+    make_sourcing(session, part=board, site=rows["fab"], price_eur=100.0, share=0.5)
+    make_sourcing(session, part=board, site=make_site(session), price_eur=200.0, share=0.5)
+    session.flush()
+    with pytest.raises(Problem) as caught:
+        service.calculate(session, part_number="P", at=AT)
+    assert {e["part"] for e in caught.value.errors} == {"D", "E"}
+
+    dollars = (
+        FACTORS + "category,fasteners,kg,4,,4,hand,CC0-1.0\nspend,electronics,USD2021,0.5,,5,hand,CC0-1.0\n"
+    )
+    service.load_factor_csv(session, dollars, name="in-dollars", version="1")
+    with pytest.raises(Problem) as caught:
+        service.calculate(session, part_number="P", factor_set="in-dollars", at=AT)
+    # Prices are in euro: a per-dollar spend factor is not applied to them.
+    assert {e["part"] for e in caught.value.errors} == {"E"}
+    text = FACTORS + "category,fasteners,kg,4,,4,hand,CC0-1.0\nspend,electronics,EUR,0.5,,5,hand,CC0-1.0\n"
+    service.load_factor_csv(session, text, name="with-categories", version="1")
+    run = service.calculate(session, part_number="P", factor_set="with-categories", at=AT)
+    # D: 4 bolts x 0.5 kg x 4 = 8; E: its share-weighted price 150 EUR x 0.5 = 75.
+    assert run.by_stage["purchased_parts"] == pytest.approx(5.0 + 8.0 + 75.0, rel=1e-12)
+    assert run.total_kg_co2e == pytest.approx(TOTAL + 83.0, rel=1e-12)
+    # A part with its own composition keeps it: C's PCF and B's materials are unchanged.
+    assert run.by_stage["materials"] == pytest.approx(26.4, rel=1e-12)

@@ -67,7 +67,10 @@ class Part(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     """Raised on every change, so results can name the inputs they were computed from."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now, index=True
+    )
+    """Indexed: the newest change is how a cached computation learns that parts changed."""
 
 
 class BomLine(Base):

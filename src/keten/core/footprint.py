@@ -44,12 +44,14 @@ from keten.core.bom import BomGraph, explode
 from keten.core.errors import CoreError
 
 __all__ = [
+    "DQR_THRESHOLD",
     "GATE_STAGES",
     "N_STAGES",
     "QUALITY_GSD",
     "STAGE_NAMES",
     "Activities",
     "Composition",
+    "DataQuality",
     "FactorLoadings",
     "Factors",
     "FootprintInputs",
@@ -64,6 +66,7 @@ __all__ = [
     "Uncertainty",
     "UsePhase",
     "WhatIf",
+    "data_quality",
     "factor_loadings",
     "footprint",
     "footprints_per_unit",
@@ -477,6 +480,7 @@ class FootprintModel:
     factor_fossil: FloatArray
     factor_biogenic: FloatArray
     factor_gsd: FloatArray
+    factor_quality: FloatArray
     factor_missing: tuple[str | None, ...]
     factor_fallback: IntArray
     row_part: IntArray
@@ -643,6 +647,10 @@ def prepare(inputs: FootprintInputs) -> FootprintModel:
     factor_fossil = np.concatenate([fossil_k, pcfs.fossil_kg_co2e])
     factor_biogenic = np.concatenate([biogenic_k, pcfs.biogenic_kg_co2e])
     factor_gsd = np.concatenate([gsd_k, gsd_for_quality(pcfs.quality)])
+    quality_k = factors.quality.copy()
+    stand_in = np.isnan(factors.fossil_kg_co2e) & (factors.fallback >= 0)
+    quality_k[stand_in] = factors.quality[factors.fallback[stand_in]]
+    factor_quality = np.concatenate([quality_k, pcfs.quality])
     factor_codes = factors.codes + tuple(_PCF_CODE.format(label=inputs.label(int(i))) for i in pcfs.part)
     factor_missing: tuple[str | None, ...] = (*reasons_k, *([None] * p))
     fallback = np.concatenate([factors.fallback, np.full(p, -1, dtype=np.int64)])
@@ -722,6 +730,7 @@ def prepare(inputs: FootprintInputs) -> FootprintModel:
         factor_fossil=factor_fossil,
         factor_biogenic=factor_biogenic,
         factor_gsd=factor_gsd,
+        factor_quality=factor_quality,
         factor_missing=factor_missing,
         factor_fallback=fallback,
         row_part=r_part,
@@ -814,6 +823,48 @@ def _fallbacks_used(
     )
     used = np.unique(model.row_factor[rows][weight > 0])
     return tuple((factors.codes[j], factors.codes[int(factors.fallback[j])]) for j in used.tolist())
+
+
+DQR_THRESHOLD = 0.05
+"""PACT rates the data of the inputs that each bring more than 5 % of the cradle-to-gate PCF."""
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """The emission-weighted data quality of a cradle-to-gate footprint.
+
+    ``rating`` is keten's 1 (best) … 5 (worst) averaged over the factors (emission factors and
+    supplier PCFs) that each bring more than ``DQR_THRESHOLD`` of the emissions, weighted by their
+    emissions; ``coverage`` is the share of the emissions those factors bring. ``pact_dqr`` is the
+    rating on PACT's scale of 1 (good) … 3 (poor). NaN when nothing is emitted.
+    """
+
+    rating: float
+    coverage: float
+
+    @property
+    def pact_dqr(self) -> float:
+        """Return the rating mapped linearly from 1..5 onto PACT's 1..3."""
+        return 1.0 + (self.rating - 1.0) / 2.0
+
+
+def data_quality(model: FootprintModel, result: FootprintResult) -> DataQuality:
+    """Return the emission-weighted data quality of ``result``'s cradle-to-gate part."""
+    x_gate = explode(model.gate_graph, result.root, result.quantity)
+    gate = (model.row_stage < _N_GATE) & (model.row_factor >= 0)
+    factor = model.row_factor[gate]
+    value = model.factor_fossil[factor] + model.factor_biogenic[factor]
+    emitted = np.nan_to_num(value) * model.row_amount[gate] * x_gate[model.row_part[gate]]
+    by_factor = np.bincount(factor, weights=np.abs(emitted), minlength=len(model.factor_codes))
+    total = float(by_factor.sum())
+    if total <= 0.0:
+        return DataQuality(math.nan, math.nan)
+    rated = by_factor > DQR_THRESHOLD * total
+    if not rated.any():
+        rated = by_factor > 0.0
+    weight = by_factor[rated]
+    rating = float(np.dot(weight, model.factor_quality[rated]) / weight.sum())
+    return DataQuality(rating, float(weight.sum()) / total)
 
 
 def footprint(

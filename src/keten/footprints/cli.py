@@ -113,6 +113,35 @@ def export(
     print(json.dumps(_run(work), indent=2, default=str))
 
 
+@footprint_app.command("activities")
+def activities(
+    path: Annotated[
+        Path, typer.Argument(help="An activities CSV: part_number, kind, code, site, amount, ...")
+    ],
+) -> None:
+    """Load activity data (energy, transport, gases, use phase) per part; replaces the parts' old rows."""
+    from keten.footprints import service
+
+    if not path.is_file():
+        raise typer.BadParameter(f"no such file: {path}")
+    count = _run(lambda s: service.load_activities_csv(s, path), commit=True)
+    console.print(f"{count} activity rows loaded from {path.name}")
+
+
+@factors_app.command("list")
+def list_factors() -> None:
+    """List the factor sets, newest first; the default is marked."""
+    from keten.footprints import service
+
+    def work(session: Session) -> list[tuple[str, str, int, bool, str]]:
+        return [(s.name, s.version, n, s.is_default, s.source or "") for s, n in service.factor_sets(session)]
+
+    table = Table("name", "version", "factors", "default", "source")
+    for name, version, count, is_default, source in _run(work):
+        table.add_row(name, version, str(count), "yes" if is_default else "", source[:60])
+    console.print(table)
+
+
 @factors_app.command("load")
 def load_factors(
     path: Annotated[

@@ -21,7 +21,9 @@ __all__ = [
     "UseProfile",
 ]
 
-FACTOR_KINDS = ("material", "electricity", "freight", "gas", "spend", "category", "fuel")
+FACTOR_KINDS = ("material", "electricity", "freight", "gas", "spend", "category", "fuel", "grid_path")
+"""``grid_path`` rows project a country's grid: code ``NL:2030``, the kg CO2e per kWh expected that
+year; a use phase interpolates between the years of its installed base's countries."""
 # Each kind of activity row names the factor kind it is multiplied with.
 ACTIVITY_KINDS = {
     "electricity": "electricity",
@@ -136,5 +138,9 @@ class FootprintRun(Base):
     biogenic_kg_co2e: Mapped[float] = mapped_column(Float)
     by_stage: Mapped[dict[str, Any]] = mapped_column(JSON)
     primary_data_share: Mapped[float | None] = mapped_column(Float)
+    data_quality_rating: Mapped[float | None] = mapped_column(Float)
+    """Emission-weighted quality, 1 best … 5 worst, of the factors that each bring over 5 %."""
+    data_quality_coverage: Mapped[float | None] = mapped_column(Float)
+    """Share of the cradle-to-gate emissions that ``data_quality_rating`` covers."""
     top_parts: Mapped[list[Any]] = mapped_column(JSON)
     fallbacks: Mapped[list[Any]] = mapped_column(JSON)

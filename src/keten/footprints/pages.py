@@ -12,15 +12,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keten.core.footprint import STAGE_NAMES
+from keten.catalog.models import Part
+from keten.core.footprint import GATE_STAGES, STAGE_NAMES
 from keten.deps import get_session
 from keten.footprints import service
+from keten.footprints.models import FootprintRun
 from keten.problems import Problem
-from keten.ui import Templates
+from keten.ui import Page, Templates
 
-__all__ = ["router", "treemap", "waterfall"]
+__all__ = ["PAGE_SIZE", "products", "router", "treemap", "waterfall"]
 
 router = APIRouter(include_in_schema=False)
 templates = Templates(__file__)
@@ -29,32 +32,83 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 WIDTH = 640
 HEIGHT = 240
 MC_ITERATIONS = 500
+PAGE_SIZE = 50
 
 
-def waterfall(stages: dict[str, float], width: int = WIDTH, height: int = HEIGHT) -> list[dict[str, Any]]:
-    """Return the bars of a stage waterfall: each stage starts where the previous one ended."""
-    total = sum(stages.values())
-    top = max(total, max((abs(v) for v in stages.values()), default=0.0), 1e-12)
+def products(session: Session, *, page: int) -> Page:
+    """Return one page of (product, its latest stored footprint or None, its cradle-to-gate part)."""
+    latest = (
+        select(FootprintRun.part_id, func.max(FootprintRun.id).label("run_id"))
+        .group_by(FootprintRun.part_id)
+        .subquery()
+    )
+    statement = (
+        select(Part, FootprintRun)
+        .where(Part.kind == "product")
+        .outerjoin(latest, latest.c.part_id == Part.id)
+        .outerjoin(FootprintRun, FootprintRun.id == latest.c.run_id)
+    )
+    total = session.scalar(select(func.count()).where(Part.kind == "product")) or 0
+    limit, offset = Page.bounds(page, PAGE_SIZE)
+    rows = session.execute(statement.order_by(Part.part_number).limit(limit).offset(offset)).all()
+    items = [
+        (part, run, None if run is None else service.run_summary(session, run)["cradle_to_gate_kg_co2e"])
+        for part, run in rows
+    ]
+    return Page(items=items, number=max(page, 1), size=PAGE_SIZE, total=int(total))
+
+
+GATE_NAMES = tuple(stage.name.lower() for stage in GATE_STAGES)
+LIFE_NAMES = ("cradle_to_gate", "use", "end_of_life")
+STAGE_LABELS = {
+    "materials": "Materials",
+    "purchased_parts": "Purchased",
+    "manufacturing_energy": "Energy",
+    "process_emissions": "Process",
+    "transport": "Transport",
+    "use": "Use",
+    "end_of_life": "End of life",
+    "cradle_to_gate": "Cradle to gate",
+    "total": "Total",
+}
+"""Short labels of the stages, to be translated, for charts and tables."""
+
+
+def waterfall(
+    stages: dict[str, float],
+    names: tuple[str, ...] = STAGE_NAMES,
+    total_name: str = "total",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> list[dict[str, Any]]:
+    """Return the bars of a waterfall over ``names`` of ``stages``: each starts where the previous
+    one ended, and a last bar named ``total_name`` shows their sum."""
+    values = [stages.get(name, 0.0) for name in names]
+    total = sum(values)
+    running, highest = 0.0, 0.0
+    for value in values:
+        running += value
+        highest = max(highest, running)
+    top = max(total, highest, 1e-12)
     bars = []
-    step = width / (len(stages) + 1)
+    step = width / (len(names) + 1)
     running = 0.0
-    for i, name in enumerate([*STAGE_NAMES, "total"]):
-        value = total if name == "total" else stages.get(name, 0.0)
-        start = 0.0 if name == "total" else running
+    for i, (name, value) in enumerate([*zip(names, values, strict=True), (total_name, total)]):
+        is_total = i == len(names)
+        start = 0.0 if is_total else running
         low, high = sorted((start, start + value))
         bars.append(
             {
-                "name": name.replace("_", " "),
+                "name": name,
                 "value": value,
                 "x": i * step + step * 0.1,
                 "w": step * 0.8,
-                "y": height - 20 - high / top * (height - 40),
-                "h": max((high - low) / top * (height - 40), 0.5),
-                "total": name == "total",
+                "y": height - 30 - high / top * (height - 50),
+                "h": max((high - low) / top * (height - 50), 0.5),
+                "total": is_total,
             }
         )
-        if name != "total":
-            running += value
+        running += 0.0 if is_total else value
     return bars
 
 
@@ -88,14 +142,19 @@ def _page_data(session: Session, part_number: str) -> dict[str, Any]:
     stages = service.breakdown(session, part_number=part_number, by="stage")
     tree = service.breakdown(session, part_number=part_number, by="part", depth=1)["tree"]
     children = [(c["part_number"], c["kg_co2e"]) for c in tree.get("children", [])]
-    own = tree["kg_co2e"] - sum(v for _, v in children)
-    if own > 0:
-        children.append((f"{part_number} (own, use, end of life)", own))
     by_stage = {i["key"]: i["kg_co2e"] for i in stages["items"]}
+    # Use and end of life sit on the part itself; the treemap shows what its BOM brings to the gate.
+    beyond_gate = by_stage.get("use", 0.0) + by_stage.get("end_of_life", 0.0)
+    own = tree["kg_co2e"] - sum(v for _, v in children) - beyond_gate
+    if own > 0:
+        children.append((f"{part_number} (own)", own))
+    gate = sum(by_stage.get(name, 0.0) for name in GATE_NAMES)
     return {
         "total": stages["total_kg_co2e"],
+        "gate": gate,
         "by_stage": by_stage,
-        "waterfall": waterfall(by_stage),
+        "waterfall": waterfall(by_stage, GATE_NAMES, "cradle_to_gate"),
+        "life": waterfall({**by_stage, "cradle_to_gate": gate}, LIFE_NAMES, "total"),
         "treemap": treemap(children),
         "hotspots": service.hotspots(session, part_number=part_number, top=15),
         "suppliers": service.breakdown(session, part_number=part_number, by="supplier")["items"][:10],
@@ -105,6 +164,18 @@ def _page_data(session: Session, part_number: str) -> dict[str, Any]:
             session, part_number=part_number, iterations=MC_ITERATIONS, seed=1
         ),
     }
+
+
+@router.get("/footprints")
+def footprints_page(
+    request: Request, session: DbSession, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> Response:
+    """The products with their latest stored footprint, and the factor sets a calculation can use."""
+    return templates.render(
+        request,
+        "footprints.html",
+        {"page": products(session, page=page), "factor_sets": service.factor_sets(session)},
+    )
 
 
 @router.get("/footprints/{part_number:path}/what-if")
@@ -171,5 +242,6 @@ def footprint_page(request: Request, session: DbSession, part_number: str) -> Re
             "sites": sites,
             "width": WIDTH,
             "height": HEIGHT,
+            "STAGE_LABELS": STAGE_LABELS,
         },
     )

@@ -15,6 +15,8 @@ from keten.apidoc import problems
 from keten.deps import get_session
 from keten.footprints import service
 from keten.footprints.schemas import (
+    ActivitiesLoad,
+    ActivitiesLoaded,
     BreakdownBy,
     FactorSetCreate,
     FactorSetRead,
@@ -186,3 +188,13 @@ def create_factor_set(body: FactorSetCreate, session: DbSession) -> Any:
         factors=count,
         created_at=created.created_at,
     )
+
+
+@router.post(
+    "/footprint-activities",
+    response_model=ActivitiesLoaded,
+    summary="Load activity data from CSV (replaces the named parts' rows)",
+    responses=problems(422),
+)
+def load_activities(body: ActivitiesLoad, session: DbSession) -> Any:
+    return ActivitiesLoaded(rows=service.load_activities(session, body.csv, source="request body"))

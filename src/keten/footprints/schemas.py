@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ActivitiesLoad",
+    "ActivitiesLoaded",
     "BreakdownBy",
     "FactorSetCreate",
     "FactorSetRead",
@@ -38,6 +40,18 @@ class FactorSetRead(BaseModel):
     created_at: datetime
 
 
+class ActivitiesLoad(_Strict):
+    """An activities CSV: part_number, kind, code, site, amount, primary_share."""
+
+    csv: str = Field(min_length=1, max_length=50_000_000, description="The CSV text, with its header row.")
+
+
+class ActivitiesLoaded(BaseModel):
+    """How many activity rows an activities CSV loaded."""
+
+    rows: int
+
+
 class FactorSetCreate(_Strict):
     """A user's factor set as CSV text (columns kind, code, unit, kg_co2e_per_unit, ...)."""
 
@@ -63,6 +77,10 @@ class FootprintRead(BaseModel):
     cradle_to_gate_kg_co2e: float
     by_stage: dict[str, float]
     primary_data_share: float | None
+    data_quality_rating: float | None = Field(
+        None, description="Emission-weighted quality, 1 best … 5 worst, of the factors over 5 % of the PCF"
+    )
+    data_quality_coverage: float | None = Field(None, description="Share of the emissions that rating covers")
     top_parts: list[dict[str, Any]]
     fallbacks: list[list[str]]
 

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Material, Part, PartMaterial
@@ -148,6 +149,19 @@ def _reference_rows(directory: Path) -> list[dict[str, Any]]:
                 "licence": r["licence"],
             }
         )
+    for r in read("spend.csv"):
+        # Spend-based factors are sector averages, so they rate below a material factor.
+        rows.append(
+            {
+                "kind": "spend",
+                "code": r["naics_code"],
+                "unit": r["unit"],
+                "kg_co2e_per_unit": _float_or_none(r["kg_co2e_per_usd"]),
+                "quality": 4.0,
+                "source": r["source"],
+                "licence": r["licence"],
+            }
+        )
     gases = read("gwp_ar6.csv")
     formulas: dict[str, int] = {}
     for r in gases:
@@ -228,13 +242,30 @@ def load_reference_factors(session: Session, directory: Path = FACTORS_DIR) -> F
         session,
         name=REFERENCE_SET,
         version=version,
-        source="data/factors (see SOURCES.md): IPCC AR6, Ember, DESNZ, Nuss & Eckelman 2014",
+        source="data/factors (see SOURCES.md): IPCC AR6, Ember, DESNZ, Nuss & Eckelman 2014, US EPA",
         rows=rows,
         make_default=not default_exists or not exists,
     )
 
 
 FACTOR_CSV_COLUMNS = ("kind", "code", "unit", "kg_co2e_per_unit")
+
+
+_GRID_PATH_CODE = re.compile(r"[A-Z]{2}:\d{4}")
+
+
+def grid_paths(loaded: Loaded) -> dict[str, fp.GridPath]:
+    """Return each country's projected grid intensity from the factor set's ``grid_path`` rows."""
+    points: dict[str, list[tuple[int, float]]] = {}
+    for kind, code, value, *_ in loaded.factor_rows:
+        if kind == "grid_path" and value is not None:
+            country, _, year = code.partition(":")
+            points.setdefault(country, []).append((int(year), float(value)))
+    paths = {}
+    for country, pairs in points.items():
+        pairs.sort()
+        paths[country] = fp.GridPath.of([y for y, _ in pairs], [v for _, v in pairs])
+    return paths
 
 
 def load_factor_csv(
@@ -258,6 +289,15 @@ def load_factor_csv(
             continue
         if not code:
             errors.append({"row": number, "column": "code", "message": "a code is required"})
+            continue
+        if kind == "grid_path" and not _GRID_PATH_CODE.fullmatch(code):
+            errors.append(
+                {
+                    "row": number,
+                    "column": "code",
+                    "message": f"a country and a year such as NL:2030, not {code!r}",
+                }
+            )
             continue
         try:
             quality = _float_or_none(r.get("quality")) or 3.0
@@ -349,6 +389,8 @@ class Loaded:
     act_kind: tuple[str, ...]
     act_code: tuple[str, ...]
     act_site: tuple[str | None, ...]
+    act_text_hash: npt.NDArray[np.uint64]
+    """A 64-bit digest of each activity row's (kind, code, site), so input hashes skip the strings."""
     act_amount: FloatArray
     act_primary: FloatArray
     pcf_part: IntArray
@@ -402,29 +444,48 @@ def _pcfs_valid(session: Session, at: date) -> list[Any]:
 
 
 def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any, ...]:
-    """Return a cheap summary that changes whenever any input of a footprint changes."""
-    # BOM and composition changes raise the part's revision and its updated_at; activity rows are
-    # only ever replaced (new ids), never edited in place.
-    parts = session.execute(select(func.count(), func.max(Part.updated_at), func.max(Part.id))).one()
-    others = [
-        session.execute(
-            select(func.count(), func.max(col), *([] if amount is None else [func.sum(amount)]))
-        ).one()
-        for col, amount in (
-            (Activity.id, None),
-            (SupplierPcf.id, SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
-            (Sourcing.id, Sourcing.share),
-            (Material.id, None),
-            (Site.id, None),
-        )
+    """Return a cheap summary that changes whenever any input of a footprint changes.
+
+    One aggregate per query: databases answer a lone max() of an indexed column from the index,
+    but scan the table when it shares a query with other aggregates.
+    """
+    # BOM and composition changes raise the part's revision and its updated_at (indexed); activity
+    # rows are only ever replaced (new ids), never edited in place.
+    tables: list[tuple[Any, list[Any]]] = [
+        (Part, [func.max(Part.id), func.max(Part.updated_at)]),
+        (Activity, [func.max(Activity.id)]),
+        (
+            SupplierPcf,
+            [
+                func.max(SupplierPcf.id),
+                func.sum(SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
+            ],
+        ),
+        # Sourcing rows are updated in place by re-imports; one scan summing shares and prices sees
+        # such a change (shares attribute suppliers, prices give spend-based factors).
+        (
+            Sourcing,
+            [
+                func.max(Sourcing.id),
+                func.sum(Sourcing.share) + func.coalesce(func.sum(Sourcing.price_eur), 0),
+            ],
+        ),
+        (Material, [func.max(Material.id)]),
+        (Site, [func.max(Site.id)]),
     ]
+    # count(*) reads the narrowest index; count(column) would read the table.
+    values = tuple(
+        session.scalar(statement)
+        for table, aggregates in tables
+        for statement in [select(func.count()).select_from(table), *(select(a) for a in aggregates)]
+    )
     factors = session.execute(
         select(func.count(), func.max(Factor.id), func.sum(Factor.kg_co2e_per_unit)).where(
             Factor.factor_set_id == factor_set.id
         )
     ).one()
     identity = (factor_set.id, factor_set.version, factor_set.created_at, tuple(factors))
-    return (*identity, at, tuple(parts), *(tuple(o) for o in others))
+    return (*identity, at, values)
 
 
 _CACHE: dict[tuple[Any, ...], Loaded] = {}
@@ -450,6 +511,67 @@ def load(session: Session, *, factor_set: str | None = None, at: date | None = N
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = loaded
     return loaded
+
+
+def _secondary_rows(
+    session: Session,
+    bom: BomArrays,
+    factor_set_id: int,
+    factor_rows: Sequence[tuple[Any, ...]],
+    comp: Sequence[Any],
+    acts: Sequence[Any],
+    pcfs: Sequence[Any],
+) -> list[tuple[int, str, str, None, float, float]]:
+    """Return activity rows that give bought parts without data of their own a secondary factor.
+
+    A part without children, composition, a valid supplier PCF or cradle-to-gate activity rows
+    takes its category's factor: ``category:<category>`` per kg of its mass, else
+    ``spend:<category>`` per euro of its share-weighted purchase price (only factors whose unit is
+    EUR: purchase prices are in euro, and a per-dollar factor would need an exchange rate and price
+    year the data does not give). Rows are (part id, kind, code, site, amount, primary share); none
+    when the set has no such factors.
+    """
+    by_mass = {code for kind, code, value, *_ in factor_rows if kind == "category" and value is not None}
+    by_spend = set(
+        session.scalars(
+            select(Factor.code).where(
+                Factor.factor_set_id == factor_set_id,
+                Factor.kind == "spend",
+                func.upper(Factor.unit) == "EUR",
+                Factor.kg_co2e_per_unit.is_not(None),
+            )
+        )
+    )
+    if not (by_mass or by_spend):
+        return []
+    ids = bom.part_index.ids
+    parents = {ids[int(i)] for i in np.unique(bom.graph.edge_parent).tolist()}
+    # The kinds a supplier PCF would replace: a part with only inbound transport still needs a factor.
+    own_kinds = {k for k, stage in _STAGE_OF_KIND.items() if stage < fp.Stage.TRANSPORT}
+    covered = parents | {r[0] for r in comp} | {r[0] for r in pcfs}
+    covered |= {r[0] for r in acts if r[1] in own_kinds}
+    parts = _rows(session, select(Part.id, Part.category, Part.mass_kg).where(Part.category.is_not(None)))
+    prices: dict[int, list[float]] = {}
+    if by_spend:
+        for part_id, share, price in _rows(
+            session,
+            select(Sourcing.part_id, Sourcing.share, Sourcing.price_eur).where(
+                Sourcing.price_eur.is_not(None)
+            ),
+        ):
+            totals = prices.setdefault(part_id, [0.0, 0.0])
+            totals[0] += float(share) * float(price)
+            totals[1] += float(share)
+    rows: list[tuple[int, str, str, None, float, float]] = []
+    for part_id, category, mass in parts:
+        if part_id in covered:
+            continue
+        if category in by_mass and mass:
+            rows.append((part_id, "category", category, None, float(mass), 0.0))
+        elif category in by_spend and prices.get(part_id, [0.0, 0.0])[1] > 0:
+            paid, weight = prices[part_id]
+            rows.append((part_id, "spend", category, None, paid / weight, 0.0))
+    return rows
 
 
 def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
@@ -501,11 +623,13 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     )
     pcfs = _pcfs_valid(session, at)
     sourcing = _rows(session, select(Sourcing.part_id, Sourcing.site_id, Sourcing.share))
+    acts = acts + _secondary_rows(session, bom, chosen.id, factor_rows, comp, acts, pcfs)
 
     def site_country(site_id: int | None) -> str:
         return sites[site_id][1] if site_id in sites else ""
 
     act_code = tuple((r[2] or (site_country(r[3]) if r[1] == "electricity" else "") or "") for r in acts)
+    act_site = tuple(sites[r[3]][0] if r[3] in sites else None for r in acts)
     loaded = Loaded(
         bom=bom,
         factor_set_id=chosen.id,
@@ -520,7 +644,8 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         act_part=_lookup(ids, (r[0] for r in acts)),
         act_kind=tuple(r[1] for r in acts),
         act_code=act_code,
-        act_site=tuple(sites[r[3]][0] if r[3] in sites else None for r in acts),
+        act_site=act_site,
+        act_text_hash=_text_hashes(tuple(r[1] for r in acts), act_code, act_site),
         act_amount=np.array([r[4] for r in acts], dtype=np.float64),
         act_primary=np.array([r[5] for r in acts], dtype=np.float64),
         pcf_part=_lookup(ids, (r[0] for r in pcfs)),
@@ -539,6 +664,21 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     )
     inputs = assemble(loaded)
     return dataclasses.replace(loaded, inputs=inputs, model=fp.prepare(inputs))
+
+
+def _text_hashes(
+    kinds: Sequence[str], codes: Sequence[str], sites: Sequence[str | None]
+) -> npt.NDArray[np.uint64]:
+    """Return a 64-bit BLAKE2b digest of each row's (kind, code, site); shape (n_rows,)."""
+    seen: dict[tuple[str, str, str | None], int] = {}
+    out = np.empty(len(kinds), dtype=np.uint64)
+    for i, key in enumerate(zip(kinds, codes, sites, strict=True)):
+        value = seen.get(key)
+        if value is None:
+            text = f"{key[0]}|{key[1]}|{key[2]}".encode()
+            value = seen[key] = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
+        out[i] = value
+    return out
 
 
 _EMPTY_INPUTS = fp.FootprintInputs(
@@ -640,14 +780,17 @@ def _use_phase(session: Session, loaded: Loaded, part_number: str) -> fp.UsePhas
     if profile is None:
         return None
     codes = loaded.inputs.factors.codes
+    projected = grid_paths(loaded)
     grid: list[int] = []
     shares: list[float] = []
+    paths: list[fp.GridPath | None] = []
     absent: list[str] = []
     for country, share in sorted(profile.installed_base.items()):
         code = f"electricity:{country}"
         if code in codes:
             grid.append(codes.index(code))
             shares.append(float(share))
+            paths.append(projected.get(country))
         else:
             absent.append(country)
     if absent:
@@ -659,7 +802,12 @@ def _use_phase(session: Session, loaded: Loaded, part_number: str) -> fp.UsePhas
         )
     try:
         return fp.UsePhase.of(
-            profile.energy_kwh_per_year, profile.lifetime_years, profile.start_year, grid, shares
+            profile.energy_kwh_per_year,
+            profile.lifetime_years,
+            profile.start_year,
+            grid,
+            shares,
+            paths if any(p is not None for p in paths) else (),
         )
     except CoreError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
@@ -699,12 +847,7 @@ def _input_revisions(loaded: Loaded, result: fp.FootprintResult, use: fp.UsePhas
     digest.update(ids[loaded.act_part[rows]].tobytes())
     digest.update(loaded.act_amount[rows].tobytes())
     digest.update(loaded.act_primary[rows].tobytes())
-    picked = np.flatnonzero(rows).tolist()
-    digest.update(
-        "\x1f".join(
-            f"{loaded.act_kind[i]}|{loaded.act_code[i]}|{loaded.act_site[i]}" for i in picked
-        ).encode()
-    )
+    digest.update(loaded.act_text_hash[rows].tobytes())
     held = inside[loaded.pcf_part] if loaded.pcf_part.size else np.zeros(0, dtype=bool)
     for array in (ids[loaded.pcf_part[held]], loaded.pcf_value[held], loaded.pcf_biogenic[held]):
         digest.update(array.tobytes())
@@ -712,6 +855,9 @@ def _input_revisions(loaded: Loaded, result: fp.FootprintResult, use: fp.UsePhas
     if use is not None:
         digest.update(repr((use.energy_kwh_per_year, use.lifetime_years, use.start_year)).encode())
         digest.update(repr((use.grid_factor.tolist(), use.share.tolist())).encode())
+        for path in use.paths:
+            if path is not None:
+                digest.update(path.years.tobytes() + path.kg_co2e_per_kwh.tobytes())
     return digest.hexdigest()
 
 
@@ -753,6 +899,7 @@ def calculate(
     use = _use_phase(session, loaded, part_number)
     result = _compute(loaded.model, root, use)
     share = _gate_primary_share(loaded, result)
+    quality = fp.data_quality(loaded.model, result)
     run = FootprintRun(
         part_id=part_id,
         factor_set_id=loaded.factor_set_id,
@@ -764,6 +911,8 @@ def calculate(
         biogenic_kg_co2e=result.biogenic_total_kg_co2e,
         by_stage=_stages(result),
         primary_data_share=None if math.isnan(share) else share,
+        data_quality_rating=None if math.isnan(quality.rating) else quality.rating,
+        data_quality_coverage=None if math.isnan(quality.coverage) else quality.coverage,
         top_parts=_top_parts(loaded, result),
         fallbacks=[list(pair) for pair in result.fallbacks],
     )
@@ -813,6 +962,8 @@ def run_summary(session: Session, run: FootprintRun) -> dict[str, Any]:
         "cradle_to_gate_kg_co2e": sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life")),
         "by_stage": run.by_stage,
         "primary_data_share": run.primary_data_share,
+        "data_quality_rating": run.data_quality_rating,
+        "data_quality_coverage": run.data_quality_coverage,
         "top_parts": run.top_parts,
         "fallbacks": run.fallbacks,
     }
@@ -1092,6 +1243,17 @@ def pact_footprint(
     }
     if run.primary_data_share is not None:
         pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, run.primary_data_share)), 4)
+    if run.data_quality_rating is not None and run.data_quality_coverage is not None:
+        # keten keeps one rating per factor, so the five PACT dimensions carry the same value.
+        dqr = round(fp.DataQuality(run.data_quality_rating, run.data_quality_coverage).pact_dqr, 2)
+        pcf["dqi"] = {
+            "coveragePercent": round(100.0 * run.data_quality_coverage, 2),
+            "technologicalDQR": dqr,
+            "temporalDQR": dqr,
+            "geographicalDQR": dqr,
+            "completenessDQR": dqr,
+            "reliabilityDQR": dqr,
+        }
     return {
         "id": _uuid_for(run),
         "specVersion": "2.3.0",
@@ -1168,62 +1330,129 @@ def idta_submodel(session: Session, *, part_number: str) -> dict[str, Any]:
 # --- activity data ----------------------------------------------------------------------------
 
 
-def load_activities_csv(session: Session, path: Path) -> int:
-    """Replace the activity rows of the parts named in an activities CSV; return the rows loaded.
+ACTIVITY_CSV_COLUMNS = ("part_number", "kind", "amount")
+"""Required columns of an activities CSV; ``code``, ``site`` and ``primary_share`` are optional."""
 
-    Columns: part_number, kind, code, site, amount, primary_share. Use-phase rows have kind
-    ``use`` with amount the kWh per year, code ``LIFETIME:START_YEAR``, and site empty; the
-    installed base is given by rows of kind ``installed_base`` (code the country, amount the share).
+
+def load_activities(session: Session, text: str, *, source: str = "activities.csv") -> int:
+    """Replace the activity data of the parts named in an activities CSV; return the rows loaded.
+
+    Columns: part_number, kind, code, site, amount, primary_share. ``kind`` is one of the activity
+    kinds (electricity, fuel, gas, transport, spend, category, end_of_life), ``use`` (amount: kWh a
+    year, code: ``LIFETIME:START_YEAR``) or ``installed_base`` (code: a country, amount: its share)
+    after the part's ``use`` row. Every row is checked first; a 422 problem lists every bad row by
+    file, row and column, and nothing is written.
     """
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    numbers = {r["part_number"] for r in rows}
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    absent = [c for c in ACTIVITY_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if absent:
+        raise Problem(422, "Unprocessable Content", f"{source} lacks the column(s) {', '.join(absent)}")
+    rows = list(reader)
+    numbers = {(r.get("part_number") or "").strip() for r in rows}
     parts = dict(
         session.execute(select(Part.part_number, Part.id).where(Part.part_number.in_(numbers))).all()
     )
     sites = dict(session.execute(select(Site.code, Site.id)).all())
-    absent = sorted(numbers - parts.keys())
-    if absent:
-        raise Problem(422, "Unprocessable Content", f"unknown part(s) in activities: {', '.join(absent)}")
-    ids = list(parts.values())
-    for old in session.scalars(select(Activity).where(Activity.part_id.in_(ids))):
-        session.delete(old)
-    for old_use in session.scalars(select(UseProfile).where(UseProfile.part_id.in_(ids))):
-        session.delete(old_use)
-    session.flush()
-    uses: dict[int, UseProfile] = {}
-    count = 0
-    for r in rows:
-        part_id = parts[r["part_number"]]
-        if r["kind"] == "use":
-            lifetime, _, start = r["code"].partition(":")
-            uses[part_id] = UseProfile(
-                part_id=part_id,
-                energy_kwh_per_year=float(r["amount"]),
-                lifetime_years=float(lifetime),
-                start_year=int(start),
-                installed_base={},
+    errors: list[dict[str, Any]] = []
+    activities: list[dict[str, Any]] = []
+    uses: dict[int, dict[str, Any]] = {}
+
+    def bad(row: int, column: str, message: str) -> None:
+        errors.append({"file": source, "row": row, "column": column, "message": message})
+
+    for number, r in enumerate(rows, start=2):
+        part_number = (r.get("part_number") or "").strip()
+        kind = (r.get("kind") or "").strip()
+        code = (r.get("code") or "").strip()
+        site = (r.get("site") or "").strip()
+        part_id = parts.get(part_number)
+        if part_id is None:
+            bad(number, "part_number", f"no part with part number {part_number!r}")
+            continue
+        try:
+            amount = float(r.get("amount") or "")
+        except ValueError:
+            bad(number, "amount", f"a number, not {r.get('amount')!r}")
+            continue
+        if not math.isfinite(amount) or amount < 0:
+            bad(number, "amount", f"a number of at least 0, not {r.get('amount')!r}")
+            continue
+        if kind == "use":
+            lifetime, _, start = code.partition(":")
+            try:
+                uses[part_id] = {
+                    "energy_kwh_per_year": amount,
+                    "lifetime_years": float(lifetime),
+                    "start_year": int(start),
+                    "installed_base": {},
+                }
+            except ValueError:
+                bad(number, "code", f"LIFETIME:START_YEAR such as 20:2026, not {code!r}")
+            continue
+        if kind == "installed_base":
+            if part_id not in uses:
+                bad(number, "kind", f"an installed_base row needs a use row of {part_number} above it")
+            elif not re.fullmatch(r"[A-Z]{2}", code):
+                bad(number, "code", f"an ISO 3166 country code such as NL, not {code!r}")
+            else:
+                uses[part_id]["installed_base"][code] = amount
+            continue
+        if kind not in ACTIVITY_KINDS:
+            bad(
+                number,
+                "kind",
+                f"one of {', '.join([*ACTIVITY_KINDS, 'use', 'installed_base'])}, not {kind!r}",
             )
             continue
-        if r["kind"] == "installed_base":
-            base = dict(uses[part_id].installed_base)
-            base[r["code"]] = float(r["amount"])
-            uses[part_id].installed_base = base
+        if site and site not in sites:
+            bad(number, "site", f"no site with code {site!r}")
             continue
-        session.add(
-            Activity(
-                part_id=part_id,
-                kind=r["kind"],
-                code=r["code"] or None,
-                site_id=sites.get(r.get("site") or ""),
-                amount=float(r["amount"]),
-                primary_share=float(r.get("primary_share") or 0.0),
-            )
+        if kind == "electricity" and not (site or code):
+            bad(number, "site", "electricity needs a site (its country gives the grid) or a code")
+            continue
+        try:
+            primary = float(r.get("primary_share") or 0.0)
+        except ValueError:
+            primary = -1.0
+        if not 0.0 <= primary <= 1.0:
+            bad(number, "primary_share", f"a share from 0 to 1, not {r.get('primary_share')!r}")
+            continue
+        activities.append(
+            {
+                "part_id": part_id,
+                "kind": kind,
+                "code": code or None,
+                "site_id": sites.get(site),
+                "amount": amount,
+                "primary_share": primary,
+            }
         )
-        count += 1
-    session.add_all(uses.values())
+    for part_id, use in uses.items():
+        total = sum(use["installed_base"].values())
+        if abs(total - 1.0) > 1e-6:
+            name = next(n for n, i in parts.items() if i == part_id)
+            errors.append(
+                {"file": source, "part": name, "message": f"installed-base shares sum to {total:g}, not 1"}
+            )
+    if errors:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"{len(errors)} error(s) in {source}; nothing was written",
+            errors=errors,
+        )
+    ids = sorted(parts.values())
+    session.execute(delete(Activity).where(Activity.part_id.in_(ids)))
+    session.execute(delete(UseProfile).where(UseProfile.part_id.in_(ids)))
+    session.add_all(Activity(**a) for a in activities)
+    session.add_all(UseProfile(part_id=part_id, **use) for part_id, use in uses.items())
     session.flush()
-    return count
+    return len(activities)
+
+
+def load_activities_csv(session: Session, path: Path) -> int:
+    """Load an activities CSV file (see ``load_activities``); return the rows loaded."""
+    return load_activities(session, path.read_text(encoding="utf-8-sig"), source=path.name)
 
 
 DEMO_SET = "keten-demo"

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("/", "Overview", "viewer"),
     ("/parts", "Parts", "viewer"),
     ("/organizations", "Organizations", "viewer"),
+    ("/footprints", "Footprints", "viewer"),
     ("/passports", "Passports", "viewer"),
     ("/import", "Import", "editor"),
     ("/users", "Users", "admin"),
@@ -30,6 +31,7 @@ def install(app: FastAPI) -> None:
     """Add the shell and every domain's pages to ``app``."""
     from keten.catalog import pages as catalog_pages
     from keten.dataio import pages as dataio_pages
+    from keten.footprints import pages as footprints_pages
     from keten.partners import pages as partners_pages
     from keten.passports import pages as passports_pages
     from keten.web import audit, pages
@@ -43,6 +45,7 @@ def install(app: FastAPI) -> None:
         catalog_pages.router,
         partners_pages.router,
         dataio_pages.router,
+        footprints_pages.router,
         passports_pages.router,
     ):
         app.include_router(router)
