@@ -36,7 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session:
-        demo.load(session, resolver=base)
+        demo.load(session, passports=True, resolver=base)
         auth.create_user(session, username="owen", password=PASSWORD, role="viewer")
         session.commit()
     engine.dispose()

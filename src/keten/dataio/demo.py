@@ -19,16 +19,18 @@ DEMO_ADMIN = "demo"
 DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 
 
-def load(session: Session, *, resolver: str | None = None) -> service.ImportReport:
+def load(session: Session, *, passports: bool = False, resolver: str | None = None) -> service.ImportReport:
     """Import the demo value chain (again: a second load changes nothing) and return the report.
 
-    Passports get Digital Link URIs on ``resolver`` (the configured resolver URL if absent).
+    With ``passports``, also store the WS-1000 footprint and issue its passports (see
+    :func:`load_passports`), with Digital Link URIs on ``resolver``.
     """
     if not DEMO_DIR.is_dir():
         raise FileNotFoundError(f"demo data not found at {DEMO_DIR}")
     report = service.import_tables(session, service.read_path(DEMO_DIR), username="demo")
     footprints_service.load_demo(session, DEMO_DIR / "footprints")
-    load_passports(session, resolver)
+    if passports:
+        load_passports(session, resolver)
     return report
 
 
