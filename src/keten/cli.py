@@ -74,10 +74,12 @@ def main() -> None:
     from keten.dataio import cli as dataio_cli
     from keten.footprints import cli as footprints_cli
     from keten.partners import cli as partners_cli
+    from keten.passports import cli as passports_cli
     from keten.resilience import cli as resilience_cli
 
     dataio_cli.register(app)
     partners_cli.register(app)
     footprints_cli.register(app)
     resilience_cli.register(app)
+    passports_cli.register(app)
     app()

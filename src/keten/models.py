@@ -5,6 +5,7 @@ from keten.dataio import models as dataio_models
 from keten.db import Base
 from keten.footprints import models as footprints_models
 from keten.partners import models as partners_models
+from keten.passports import models as passports_models
 from keten.resilience import models as resilience_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "dataio_models",
     "footprints_models",
     "partners_models",
+    "passports_models",
     "resilience_models",
 ]

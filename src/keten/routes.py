@@ -13,7 +13,17 @@ def include_routers(app: FastAPI) -> None:
     from keten.dataio.router import router as dataio_router
     from keten.footprints.router import router as footprints_router
     from keten.partners.router import router as partners_router
+    from keten.passports.router import public_router as passports_public_router
+    from keten.passports.router import router as passports_router
     from keten.resilience.router import router as resilience_router
 
-    for router in (catalog_router, partners_router, dataio_router, footprints_router, resilience_router):
+    for router in (
+        catalog_router,
+        partners_router,
+        dataio_router,
+        footprints_router,
+        resilience_router,
+        passports_router,
+    ):
         app.include_router(router, prefix="/api")
+    app.include_router(passports_public_router)

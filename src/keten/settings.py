@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     session_hours: float = 12.0
     """How long a browser stays signed in."""
 
+    resolver_url: str = "http://127.0.0.1:8000"
+    """Base of the GS1 Digital Link URIs in passports and their QR codes: this node's public address."""
+
     cookie_secure: bool | None = None
     """Send cookies over HTTPS only; None decides per request (on for https://, off for plain http)."""
 

@@ -22,6 +22,27 @@ PUBLIC_MOUNTS = {"/static", "/vendor/swagger-ui"}
 """Static files: stylesheets, scripts and the map outline, which the sign-in page needs."""
 
 
+PUBLIC_ROUTES = {
+    ("GET", "/signin"),
+    ("POST", "/signin"),
+    ("POST", "/language"),
+    ("GET", "/vendor/plotly.min.js"),
+    # Passports are read by anyone who scans a machine's QR code; every answer is filtered to the
+    # caller's tier on the server (tests/passports), so without credentials only public fields show.
+    ("GET", "/api/passports/{passport_id}"),
+    ("GET", "/api/passports/{passport_id}/jsonld"),
+    ("GET", "/api/passports/{passport_id}/qr.{kind}"),
+    ("GET", "/passports/{passport_id}"),
+    ("GET", "/01/{gtin}"),
+    ("GET", "/01/{gtin}/10/{batch}"),
+    ("GET", "/01/{gtin}/21/{serial}"),
+    # What an offline verifier needs: the keys that sign passports and the JSON-LD context.
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/contexts/passport-v1.jsonld"),
+}
+"""Every route that answers without credentials, each on purpose."""
+
+
 def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "999999", path)
 
@@ -64,6 +85,17 @@ def test_every_route_answers_each_role_as_its_access_level_says(
             else:
                 assert status == 403, f"{method} {path} answered {status} to a {role}, needs {level}"
     assert all(checked.values()), checked
+
+
+def test_the_public_routes_are_exactly_the_intended_ones(anonymous_client: TestClient) -> None:
+    public = set()
+    for context in iter_route_contexts(anonymous_client.app.routes):  # type: ignore[attr-defined]
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            for method in context.methods or ():
+                if required_level(route, method) == "public":
+                    public.add((method, str(context.path)))
+    assert public == PUBLIC_ROUTES
 
 
 def test_a_route_added_later_is_guarded_without_saying_so(settings: Settings) -> None:

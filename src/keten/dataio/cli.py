@@ -216,7 +216,7 @@ def register(app: typer.Typer) -> None:
         try:
             migrate.upgrade(engine)
             with make_session_factory(engine)() as session:
-                report = demo_data.load(session)
+                report = demo_data.load(session, passports=True)
                 password = demo_data.admin_password(session)
                 session.commit()
         except Problem as problem:

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("/organizations", "Organizations", "viewer"),
     ("/footprints", "Footprints", "viewer"),
     ("/risk", "Risk", "viewer"),
+    ("/passports", "Passports", "viewer"),
     ("/import", "Import", "editor"),
     ("/users", "Users", "admin"),
 ]
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
     from keten.dataio import pages as dataio_pages
     from keten.footprints import pages as footprints_pages
     from keten.partners import pages as partners_pages
+    from keten.passports import pages as passports_pages
     from keten.resilience import pages as resilience_pages
     from keten.web import audit, pages
     from keten.web.security import SecurityHeaders
@@ -47,6 +49,7 @@ def install(app: FastAPI) -> None:
         dataio_pages.router,
         footprints_pages.router,
         resilience_pages.router,
+        passports_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,241 @@
+"""Passport benchmark: issue 100,000 serialized machines, check the whole chain, and serve a passport
+as JSON to 50 concurrent clients.
+
+Usage: python -m bench.bench_passports [--serials 100000] [--parts 5000] [--seconds 20] [--workers 2]
+
+A value chain is generated (bench/out/chain-N-S) and imported into bench/out/passports.db; its
+first product gets a passport input with a GTIN and its model passport. Measured:
+
+- issuing N item passports (``service.issue_serials``: one signed revision each, committed), and
+  as its peer in the same run, Ed25519-signing N headers of the same size alone, the crypto floor;
+- ``service.verify_chain`` over every stored revision;
+- serving one item passport as JSON (``GET /api/passports/{id}``, public tier) with wrk, 50
+  connections, for ``--seconds``, p50/p95/p99 from wrk's latency histogram (a Lua ``done`` hook),
+  against uvicorn with ``--workers`` processes on loopback; and as its peer in the same run, the
+  static JSON-LD context from the same server, the cost of the framework and the guard alone.
+
+Writes bench/passports-results.md. wrk comes from Debian (``apt-get install -y wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+RESULTS = HERE / "passports-results.md"
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %.3f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.duration / 1e6))
+end
+"""
+
+
+def _prepare(url: str, parts: int) -> str:
+    """Return the part number of a product with its model passport, in a fresh database at ``url``."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from keten.catalog.models import Part
+    from keten.dataio import service as dataio
+    from keten.dataio.generate import generate
+    from keten.db import make_engine
+    from keten.migrate import upgrade
+    from keten.passports import service
+    from keten.passports.schemas import PassportInputData
+
+    chain = OUT / f"chain-{parts}-passports"
+    if not (chain / "parts.csv").exists():
+        generate(chain, parts=parts, suppliers=max(parts // 20, 10), seed=11)
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        dataio.import_tables(session, dataio.read_path(chain), username="bench")
+        product = session.scalars(
+            select(Part.part_number).where(Part.kind == "product").order_by(Part.id)
+        ).first()
+        assert product is not None
+        service.set_input(
+            session,
+            part_number=product,
+            data=PassportInputData(gtin="8712345001001", expected_lifetime_years=20),
+        )
+        service.issue(session, part_number=product, resolver="https://id.example.com")
+        session.commit()
+    engine.dispose()
+    return product
+
+
+def _issue(url: str, product: str, serials: int) -> dict[str, float]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from keten.db import make_engine
+    from keten.passports import service
+    from keten.passports.models import PassportRevision
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        began = time.perf_counter()
+        service.issue_serials(session, part_number=product, count=serials, resolver="https://id.example.com")
+        session.commit()
+        issue_s = time.perf_counter() - began
+        header = session.scalars(select(PassportRevision.header).order_by(PassportRevision.id.desc())).first()
+        assert header is not None
+        key = service.signing_key(session)
+        message = header.encode("utf-8")
+        began = time.perf_counter()
+        for _ in range(serials):
+            key.sign(message)
+        sign_s = time.perf_counter() - began
+        began = time.perf_counter()
+        problems = service.verify_chain(session)
+        verify_s = time.perf_counter() - began
+        assert problems == [], problems[:5]
+        uid = session.scalars(
+            select(service.PassportRecord.uid).where(service.PassportRecord.level == "item").limit(1)
+        ).one()
+    engine.dispose()
+    return {"issue_s": issue_s, "sign_s": sign_s, "verify_s": verify_s, "uid": uid}  # type: ignore[dict-item]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+    script = OUT / "wrk-done.lua"
+    script.write_text(LUA, encoding="utf-8")
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", result.stdout)
+    assert match, result.stdout
+    requests, errors, p50, p95, p99, duration = match.groups()
+    return {
+        "requests": int(requests),
+        "errors": int(errors),
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "rps": int(requests) / float(duration),
+    }
+
+
+def _serve(url: str, uid: str, seconds: int, workers: int) -> dict[str, dict[str, float]]:
+    port = _free_port()
+    env = {**os.environ, "KETEN_DATABASE_URL": url}
+    command = [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, env=env, cwd=HERE.parent)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.2)
+        base = f"http://127.0.0.1:{port}"
+        out = subprocess.run(["curl", "-s", f"{base}/api/passports/{uid}"], capture_output=True, text=True)
+        assert json.loads(out.stdout)["tier"] == "public", out.stdout[:300]
+        _wrk(f"{base}/api/passports/{uid}", 3, 50)  # warm the workers
+        return {
+            "passport": _wrk(f"{base}/api/passports/{uid}", seconds, 50),
+            "context": _wrk(f"{base}/contexts/passport-v1.jsonld", seconds, 50),
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serials", type=int, default=100_000)
+    parser.add_argument("--parts", type=int, default=5_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--url", default=None, help="database URL; a fresh SQLite file if absent")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    OUT.mkdir(exist_ok=True)
+    url = args.url
+    if url is None:
+        path = OUT / "passports.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    product = _prepare(url, args.parts)
+    issued = _issue(url, product, args.serials)
+    served = _serve(url, str(issued["uid"]), args.seconds, args.workers)
+    backend = url.split(":")[0].split("+")[0]
+    rows = [
+        "# Passport benchmark",
+        "",
+        f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"{backend}; generated chain of {args.parts:,} parts, product {product}. "
+        f"Command: `python -m bench.bench_passports --serials {args.serials} --parts {args.parts} "
+        f"--seconds {args.seconds} --workers {args.workers}`.",
+        "",
+        "| measurement | result | target |",
+        "|---|---|---|",
+        f"| issue {args.serials:,} item passports (signed, committed) | {issued['issue_s']:.1f} s "
+        f"({args.serials / issued['issue_s']:,.0f} per s) | ≤ 60 s for 100,000 |",
+        f"| peer: Ed25519 signing of {args.serials:,} headers alone | {issued['sign_s']:.1f} s "
+        f"(issuing costs {issued['issue_s'] / issued['sign_s']:.1f}× the signatures) | |",
+        f"| verify every stored revision (`keten passport check`) | {issued['verify_s']:.1f} s | |",
+    ]
+    for name, label in (
+        ("passport", "GET one item passport as JSON"),
+        ("context", "peer: GET the static JSON-LD context"),
+    ):
+        r = served[name]
+        rows.append(
+            f"| {label}, 50 connections, {args.workers} workers | p50 {r['p50_ms']:.1f} ms, "
+            f"p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {r['rps']:,.0f} req/s, "
+            f"{r['errors']} errors | {'p95 ≤ 20 ms' if name == 'passport' else ''} |"
+        )
+    passport, context = served["passport"], served["context"]
+    rows += [
+        "",
+        f"Serving a passport costs {context['rps'] / passport['rps']:.1f}× the requests per second of "
+        "the static JSON-LD context from the same server (the cost of the framework, the access guard "
+        "and the request's database session alone). wrk runs on the same two cores as the server, and "
+        "other work on the machine during the run shows in the signing peer: Ed25519 signs in about "
+        "40 µs on an idle core. One run of each measurement.",
+        "",
+        "With 50 requests always in flight, the mean latency is 50 / throughput (Little's law), so a "
+        "p95 of 20 ms needs well over 2,500 requests per second; on two shared cores the static peer "
+        f"reaches {context['rps']:,.0f} per second with a p95 of {context['p95_ms']:.0f} ms, which "
+        "bounds what any route of this server can do here. A passport read is one indexed query "
+        "(passport and current revision) plus views kept in memory under each immutable revision's "
+        "SHA-256.",
+    ]
+    text = "\n".join(rows) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""JSON API of passports: issue, revise, read by tier (JSON, JSON-LD, QR), inputs, grants, integrity;
+and the public documents every verifier needs: the signing keys and the JSON-LD context.
+
+Reading a passport is public on purpose: the answer is filtered server-side to the caller's tier
+(public without credentials), so the same URL serves a recycler, an authority and the owner.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any, Literal
+
+import segno
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from keten.apidoc import problems
+from keten.deps import get_session
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
+from keten.passports import jsonld, service
+from keten.passports.models import PassportRecord, PassportRevision
+from keten.passports.schemas import (
+    GrantIn,
+    GrantRead,
+    IssueIn,
+    MemberIn,
+    PassportInputData,
+    PassportRead,
+    RevisionRead,
+)
+from keten.ui import access
+
+__all__ = [
+    "JSONLD",
+    "TierQuery",
+    "passport_read",
+    "public_router",
+    "qr_response",
+    "reader_tier",
+    "router",
+]
+
+router = APIRouter(tags=["passports"])
+public_router = APIRouter(tags=["passports"])
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0)]
+TierQuery = Annotated[
+    Literal["public", "legitimate_interest", "authority", "owner"] | None,
+    Query(description="Read at this tier, if it is not above the caller's own (to see what others see)."),
+]
+JSONLD = "application/ld+json"
+PUBLIC = access("public")
+
+
+def reader_tier(request: Request, session: Session, asked: str | None = None) -> str:
+    """Return the tier a request reads at: the caller's, or a lower one it asked for."""
+    user = getattr(request.state, "user", None)
+    tier = service.caller_tier(session, user_id=user.id if user is not None else None)
+    if asked is not None and service.RANK[asked] < service.RANK[tier]:
+        return asked
+    return tier
+
+
+def passport_read(record: PassportRecord, resolver: str) -> PassportRead:
+    """Return a passport row as the API lists it."""
+    return PassportRead(
+        id=f"urn:uuid:{record.uid}",
+        level=record.level,
+        part_number=record.part_number,
+        gtin=record.gtin,
+        serial=record.serial,
+        batch=record.batch,
+        digital_link=resolver.rstrip("/") + record.link,
+        current_revision=record.current_revision,
+        created_at=record.created_at,
+    )
+
+
+def _revision_read(revision: PassportRevision) -> RevisionRead:
+    return RevisionRead(
+        number=revision.number,
+        sha256=revision.sha256,
+        previous_sha256=revision.previous_sha256,
+        key_id=revision.key_id,
+        created_at=revision.created_at,
+        created_by=revision.created_by,
+    )
+
+
+def _resolver(request: Request) -> str:
+    return str(request.app.state.settings.resolver_url)
+
+
+def _username(request: Request) -> str | None:
+    user = getattr(request.state, "user", None)
+    return user.username if user is not None else None
+
+
+def json_answer(
+    session: Session,
+    request: Request,
+    *,
+    tier: str,
+    linked_data: bool,
+    passport_id: str | None = None,
+    gtin: str | None = None,
+    serial: str | None = None,
+    batch: str | None = None,
+) -> Response:
+    """Return a downloaded passport as JSON or JSON-LD, never cached by shared caches (it is per tier)."""
+    context = _resolver(request).rstrip("/") + jsonld.CONTEXT_PATH
+    body = service.document_json(
+        session,
+        passport_id=passport_id,
+        gtin=gtin,
+        serial=serial,
+        batch=batch,
+        tier=tier,
+        context=context if linked_data else None,
+    )
+    headers = {
+        "Vary": "Accept, Authorization, Cookie",
+        "Cache-Control": "private, no-cache",
+        "Link": f'<{context}>; rel="http://www.w3.org/ns/json-ld#context"',
+    }
+    return Response(body, media_type=JSONLD if linked_data else "application/json", headers=headers)
+
+
+def qr_response(link: str, kind: Literal["png", "svg"], scale: int = 8) -> Response:
+    """Return a QR code (error correction M) carrying a Digital Link URI."""
+    code = segno.make(link, error="m", micro=False)
+    buffer = io.BytesIO()
+    if kind == "svg":
+        # A standalone SVG (with its namespace), so an <img> element shows it.
+        code.save(buffer, kind="svg", xmldecl=False, scale=scale, border=4, title=link)
+        return Response(buffer.getvalue(), media_type="image/svg+xml")
+    code.save(buffer, kind="png", scale=scale, border=4)
+    return Response(buffer.getvalue(), media_type="image/png")
+
+
+# --- passports --------------------------------------------------------------------------------
+
+
+@router.get("/passports", response_model=Page[PassportRead], summary="List passports")
+def list_passports(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    level: Literal["model", "batch", "item"] | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part number or link contains this.")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> Page[PassportRead]:
+    rows, total = service.list_passports(session, level=level, q=q, limit=limit, offset=offset)
+    set_link_header(request, response, total=total, limit=limit, offset=offset)
+    resolver = _resolver(request)
+    return Page[PassportRead](
+        items=[passport_read(r, resolver) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post(
+    "/passports",
+    response_model=list[PassportRead],
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue passports",
+    description="Issue the model passport of a product, a batch passport, or item passports for serials. "
+    "The first revision is signed at once. At most 1,000 issued passports are listed in the answer.",
+    responses=problems(404, 409, 422),
+)
+def issue(request: Request, session: DbSession, body: IssueIn) -> list[PassportRead]:
+    resolver = _resolver(request)
+    records = service.issue(
+        session,
+        part_number=body.part_number,
+        level=body.level,
+        serials=body.serials,
+        batch=body.batch,
+        production_date=body.production_date,
+        resolver=resolver,
+        username=_username(request),
+    )
+    return [passport_read(r, resolver) for r in records]
+
+
+@router.get(
+    "/passports/{passport_id}",
+    summary="A passport as JSON, filtered to the caller's tier",
+    description="The merged passport and, per revision, the view, its salt, the signed header and the "
+    "signature: `keten passport verify` checks it offline with the key at /.well-known/jwks.json.",
+    responses=problems(404),
+    openapi_extra=PUBLIC,
+)
+def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
+    reading = reader_tier(request, session, tier)
+    return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=False)
+
+
+@router.get(
+    "/passports/{passport_id}/jsonld",
+    summary="A passport as JSON-LD, filtered to the caller's tier",
+    responses=problems(404),
+    openapi_extra=PUBLIC,
+)
+def read_jsonld(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
+    reading = reader_tier(request, session, tier)
+    return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=True)
+
+
+@router.get(
+    "/passports/{passport_id}/qr.{kind}",
+    summary="QR code of the passport's GS1 Digital Link URI",
+    responses=problems(404),
+    openapi_extra=PUBLIC,
+)
+def qr(
+    request: Request, session: DbSession, passport_id: str, kind: Literal["png", "svg"], scale: int = 8
+) -> Response:
+    record = service.get(session, passport_id=passport_id)
+    return qr_response(service.link_of(session, record), kind, max(1, min(scale, 40)))
+
+
+@router.get(
+    "/passports/{passport_id}/revisions",
+    response_model=list[RevisionRead],
+    summary="Revisions of a passport, oldest first",
+    responses=problems(404),
+)
+def list_revisions(session: DbSession, passport_id: str) -> list[RevisionRead]:
+    return [_revision_read(r) for r in service.revisions(session, passport_id=passport_id)]
+
+
+@router.post(
+    "/passports/{passport_id}/revise",
+    summary="Issue a new revision from the current data",
+    description="Answers 201 with the new revision, or 200 with the current one when nothing changed.",
+    responses=problems(404, 409, 422),
+)
+def revise(request: Request, session: DbSession, passport_id: str) -> Response:
+    revision = service.revise(
+        session, passport_id=passport_id, resolver=_resolver(request), username=_username(request)
+    )
+    if revision is None:
+        current = service.revisions(session, passport_id=passport_id)[-1]
+        return JSONResponse(_revision_read(current).model_dump(mode="json"), status_code=200)
+    return JSONResponse(_revision_read(revision).model_dump(mode="json"), status_code=201)
+
+
+@router.get("/passports-integrity", summary="Check every stored revision", openapi_extra=access("admin"))
+def integrity(session: DbSession) -> dict[str, Any]:
+    found = service.verify_chain(session)
+    return {"ok": not found, "problems": found[:1000], "count": len(found)}
+
+
+# --- hand-written input -----------------------------------------------------------------------
+
+
+@router.get(
+    "/passport-inputs/{part_number}",
+    response_model=PassportInputData,
+    summary="Hand-written passport input of a product",
+    responses=problems(404),
+)
+def get_input(session: DbSession, part_number: str) -> PassportInputData:
+    return service.get_input(session, part_number=part_number)
+
+
+@router.put(
+    "/passport-inputs/{part_number}",
+    response_model=PassportInputData,
+    summary="Replace the hand-written passport input of a product",
+    description="Repair, spare parts, disassembly, end of life, substances, documents. Passports change "
+    "only when revised afterwards.",
+    responses=problems(404, 422),
+)
+def put_input(session: DbSession, part_number: str, body: PassportInputData) -> PassportInputData:
+    service.set_input(session, part_number=part_number, data=body)
+    return service.get_input(session, part_number=part_number)
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/passport-grants", response_model=list[GrantRead], summary="Tier grants", openapi_extra=access("admin")
+)
+def list_grants(session: DbSession) -> list[GrantRead]:
+    return [GrantRead(**g) for g in service.list_grants(session)]
+
+
+@router.put(
+    "/passport-grants",
+    response_model=list[GrantRead],
+    summary="Grant an organization a tier",
+    responses=problems(404, 422),
+    openapi_extra=access("admin"),
+)
+def put_grant(request: Request, session: DbSession, body: GrantIn) -> list[GrantRead]:
+    service.grant(
+        session, organization=body.organization, tier=body.tier, note=body.note, username=_username(request)
+    )
+    return [GrantRead(**g) for g in service.list_grants(session)]
+
+
+@router.delete(
+    "/passport-grants/{organization}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw a grant",
+    responses=problems(404),
+    openapi_extra=access("admin"),
+)
+def delete_grant(session: DbSession, organization: str) -> Response:
+    service.revoke_grant(session, organization=organization)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/passport-members",
+    summary="Make a user read passports for a partner organization",
+    responses=problems(404),
+    openapi_extra=access("admin"),
+)
+def put_member(session: DbSession, body: MemberIn) -> dict[str, str]:
+    service.add_member(session, username=body.username, organization=body.organization)
+    return {"username": body.username, "organization": body.organization}
+
+
+# --- public documents -------------------------------------------------------------------------
+
+
+@public_router.get(
+    "/.well-known/jwks.json", summary="Public keys that sign passports (JWK set)", openapi_extra=PUBLIC
+)
+def keys(session: DbSession) -> JSONResponse:
+    return JSONResponse(service.jwks(session), headers={"Cache-Control": "public, max-age=300"})
+
+
+@public_router.get(jsonld.CONTEXT_PATH, summary="JSON-LD context of passports", openapi_extra=PUBLIC)
+def context() -> JSONResponse:
+    return JSONResponse(
+        jsonld.context(), media_type=JSONLD, headers={"Cache-Control": "public, max-age=86400"}
+    )

@@ -1,0 +1,466 @@
+"""Pydantic shapes of passports: the content (every field marked with its access tier), the
+hand-written input, and what the API returns.
+
+Names of the content follow the UNTP Digital Product Passport (issuedBy, product, batch,
+materialsProvenance, emissionsScorecard, circularityScorecard, conformityClaim) and the data groups
+of the CIRPASS / prEN 18223 DPP data model (unique product identifier, economic operator, facility,
+substances of concern, de-manufacturing, end of life) where they apply; JSON uses camelCase.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "AsBuiltLine",
+    "CarbonFootprint",
+    "Circularity",
+    "Composition",
+    "CriticalRawMaterial",
+    "DisassemblyStep",
+    "Document",
+    "EndOfLifeRoute",
+    "Facility",
+    "GrantIn",
+    "GrantRead",
+    "Identification",
+    "InputDocument",
+    "InputSparePart",
+    "InputSubstance",
+    "IssueIn",
+    "MaterialShare",
+    "MemberIn",
+    "ModelReference",
+    "Owner",
+    "Party",
+    "PassportContent",
+    "PassportInputData",
+    "PassportRead",
+    "RevisionRead",
+    "SparePart",
+    "SubstanceOfConcern",
+    "Tier",
+    "TierLevel",
+    "check_cas",
+    "check_gtin",
+    "tier_of",
+]
+
+TierLevel = Literal["public", "legitimate_interest", "authority", "owner"]
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Metadata of a content field: the least access tier that sees it."""
+
+    level: TierLevel
+
+
+PUBLIC = Tier("public")
+LEGITIMATE = Tier("legitimate_interest")
+AUTHORITY = Tier("authority")
+OWNER = Tier("owner")
+
+
+def tier_of(metadata: list[Any]) -> TierLevel | None:
+    """Return the tier named in a field's metadata, or None when it names none."""
+    for item in metadata:
+        if isinstance(item, Tier):
+            return item.level
+    return None
+
+
+def _gs1_check_digit(body: str) -> int:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def check_gtin(value: str) -> str:
+    """Return a GTIN as 14 digits (GTIN-8, -12 and -13 padded with zeros); refuses a wrong check digit."""
+    cleaned = re.sub(r"\s", "", value)
+    if not re.fullmatch(r"\d{8}|\d{12,14}", cleaned):
+        raise ValueError(f"'{value}' is not a GTIN; expected 8, 12, 13 or 14 digits")
+    if _gs1_check_digit(cleaned[:-1]) != int(cleaned[-1]):
+        raise ValueError(
+            f"'{value}' is not a valid GTIN: its check digit should be {_gs1_check_digit(cleaned[:-1])}"
+        )
+    return cleaned.zfill(14)
+
+
+def check_cas(value: str) -> str:
+    """Return a CAS Registry Number whose check digit is right."""
+    cleaned = value.strip()
+    match = re.fullmatch(r"(\d{2,7})-(\d{2})-(\d)", cleaned)
+    if not match:
+        raise ValueError(f"'{value}' is not a CAS number; expected digits as 7440-50-8")
+    digits = (match.group(1) + match.group(2))[::-1]
+    check = sum((i + 1) * int(d) for i, d in enumerate(digits)) % 10
+    if check != int(match.group(3)):
+        raise ValueError(f"'{value}' is not a valid CAS number: its check digit should be {check}")
+    return cleaned
+
+
+Gtin = Annotated[str, AfterValidator(check_gtin)]
+Cas = Annotated[str, AfterValidator(check_cas)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# GS1 AI 21 and AI 10: up to 20 characters of GS1's CSET 82 (the URL-safe subset used here).
+SerialText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,20}$")]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _camel(name: str) -> str:
+    return to_camel(name).replace("Co2E", "Co2e")
+
+
+class _Content(BaseModel):
+    """A part of the passport content: camelCase in JSON, nothing unknown accepted."""
+
+    model_config = ConfigDict(alias_generator=_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+# --- the content ------------------------------------------------------------------------------
+
+
+class ModelReference(_Content):
+    """The model passport revision a batch or item passport inherits its content from."""
+
+    id: Annotated[str, PUBLIC]
+    revision: Annotated[int, PUBLIC]
+    sha256: Annotated[str, PUBLIC]
+
+
+class Identification(_Content):
+    """Who the passport is of: unique id, GS1 keys, Digital Link, AAS asset id, category."""
+
+    unique_product_identifier: Annotated[str, PUBLIC]
+    granularity: Annotated[Literal["model", "batch", "item"], PUBLIC]
+    gtin: Annotated[str, PUBLIC]
+    serial_number: Annotated[str | None, PUBLIC] = None
+    batch_number: Annotated[str | None, PUBLIC] = None
+    digital_link: Annotated[str, PUBLIC]
+    global_asset_id: Annotated[str, PUBLIC]
+    part_number: Annotated[str, PUBLIC]
+    product_name: Annotated[str, PUBLIC]
+    description: Annotated[str | None, PUBLIC] = None
+    product_category: Annotated[str | None, PUBLIC] = None
+    commodity_code: Annotated[str | None, PUBLIC] = None
+    """Harmonized System / Combined Nomenclature code."""
+    production_date: Annotated[date | None, PUBLIC] = None
+    model: Annotated[ModelReference | None, PUBLIC] = None
+
+
+class Party(_Content):
+    """The economic operator placing the product on the market."""
+
+    name: Annotated[str, PUBLIC]
+    country: Annotated[str | None, PUBLIC] = None
+    lei: Annotated[str | None, PUBLIC] = None
+    gln: Annotated[str | None, PUBLIC] = None
+    chamber_of_commerce_number: Annotated[str | None, PUBLIC] = None
+    website: Annotated[str | None, PUBLIC] = None
+    contact_email: Annotated[str | None, LEGITIMATE] = None
+
+
+class Facility(_Content):
+    """Where the product is made."""
+
+    name: Annotated[str, PUBLIC]
+    country: Annotated[str, PUBLIC]
+    city: Annotated[str | None, PUBLIC] = None
+    gln: Annotated[str | None, PUBLIC] = None
+    address: Annotated[str | None, LEGITIMATE] = None
+
+
+class MaterialShare(_Content):
+    """One material in one unit of the product, summed over the whole BOM."""
+
+    code: Annotated[str, LEGITIMATE]
+    name: Annotated[str, LEGITIMATE]
+    family: Annotated[str, LEGITIMATE]
+    cas_number: Annotated[str | None, LEGITIMATE] = None
+    mass_kg: Annotated[float, LEGITIMATE]
+    mass_fraction: Annotated[float | None, LEGITIMATE] = None
+    recycled_share: Annotated[float, LEGITIMATE]
+
+
+class CriticalRawMaterial(_Content):
+    """A critical raw material of the EU 2023 list (CRMA annex) in one unit of the product."""
+
+    crm: Annotated[str, PUBLIC]
+    """Code of the list's entry: an element (Co, W) or a group (LREE, HREE, PGM)."""
+    name: Annotated[str, PUBLIC]
+    strategic: Annotated[bool, PUBLIC]
+    materials: Annotated[list[str], PUBLIC]
+    mass_kg: Annotated[float, PUBLIC]
+    recycled_share: Annotated[float | None, LEGITIMATE] = None
+
+
+class SubstanceOfConcern(_Content):
+    """A substance of concern (ESPR art. 7(5)), where it is and how much."""
+
+    name: Annotated[str, PUBLIC]
+    cas_number: Annotated[str | None, PUBLIC] = None
+    location: Annotated[str, PUBLIC]
+    """Part number or component that contains it."""
+    mass_kg: Annotated[float | None, PUBLIC] = None
+    reason: Annotated[str | None, PUBLIC] = None
+    handling: Annotated[str | None, LEGITIMATE] = None
+
+
+class Composition(_Content):
+    """What one unit is made of."""
+
+    total_mass_kg: Annotated[float | None, PUBLIC] = None
+    recycled_content_share: Annotated[float | None, PUBLIC] = None
+    """Mass-weighted share of recycled input over every material."""
+    critical_raw_materials: Annotated[list[CriticalRawMaterial], PUBLIC] = []
+    substances_of_concern: Annotated[list[SubstanceOfConcern], PUBLIC] = []
+    materials: Annotated[list[MaterialShare], LEGITIMATE] = []
+
+
+class CarbonFootprint(_Content):
+    """The product carbon footprint from the footprint engine (ISO 14067)."""
+
+    total_kg_co2e: Annotated[float, PUBLIC]
+    cradle_to_gate_kg_co2e: Annotated[float, PUBLIC]
+    by_stage: Annotated[dict[str, float], PUBLIC]
+    primary_data_share: Annotated[float | None, PUBLIC] = None
+    declared_unit: Annotated[str, PUBLIC] = "1 piece"
+    methodology: Annotated[str, PUBLIC] = "ISO 14067:2018; GHG Protocol Product Standard; PACT Methodology"
+    computed_at: Annotated[datetime, PUBLIC]
+    factor_set: Annotated[str | None, AUTHORITY] = None
+    factor_set_version: Annotated[str | None, AUTHORITY] = None
+    input_revisions: Annotated[str | None, AUTHORITY] = None
+    top_contributors: Annotated[list[dict[str, Any]], OWNER] = []
+
+
+class SparePart(_Content):
+    """A spare part and how long it can be ordered."""
+
+    part_number: Annotated[str, LEGITIMATE]
+    name: Annotated[str, LEGITIMATE]
+    available_years: Annotated[float | None, LEGITIMATE] = None
+    lead_time_days: Annotated[int | None, OWNER] = None
+
+
+class DisassemblyStep(_Content):
+    """One step of taking the product apart."""
+
+    step: Annotated[int, LEGITIMATE]
+    description: Annotated[str, LEGITIMATE]
+    tools: Annotated[list[str], LEGITIMATE] = []
+    fasteners: Annotated[str | None, LEGITIMATE] = None
+    time_minutes: Annotated[float | None, LEGITIMATE] = None
+    hazards: Annotated[str | None, LEGITIMATE] = None
+
+
+class EndOfLifeRoute(_Content):
+    """What to do with a component at the end of life."""
+
+    component: Annotated[str, PUBLIC]
+    route: Annotated[Literal["reuse", "remanufacture", "recycle", "recover", "dispose"], PUBLIC]
+    note: Annotated[str | None, PUBLIC] = None
+
+
+class Circularity(_Content):
+    """Durability, repair, spare parts, disassembly and end of life."""
+
+    expected_lifetime_years: Annotated[float | None, PUBLIC] = None
+    warranty_years: Annotated[float | None, PUBLIC] = None
+    spare_parts_available_years: Annotated[float | None, PUBLIC] = None
+    repairability: Annotated[str | None, PUBLIC] = None
+    repair_instructions: Annotated[list[str], PUBLIC] = []
+    spare_parts: Annotated[list[SparePart], LEGITIMATE] = []
+    disassembly: Annotated[list[DisassemblyStep], LEGITIMATE] = []
+    end_of_life: Annotated[list[EndOfLifeRoute], PUBLIC] = []
+
+
+class Document(_Content):
+    """A conformity document, certificate or manual."""
+
+    kind: Annotated[str, PUBLIC]
+    title: Annotated[str, PUBLIC]
+    url: Annotated[str | None, PUBLIC] = None
+    issued_by: Annotated[str | None, PUBLIC] = None
+    valid_until: Annotated[date | None, PUBLIC] = None
+
+
+class AsBuiltLine(_Content):
+    """A part actually built into a serialized machine."""
+
+    position: Annotated[str, LEGITIMATE]
+    part_number: Annotated[str, LEGITIMATE]
+    name: Annotated[str, LEGITIMATE]
+    quantity: Annotated[float, LEGITIMATE]
+    serial_number: Annotated[str | None, LEGITIMATE] = None
+
+
+class Owner(_Content):
+    """The issuing company's own figures, never shown outside it."""
+
+    revenue_per_unit_eur: Annotated[float | None, OWNER] = None
+    suppliers: Annotated[list[str], OWNER] = []
+    notes: Annotated[str | None, OWNER] = None
+
+
+class PassportContent(_Content):
+    """The full content of one passport revision; readers get it filtered to their tier.
+
+    A batch or item passport holds identification, its as-built BOM and a reference to the model
+    passport revision; the other sections come from that model revision.
+    """
+
+    identification: Annotated[Identification, PUBLIC]
+    economic_operator: Annotated[Party | None, PUBLIC] = None
+    facility: Annotated[Facility | None, PUBLIC] = None
+    composition: Annotated[Composition | None, PUBLIC] = None
+    carbon_footprint: Annotated[CarbonFootprint | None, PUBLIC] = None
+    circularity: Annotated[Circularity | None, PUBLIC] = None
+    documents: Annotated[list[Document], PUBLIC] = []
+    technical_documentation: Annotated[list[Document], AUTHORITY] = []
+    """Documents for market surveillance authorities only (technical file, test reports)."""
+    as_built: Annotated[list[AsBuiltLine], LEGITIMATE] = []
+    owner: Annotated[Owner | None, OWNER] = None
+
+
+ITEM_SECTIONS = ("identification", "asBuilt")
+"""Sections a batch or item passport holds itself; the rest it inherits from the model."""
+
+
+# --- hand-written input ------------------------------------------------------------------------
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputSubstance(_Input):
+    name: Short
+    cas_number: Cas | None = None
+    location: Short
+    mass_kg: NonNegative | None = None
+    reason: Short | None = None
+    handling: Text | None = None
+
+
+class InputDocument(_Input):
+    kind: Short
+    title: Short
+    url: Short | None = None
+    issued_by: Short | None = None
+    valid_until: date | None = None
+    tier: Literal["public", "authority"] = "public"
+
+
+class InputSparePart(_Input):
+    part_number: Short
+    available_years: NonNegative | None = None
+
+
+class InputStep(_Input):
+    step: Annotated[int, Field(ge=1)]
+    description: Text
+    tools: list[Short] = []
+    fasteners: Short | None = None
+    time_minutes: NonNegative | None = None
+    hazards: Text | None = None
+
+
+class InputEndOfLife(_Input):
+    component: Short
+    route: Literal["reuse", "remanufacture", "recycle", "recover", "dispose"]
+    note: Text | None = None
+
+
+class PassportInputData(_Input):
+    """What people write for a product's passport; every field optional, lists replace the old ones."""
+
+    gtin: Gtin | None = None
+    product_category: Short | None = None
+    commodity_code: Annotated[str, StringConstraints(pattern=r"^\d{4}(\.?\d{2}){0,3}$")] | None = None
+    facility: Short | None = None
+    """Site code of the facility that makes the product; the own company's first site if absent."""
+    contact_email: Short | None = None
+    expected_lifetime_years: NonNegative | None = None
+    warranty_years: NonNegative | None = None
+    spare_parts_available_years: NonNegative | None = None
+    repairability: Text | None = None
+    repair_instructions: list[Text] = []
+    spare_parts: list[InputSparePart] = []
+    disassembly: list[InputStep] = []
+    end_of_life: list[InputEndOfLife] = []
+    substances: list[InputSubstance] = []
+    documents: list[InputDocument] = []
+    notes: Text | None = None
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+class IssueIn(BaseModel):
+    """Issue a passport for a product: its model passport, a batch, or serialized items."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    part_number: Short
+    level: Literal["model", "batch", "item"] = "model"
+    serials: Annotated[list[SerialText], Field(max_length=100_000)] = []
+    batch: SerialText | None = None
+    production_date: date | None = None
+
+
+class RevisionRead(BaseModel):
+    """A revision's header as signed, without content."""
+
+    number: int
+    sha256: str
+    previous_sha256: str | None
+    key_id: str
+    created_at: datetime
+    created_by: str | None
+
+
+class PassportRead(BaseModel):
+    """A passport in a list."""
+
+    id: str
+    level: str
+    part_number: str
+    gtin: str
+    serial: str | None
+    batch: str | None
+    digital_link: str
+    current_revision: int
+    created_at: datetime
+
+
+class GrantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization: Short
+    tier: Literal["legitimate_interest", "authority"]
+    note: Short | None = None
+
+
+class GrantRead(BaseModel):
+    organization: str
+    organization_name: str
+    tier: str
+    granted_at: datetime
+    granted_by: str | None
+    note: str | None
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Short
+    organization: Short
