@@ -3,7 +3,15 @@
 from keten.catalog import models as catalog_models
 from keten.dataio import models as dataio_models
 from keten.db import Base
+from keten.exchange import models as exchange_models
 from keten.footprints import models as footprints_models
 from keten.partners import models as partners_models
 
-__all__ = ["Base", "catalog_models", "dataio_models", "footprints_models", "partners_models"]
+__all__ = [
+    "Base",
+    "catalog_models",
+    "dataio_models",
+    "exchange_models",
+    "footprints_models",
+    "partners_models",
+]
