@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     pact_timeout_seconds: float = 10.0
     """How long the PACT client waits for a partner's answer before it retries."""
 
+    pact_ca_bundle: str | None = None
+    """PEM file of the certificate authorities the PACT client trusts besides the system's (a
+    private CA or a partner's own certificate)."""
+
     pact_retries: int = 3
     """How often the PACT client tries a call again after a timeout, a 5xx or a 429."""
 

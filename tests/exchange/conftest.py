@@ -3,26 +3,37 @@ partners with credentials, and keten servers on loopback ports."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from keten.app import create_app
+from keten.db import make_engine
 from keten.exchange import service
-from keten.exchange.schemas import GrantCreate, PartnerCreate
+from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.footprints import service as footprints
 from keten.footprints.models import Activity
+from keten.migrate import upgrade
 from keten.settings import Settings
+from tests.conftest import make_user
 from tests.factories import make_bom, make_composition, make_material, make_org, make_part, make_site
 
 FACTORS = """kind,code,unit,kg_co2e_per_unit,secondary_kg_co2e_per_unit,quality,source,licence
@@ -116,13 +127,148 @@ def live_server(settings: Settings, **config: Any) -> Iterator[str]:
         app.state.engine.dispose()
 
 
-def token_of(base: str, partner: Partner, **kwargs: Any) -> str:
-    """Return an access token of ``partner`` from the server at ``base``."""
-    response = httpx.post(
-        f"{base}/auth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(partner.client_id, partner.secret),
-        **kwargs,
+def self_signed_certificate(folder: Path) -> tuple[str, str]:
+    """Write a self-signed certificate for 127.0.0.1 and its key; return (cert path, key path)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
     )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def new_database(folder: Path, name: str) -> tuple[str, Engine]:
+    """Return (URL, engine) of a new migrated SQLite database file in ``folder``."""
+    url = f"sqlite:///{folder / name}.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    return url, engine
+
+
+@dataclass
+class Conformance:
+    """The system under test (``host``, HTTPS only) and a second keten node that plays the
+    conformance service's part (``tester``): it asks, and receives the answers to its requests."""
+
+    version: str
+    host: str
+    host_plain: str
+    tester: str
+    ca: str
+    partner: Partner
+    outsider: Partner
+    host_engine: Engine
+    tester_engine: Engine
+    tester_token: str
+    parts: list[str]
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(verify=ssl.create_default_context(cafile=self.ca), timeout=30)
+
+    def token(self, partner: Partner | None = None) -> str:
+        with self.http() as client:
+            return token_of(self.host, partner or self.partner, client=client)
+
+
+def token_of(base: str, partner: Partner, client: httpx.Client | None = None) -> str:
+    """Return an access token of ``partner`` from the server at ``base``."""
+    own = client or httpx.Client(timeout=30)
+    try:
+        response = own.post(
+            f"{base}/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(partner.client_id, partner.secret),
+        )
+    finally:
+        if client is None:
+            own.close()
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
+
+
+@contextmanager
+def conformance_nodes(folder: Path, version: str) -> Iterator[Conformance]:
+    """Start the host (HTTPS, plus a plain-HTTP twin that must refuse) and the tester node."""
+    cert, key = self_signed_certificate(folder)
+    host_url, host_engine = new_database(folder, "host")
+    tester_url, tester_engine = new_database(folder, "tester")
+    with Session(host_engine, expire_on_commit=False) as session:
+        parts = build_chain(session, own="HOSTCO")
+        partner = add_partner(
+            session, "TESTER", {"category": "modules"}, {"category": "components"}, {"category": "brackets"}
+        )
+        outsider = add_partner(session, "OUTSIDER")
+        session.commit()
+    with Session(tester_engine, expire_on_commit=False) as session:
+        make_org(session, code="TESTCO", name="Tester B.V.", role="own", country="DE")
+        make_part(session, part_number="CMP", mass_kg=0.5)
+        at_tester = add_partner(session, "HOST")
+        session.commit()
+    tester_token = make_user(tester_engine, "editor")
+    host_settings = Settings(database_url=host_url, node_name="host", pact_require_https=True)
+    tester_settings = Settings(database_url=tester_url, node_name="tester", pact_ca_bundle=cert)
+    with (
+        live_server(host_settings, ssl_certfile=cert, ssl_keyfile=key) as host,
+        live_server(host_settings) as host_plain,
+        live_server(tester_settings) as tester,
+    ):
+        with Session(host_engine) as session:
+            service.set_remote(
+                session,
+                code="TESTER",
+                remote=PartnerRemote(
+                    base_url=tester,
+                    client_id=at_tester.client_id,
+                    client_secret=at_tester.secret,
+                    pact_version=version,
+                ),
+            )
+            session.commit()
+        with Session(tester_engine) as session:
+            service.set_remote(
+                session,
+                code="HOST",
+                remote=PartnerRemote(
+                    base_url=host,
+                    client_id=partner.client_id,
+                    client_secret=partner.secret,
+                    pact_version=version,
+                ),
+            )
+            session.commit()
+        yield Conformance(
+            version,
+            host,
+            host_plain,
+            tester,
+            cert,
+            partner,
+            outsider,
+            host_engine,
+            tester_engine,
+            tester_token,
+            parts,
+        )
+    host_engine.dispose()
+    tester_engine.dispose()

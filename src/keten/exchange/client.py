@@ -9,6 +9,7 @@ pull a supplier's footprints, ask a supplier for one, fulfil or reject a custome
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,8 +24,18 @@ from keten.catalog.models import Part
 from keten.exchange import service
 from keten.exchange.models import ExchangePartner, FootprintRequest
 from keten.problems import Problem
+from keten.settings import Settings
 
-__all__ = ["PactCallFailed", "PactClient", "client_for", "fulfil", "pull", "reject", "send_request"]
+__all__ = [
+    "CallOptions",
+    "PactCallFailed",
+    "PactClient",
+    "client_for",
+    "fulfil",
+    "pull",
+    "reject",
+    "send_request",
+]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -45,10 +56,15 @@ class PactClient:
     retries: int = 3
     backoff_s: float = 0.2
     transport: httpx.BaseTransport | None = None
+    ca_bundle: str | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(timeout=self.timeout_s, transport=self.transport)
+        verify: ssl.SSLContext | bool = True
+        if self.ca_bundle:
+            verify = ssl.create_default_context()
+            verify.load_verify_locations(cafile=self.ca_bundle)
+        self._http = httpx.Client(timeout=self.timeout_s, transport=self.transport, verify=verify)
         self._token: str | None = None
         self._token_endpoint: str | None = None
 
@@ -154,14 +170,24 @@ class PactClient:
             raise PactCallFailed(f"POST {url}: HTTP {response.status_code} {response.text[:200]}")
 
 
-def client_for(
-    partner: ExchangePartner,
-    *,
-    timeout_s: float = 10.0,
-    retries: int = 3,
-    transport: httpx.BaseTransport | None = None,
-) -> PactClient:
+@dataclass(frozen=True)
+class CallOptions:
+    """How the client calls partners: timeout, retries, trusted CAs, and a transport for tests."""
+
+    timeout_s: float = 10.0
+    retries: int = 3
+    ca_bundle: str | None = None
+    transport: httpx.BaseTransport | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> CallOptions:
+        """Return the options the node's settings give."""
+        return cls(settings.pact_timeout_seconds, settings.pact_retries, settings.pact_ca_bundle)
+
+
+def client_for(partner: ExchangePartner, options: CallOptions | None = None) -> PactClient:
     """Return a client of the partner's PACT API; a 422 problem if it has no base URL or credentials."""
+    options = options or CallOptions()
     if not (partner.base_url and partner.remote_client_id and partner.remote_client_secret):
         raise Problem(
             422,
@@ -173,9 +199,10 @@ def client_for(
         client_id=partner.remote_client_id,
         client_secret=partner.remote_client_secret,
         version=partner.pact_version,
-        timeout_s=timeout_s,
-        retries=retries,
-        transport=transport,
+        timeout_s=options.timeout_s,
+        retries=options.retries,
+        transport=options.transport,
+        ca_bundle=options.ca_bundle,
     )
 
 
@@ -183,16 +210,14 @@ def pull(
     session: Session,
     *,
     partner_code: str,
-    timeout_s: float = 10.0,
-    retries: int = 3,
-    transport: httpx.BaseTransport | None = None,
+    options: CallOptions | None = None,
 ) -> service.PullResult:
     """Return what pulling every footprint of a supplier did: fetched, stored, unmatched, invalid,
     failed, recalculated. A call that fails ends the pull with what was stored so far kept."""
     partner = service.get_partner(session, code=partner_code)
     result = service.PullResult(partner=partner.code)
     documents: list[Any] = []
-    with client_for(partner, timeout_s=timeout_s, retries=retries, transport=transport) as client:
+    with client_for(partner, options) as client:
         try:
             for page in client.pages():
                 documents.extend(page)
@@ -211,7 +236,7 @@ def send_request(
     part_number: str,
     comment: str = "",
     source: str,
-    transport: httpx.BaseTransport | None = None,
+    options: CallOptions | None = None,
 ) -> FootprintRequest:
     """Return a new outgoing request, after sending its RequestCreated event to the supplier."""
     partner = service.get_partner(session, code=partner_code)
@@ -226,7 +251,7 @@ def send_request(
         else {"productId": product_ids, "comment": comment}
     )
     event = service.make_event(version, "created", data, source=source)
-    with client_for(partner, transport=transport) as client:
+    with client_for(partner, options) as client:
         try:
             client.post_event(event)
         except PactCallFailed as exc:
@@ -272,7 +297,7 @@ def fulfil(
     part_number: str,
     source: str,
     node_name: str = "keten",
-    transport: httpx.BaseTransport | None = None,
+    options: CallOptions | None = None,
 ) -> FootprintRequest:
     """Return the incoming request fulfilled with the part's footprint (published now if it is not),
     after sending the RequestFulfilled event; the requester is granted the part."""
@@ -287,7 +312,7 @@ def fulfil(
         {"requestEventId": request.event_id, "pfs": [json.loads(document)]},
         source=source,
     )
-    with client_for(partner, transport=transport) as client:
+    with client_for(partner, options) as client:
         try:
             client.post_event(event)
         except PactCallFailed as exc:
@@ -308,7 +333,7 @@ def reject(
     request_id: int,
     reason: str,
     source: str,
-    transport: httpx.BaseTransport | None = None,
+    options: CallOptions | None = None,
 ) -> FootprintRequest:
     """Return the incoming request rejected with ``reason``, after sending the RequestRejected event."""
     request, partner = _incoming(session, request_id)
@@ -319,7 +344,7 @@ def reject(
         {"requestEventId": request.event_id, "error": {"code": code, "message": reason}},
         source=source,
     )
-    with client_for(partner, transport=transport) as client:
+    with client_for(partner, options) as client:
         try:
             client.post_event(event)
         except PactCallFailed as exc:

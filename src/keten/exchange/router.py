@@ -512,10 +512,7 @@ def set_remote(code: str, remote: PartnerRemote, session: DbSession) -> Any:
     responses=problems(404, 422),
 )
 def pull(code: str, request: Request, session: DbSession) -> Any:
-    settings = _settings(request)
-    result = client.pull(
-        session, partner_code=code, timeout_s=settings.pact_timeout_seconds, retries=settings.pact_retries
-    )
+    result = client.pull(session, partner_code=code, options=client.CallOptions.of(_settings(request)))
     return result.__dict__
 
 
@@ -626,6 +623,7 @@ def create_request(data: RequestCreate, request: Request, session: DbSession) ->
         part_number=data.part_number,
         comment=data.comment,
         source=_source(request),
+        options=client.CallOptions.of(_settings(request)),
     )
     return service.request_row(created, data.partner)
 
@@ -643,6 +641,7 @@ def fulfil(request_id: int, data: RequestFulfil, request: Request, session: DbSe
         part_number=data.part_number,
         source=_source(request),
         node_name=_settings(request).node_name,
+        options=client.CallOptions.of(_settings(request)),
     )
     return service.request_row(done, service.partner_code(session, done.partner_id))
 
@@ -654,5 +653,11 @@ def fulfil(request_id: int, data: RequestFulfil, request: Request, session: DbSe
     responses=problems(404, 409, 422, 502),
 )
 def reject(request_id: int, data: RequestReject, request: Request, session: DbSession) -> Any:
-    done = client.reject(session, request_id=request_id, reason=data.reason, source=_source(request))
+    done = client.reject(
+        session,
+        request_id=request_id,
+        reason=data.reason,
+        source=_source(request),
+        options=client.CallOptions.of(_settings(request)),
+    )
     return service.request_row(done, service.partner_code(session, done.partner_id))
