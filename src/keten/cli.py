@@ -72,10 +72,12 @@ def _safe_url(url: str) -> str:
 def main() -> None:
     """Run the ``keten`` command."""
     from keten.dataio import cli as dataio_cli
+    from keten.exchange import cli as exchange_cli
     from keten.footprints import cli as footprints_cli
     from keten.partners import cli as partners_cli
 
     dataio_cli.register(app)
     partners_cli.register(app)
     footprints_cli.register(app)
+    exchange_cli.register(app)
     app()

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("/", "Overview", "viewer"),
     ("/parts", "Parts", "viewer"),
     ("/organizations", "Organizations", "viewer"),
+    ("/exchange", "Exchange", "viewer"),
     ("/import", "Import", "editor"),
     ("/users", "Users", "admin"),
 ]
@@ -29,6 +30,7 @@ def install(app: FastAPI) -> None:
     """Add the shell and every domain's pages to ``app``."""
     from keten.catalog import pages as catalog_pages
     from keten.dataio import pages as dataio_pages
+    from keten.exchange import pages as exchange_pages
     from keten.partners import pages as partners_pages
     from keten.web import audit, pages
     from keten.web.security import SecurityHeaders
@@ -36,7 +38,13 @@ def install(app: FastAPI) -> None:
     app.add_middleware(SecurityHeaders)
     audit.install(app.state.session_factory)
     app.state.navigation = list(NAVIGATION)
-    for router in (pages.router, catalog_pages.router, partners_pages.router, dataio_pages.router):
+    for router in (
+        pages.router,
+        catalog_pages.router,
+        partners_pages.router,
+        dataio_pages.router,
+        exchange_pages.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/vendor/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
