@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,8 @@ router = APIRouter(include_in_schema=False)
 templates = Templates(__file__)
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+"""A row id in a path: the databases' 32-bit integer keys bound it."""
 PAGE_SIZE = 50
 ADMIN = access("admin")
 EDITOR = access("editor")
@@ -164,7 +166,7 @@ def create_grant(
 
 
 @router.post("/exchange/grants/{grant_id}/revoke", openapi_extra=EDITOR)
-def revoke_grant(session: DbSession, grant_id: int) -> Response:
+def revoke_grant(session: DbSession, grant_id: RowId) -> Response:
     service.revoke_grant(session, grant_id=grant_id)
     return RedirectResponse("/exchange/grants", status_code=303)
 
@@ -234,7 +236,7 @@ def _answer(request: Request, session: Session, work: Any) -> Response:
 
 @router.post("/exchange/requests/{request_id}/fulfil", openapi_extra=EDITOR)
 def fulfil(
-    request: Request, session: DbSession, request_id: int, part_number: Annotated[str, Form(max_length=64)]
+    request: Request, session: DbSession, request_id: RowId, part_number: Annotated[str, Form(max_length=64)]
 ) -> Response:
     settings = _settings(request)
     return _answer(
@@ -253,7 +255,7 @@ def fulfil(
 
 @router.post("/exchange/requests/{request_id}/reject", openapi_extra=EDITOR)
 def reject(
-    request: Request, session: DbSession, request_id: int, reason: Annotated[str, Form(max_length=1000)]
+    request: Request, session: DbSession, request_id: RowId, reason: Annotated[str, Form(max_length=1000)]
 ) -> Response:
     return _answer(
         request,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -52,6 +52,8 @@ pact_router = APIRouter(tags=["PACT"])
 router = APIRouter(prefix="/exchange", tags=["exchange"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+"""A row id in a path: the databases' 32-bit integer keys bound it."""
 PARTNER = access("partner")
 PACT_LIMIT = 100
 """Page size of ListFootprints when the caller names no limit."""
@@ -540,7 +542,7 @@ def create_grant(data: GrantCreate, request: Request, session: DbSession) -> Any
     summary="Revoke a grant: the partner stops seeing its footprints at once",
     responses=problems(404),
 )
-def revoke_grant(grant_id: int, session: DbSession) -> Any:
+def revoke_grant(grant_id: RowId, session: DbSession) -> Any:
     grant = service.revoke_grant(session, grant_id=grant_id)
     return next(g for g in service.grant_rows(session) if g["id"] == grant.id)
 
@@ -634,7 +636,7 @@ def create_request(data: RequestCreate, request: Request, session: DbSession) ->
     summary="Fulfil an incoming request with a part's footprint (RequestFulfilled event)",
     responses=problems(404, 409, 422, 502),
 )
-def fulfil(request_id: int, data: RequestFulfil, request: Request, session: DbSession) -> Any:
+def fulfil(request_id: RowId, data: RequestFulfil, request: Request, session: DbSession) -> Any:
     done = client.fulfil(
         session,
         request_id=request_id,
@@ -652,7 +654,7 @@ def fulfil(request_id: int, data: RequestFulfil, request: Request, session: DbSe
     summary="Reject an incoming request with a reason (RequestRejected event)",
     responses=problems(404, 409, 422, 502),
 )
-def reject(request_id: int, data: RequestReject, request: Request, session: DbSession) -> Any:
+def reject(request_id: RowId, data: RequestReject, request: Request, session: DbSession) -> Any:
     done = client.reject(
         session,
         request_id=request_id,
