@@ -33,7 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import BomLine, Part
@@ -364,8 +364,10 @@ def log_access(
     ip: str | None = None,
 ) -> None:
     """Record one call of a partner."""
-    session.add(
-        AccessEntry(
+    # A plain insert: this runs on every PACT call, and the unit of work adds nothing here.
+    session.execute(
+        insert(AccessEntry).values(
+            at=_now(),
             partner_id=partner.id if partner else None,
             action=action[:64],
             target=target[:300],
@@ -373,7 +375,6 @@ def log_access(
             ip=ip,
         )
     )
-    session.flush()
 
 
 def access_log(
@@ -461,20 +462,6 @@ def grant_rows(session: Session, *, partner: str | None = None) -> list[dict[str
         }
         for g, code, number in session.execute(statement).all()
     ]
-
-
-def _granted(partner: ExchangePartner) -> Any:
-    """Return the SQL condition 'a grant lets ``partner`` see this published footprint now'."""
-    now = _now()
-    return exists().where(
-        Grant.partner_id == partner.id,
-        Grant.revoked_at.is_(None),
-        or_(Grant.expires_at.is_(None), Grant.expires_at > now),
-        or_(
-            Grant.part_id == PublishedFootprint.part_id,
-            and_(Grant.category.is_not(None), Grant.category == Part.category),
-        ),
-    )
 
 
 # --- publishing -------------------------------------------------------------------------------
@@ -766,6 +753,31 @@ def parse_odata_filter(text: str) -> Filters:
     return filters
 
 
+def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
+    """Return the SQL condition 'a grant lets ``partner`` see this published footprint now', built
+    from the partner's active grants (read once), or None when it has none."""
+    now = _now()
+    rows = session.execute(
+        select(Grant.part_id, Grant.category).where(
+            Grant.partner_id == partner.id,
+            Grant.revoked_at.is_(None),
+            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+        )
+    ).all()
+    part_ids = sorted({r[0] for r in rows if r[0] is not None})
+    categories = sorted({r[1] for r in rows if r[1] is not None})
+    if not rows:
+        return None
+    conditions = []
+    if part_ids:
+        conditions.append(PublishedFootprint.part_id.in_(part_ids))
+    if categories:
+        conditions.append(
+            PublishedFootprint.part_id.in_(select(Part.id).where(Part.category.in_(categories)))
+        )
+    return or_(*conditions)
+
+
 def visible_footprints(
     session: Session,
     *,
@@ -777,22 +789,21 @@ def visible_footprints(
 ) -> tuple[list[str], int]:
     """Return one page of the footprints a grant lets ``partner`` see now, as JSON texts of
     ``version``, and how many there are in all."""
+    condition = _granted_parts(session, partner)
+    if condition is None:
+        return [], 0
     column = PublishedFootprint.document_v2 if version == "2" else PublishedFootprint.document_v3
-    condition = _granted(partner)
-    base = select(PublishedFootprint).join(Part, Part.id == PublishedFootprint.part_id).where(condition)
     order = (PublishedFootprint.created_at, PublishedFootprint.id)
     if filters is None or filters.empty():
-        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        texts = session.scalars(
-            select(column)
-            .join(Part, Part.id == PublishedFootprint.part_id)
-            .where(condition)
-            .order_by(*order)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        return list(texts), int(total)
-    rows = [pf for pf in session.scalars(base.order_by(*order)) if filters.matches(pf)]
+        texts = list(
+            session.scalars(select(column).where(condition).order_by(*order).limit(limit).offset(offset))
+        )
+        if offset == 0 and len(texts) < limit:
+            return texts, len(texts)
+        total = session.scalar(select(func.count()).select_from(PublishedFootprint).where(condition)) or 0
+        return texts, int(total)
+    rows = [pf for pf in session.scalars(select(PublishedFootprint).where(condition).order_by(*order))]
+    rows = [pf for pf in rows if filters.matches(pf)]
     page = rows[offset : offset + limit]
     return [pf.document_v2 if version == "2" else pf.document_v3 for pf in page], len(rows)
 
@@ -804,11 +815,10 @@ def visible_footprint(session: Session, *, partner: ExchangePartner, version: st
     the answer does not tell a partner what others can see.
     """
     column = PublishedFootprint.document_v2 if version == "2" else PublishedFootprint.document_v3
-    text = session.scalar(
-        select(column)
-        .join(Part, Part.id == PublishedFootprint.part_id)
-        .where(PublishedFootprint.id == pf_id.lower(), _granted(partner))
-    )
+    condition = _granted_parts(session, partner)
+    text = None
+    if condition is not None:
+        text = session.scalar(select(column).where(PublishedFootprint.id == pf_id.lower(), condition))
     if text is None:
         raise PactError("NoSuchFootprint", "The specified footprint does not exist")
     return str(text)
