@@ -426,7 +426,7 @@ async def events_v3(request: Request, session: DbSession) -> Response:
 
 ADMIN = access("admin")
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2_147_483_647)]
 
 
 def _partner_read(partner: ExchangePartner, session: Session) -> dict[str, Any]:
