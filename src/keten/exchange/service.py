@@ -623,7 +623,9 @@ def list_published(session: Session, *, limit: int, offset: int) -> tuple[list[d
     statement = select(PublishedFootprint, Part.part_number).join(Part, Part.id == PublishedFootprint.part_id)
     total = session.scalar(select(func.count()).select_from(PublishedFootprint)) or 0
     rows = session.execute(
-        statement.order_by(PublishedFootprint.created_at.desc(), PublishedFootprint.id)
+        statement.order_by(
+            PublishedFootprint.created_at.desc(), PublishedFootprint.version.desc(), PublishedFootprint.id
+        )
         .limit(limit)
         .offset(offset)
     ).all()
