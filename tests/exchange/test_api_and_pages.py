@@ -3,15 +3,18 @@ queue, through the JSON API and the pages, with their roles; and the PACT API th
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from keten.exchange import service
-from keten.exchange.models import FootprintRequest
+from keten.exchange.models import FootprintRequest, PublishedFootprint
+from keten.footprints.models import SupplierPcf
 from tests.exchange.conftest import add_partner
 
 HTML = {"Accept": "text/html"}
@@ -170,3 +173,23 @@ def test_pact_errors_use_the_specification_s_body_and_status(
     assert (broken.status_code, broken.json()["code"]) == (400, "BadRequest")
     grant_type = anonymous_client.post("/auth/token", data={"grant_type": "password"}, auth=("a", "b"))
     assert grant_type.json()["error"] == "unsupported_grant_type"
+
+
+def test_an_unsolicited_fulfilled_event_is_acknowledged_and_not_stored(
+    anonymous_client: TestClient, engine: Engine, chain: list[str]
+) -> None:
+    with Session(engine) as session:
+        partner = add_partner(session, "CUSTOMER")
+        document = json.loads(session.scalars(select(PublishedFootprint.document_v2)).first() or "{}")
+        session.commit()
+    headers = _token(anonymous_client, partner.client_id, partner.secret)
+    event = service.make_event(
+        "2", "fulfilled", {"requestEventId": "never-asked", "pfs": [document]}, source="https://customer"
+    )
+    answer = anonymous_client.post("/2/events", content=json.dumps(event), headers=headers)
+    assert answer.status_code == 200
+    with Session(engine) as session:
+        assert session.scalars(select(SupplierPcf)).first() is None
+    event["data"]["pfs"] = [{**document, "pcf": {}}]
+    invalid = anonymous_client.post("/2/events", content=json.dumps(event), headers=headers)
+    assert invalid.status_code == 400 and "pfs/0" in invalid.json()["message"]

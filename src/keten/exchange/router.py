@@ -305,8 +305,7 @@ async def _events(request: Request, session: Session, version: str) -> Response:
             event = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise service.PactError("BadRequest", "the body is not JSON") from None
-        kind, _ = service.handle_event(session, partner=partner, version=version, event=event)
-        request.state.pact_event = kind
+        service.handle_event(session, partner=partner, version=version, event=event)
         return Response(status_code=200)
 
     def run() -> Response:

@@ -1050,8 +1050,10 @@ def handle_event(
         invalid = [f"pfs/{i}: {e}" for i, pf in enumerate(pfs) for e in validate(pf, version)[:3]]
         if invalid:
             raise PactError("BadRequest", "; ".join(invalid[:5]))
-        import_footprints(session, partner=partner, documents=pfs, version=version)
-        if answered is not None:
+        # Only an answer to one of our own requests to this partner becomes primary data; anything
+        # else is acknowledged, as the specification asks, and not stored.
+        if answered is not None and answered.status == "pending":
+            import_footprints(session, partner=partner, documents=pfs, version=version)
             answered.status = "fulfilled"
             answered.footprint_ids = [str(pf["id"]) for pf in pfs]
             answered.answered_at = _now()
