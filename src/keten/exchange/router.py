@@ -271,6 +271,23 @@ def _v3_filters(request: Request) -> service.Filters:
     return filters
 
 
+def _pact_links(request: Request, response: Response, *, more: bool, limit: int, offset: int) -> None:
+    """Add the RFC 8288 Link header of a PACT page: absolute, on the request's host; ``next`` when
+    more footprints follow, ``prev`` and ``first`` when this is not the first page."""
+
+    def url(at: int) -> str:
+        return str(request.url.include_query_params(limit=limit, offset=max(at, 0)))
+
+    links = []
+    if more:
+        links.append(f'<{url(offset + limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{url(offset - limit)}>; rel="prev"')
+        links.append(f'<{url(0)}>; rel="first"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+
+
 def _list(request: Request, session: DbSession, version: str) -> Response:
     def work(partner: ExchangePartner) -> Response:
         limit, offset = _limit_offset(request)
@@ -279,11 +296,11 @@ def _list(request: Request, session: DbSession, version: str) -> Response:
             filters = service.parse_odata_filter(text) if text else None
         else:
             filters = _v3_filters(request)
-        texts, total = service.visible_footprints(
+        texts, more = service.visible_footprints(
             session, partner=partner, version=version, limit=limit, offset=offset, filters=filters
         )
         response = Response(('{"data":[' + ",".join(texts) + "]}").encode(), media_type="application/json")
-        set_link_header(request, response, total=total, limit=limit, offset=offset)
+        _pact_links(request, response, more=more, limit=limit, offset=offset)
         return response
 
     return _answer(request, session, version, "list footprints", str(request.url.query)[:300], work)

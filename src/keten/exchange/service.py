@@ -788,26 +788,25 @@ def visible_footprints(
     limit: int,
     offset: int,
     filters: Filters | None = None,
-) -> tuple[list[str], int]:
+) -> tuple[list[str], bool]:
     """Return one page of the footprints a grant lets ``partner`` see now, as JSON texts of
-    ``version``, and how many there are in all."""
+    ``version``, and whether more follow."""
     condition = _granted_parts(session, partner)
     if condition is None:
-        return [], 0
+        return [], False
     column = PublishedFootprint.document_v2 if version == "2" else PublishedFootprint.document_v3
     order = (PublishedFootprint.created_at, PublishedFootprint.id)
     if filters is None or filters.empty():
+        # One row beyond the page says whether there is a next page, without counting them all.
         texts = list(
-            session.scalars(select(column).where(condition).order_by(*order).limit(limit).offset(offset))
+            session.scalars(select(column).where(condition).order_by(*order).limit(limit + 1).offset(offset))
         )
-        if offset == 0 and len(texts) < limit:
-            return texts, len(texts)
-        total = session.scalar(select(func.count()).select_from(PublishedFootprint).where(condition)) or 0
-        return texts, int(total)
+        return texts[:limit], len(texts) > limit
     rows = [pf for pf in session.scalars(select(PublishedFootprint).where(condition).order_by(*order))]
     rows = [pf for pf in rows if filters.matches(pf)]
     page = rows[offset : offset + limit]
-    return [pf.document_v2 if version == "2" else pf.document_v3 for pf in page], len(rows)
+    texts = [pf.document_v2 if version == "2" else pf.document_v3 for pf in page]
+    return texts, len(rows) > offset + limit
 
 
 def visible_footprint(session: Session, *, partner: ExchangePartner, version: str, pf_id: str) -> str:
