@@ -7,7 +7,8 @@ PostgreSQL when KETEN_BENCH_POSTGRES_URL or KETEN_TEST_POSTGRES_URL names a serv
 and ``--workers`` processes; wrk asks ``GET /2/footprints?limit=50`` with the partner's bearer
 token. Every call checks the token's signature, reads the partner, the grants and the page, and
 writes an access-log row. The peer is a bare FastAPI endpoint served the same way in the same run.
-Medians over the rounds go to bench/exchange-results.md.
+Medians over the rounds are printed and written to bench/out/exchange-latest.md; the results
+quoted with their circumstances are in bench/exchange-results.md.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def main() -> None:
         )
     text_out = "\n".join(lines) + "\n"
     print(text_out)
-    (HERE / "exchange-results.md").write_text(text_out, encoding="utf-8")
+    (OUT / "exchange-latest.md").write_text(text_out, encoding="utf-8")
 
 
 if __name__ == "__main__":
