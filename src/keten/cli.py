@@ -72,6 +72,7 @@ def _safe_url(url: str) -> str:
 def main() -> None:
     """Run the ``keten`` command."""
     from keten.dataio import cli as dataio_cli
+    from keten.exchange import cli as exchange_cli
     from keten.footprints import cli as footprints_cli
     from keten.partners import cli as partners_cli
     from keten.passports import cli as passports_cli
@@ -82,4 +83,5 @@ def main() -> None:
     footprints_cli.register(app)
     resilience_cli.register(app)
     passports_cli.register(app)
+    exchange_cli.register(app)
     app()

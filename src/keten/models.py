@@ -3,6 +3,7 @@
 from keten.catalog import models as catalog_models
 from keten.dataio import models as dataio_models
 from keten.db import Base
+from keten.exchange import models as exchange_models
 from keten.footprints import models as footprints_models
 from keten.partners import models as partners_models
 from keten.passports import models as passports_models
@@ -12,6 +13,7 @@ __all__ = [
     "Base",
     "catalog_models",
     "dataio_models",
+    "exchange_models",
     "footprints_models",
     "partners_models",
     "passports_models",

@@ -1,4 +1,4 @@
-"""Every domain's JSON router, mounted under /api."""
+"""Every domain's JSON router, mounted under /api, and the PACT API at the root."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ def include_routers(app: FastAPI) -> None:
     """Mount each domain's router on ``app``."""
     from keten.catalog.router import router as catalog_router
     from keten.dataio.router import router as dataio_router
+    from keten.exchange.router import pact_router
+    from keten.exchange.router import router as exchange_router
     from keten.footprints.router import router as footprints_router
     from keten.partners.router import router as partners_router
     from keten.passports.router import public_router as passports_public_router
@@ -22,8 +24,11 @@ def include_routers(app: FastAPI) -> None:
         partners_router,
         dataio_router,
         footprints_router,
+        exchange_router,
         resilience_router,
         passports_router,
     ):
         app.include_router(router, prefix="/api")
     app.include_router(passports_public_router)
+    # The PACT API lives at the root, where the specification puts /auth/token and /2/footprints.
+    app.include_router(pact_router)

@@ -35,6 +35,22 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     """Send cookies over HTTPS only; None decides per request (on for https://, off for plain http)."""
 
+    pact_token_seconds: int = 3600
+    """Lifetime of an access token of the PACT API."""
+
+    pact_require_https: bool = False
+    """Refuse PACT calls that did not arrive over HTTPS (behind a proxy: uvicorn --proxy-headers)."""
+
+    pact_timeout_seconds: float = 10.0
+    """How long the PACT client waits for a partner's answer before it retries."""
+
+    pact_ca_bundle: str | None = None
+    """PEM file of the certificate authorities the PACT client trusts besides the system's (a
+    private CA or a partner's own certificate)."""
+
+    pact_retries: int = 3
+    """How often the PACT client tries a call again after a timeout, a 5xx or a 429."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -34,14 +34,15 @@ ACCESS_KEY = "x-keten-access"
 """Key in a route's ``openapi_extra`` naming the least role it needs (or ``public``)."""
 
 _SHELL_TEMPLATES = Path(__file__).resolve().parent / "templates"
-_ACCESS_LEVELS = ("public", "viewer", "editor", "admin")
+_ACCESS_LEVELS = ("public", "partner", "viewer", "editor", "admin")
 
 
 def access(level: str) -> dict[str, Any]:
     """Return ``openapi_extra`` for a route that needs ``level`` whatever its method.
 
     Without it, reading (GET, HEAD) needs a viewer and anything else an editor. ``public`` routes
-    answer without credentials; give that only on purpose.
+    answer without credentials; give that only on purpose. ``partner`` routes are the PACT API:
+    the guard leaves them alone and they check the partner's own bearer token themselves.
     """
     if level not in _ACCESS_LEVELS:
         raise ValueError(f"access level must be one of {_ACCESS_LEVELS}, not {level!r}")

@@ -20,6 +20,7 @@ NAVIGATION = [
     ("/parts", "Parts", "viewer"),
     ("/organizations", "Organizations", "viewer"),
     ("/footprints", "Footprints", "viewer"),
+    ("/exchange", "Exchange", "viewer"),
     ("/risk", "Risk", "viewer"),
     ("/passports", "Passports", "viewer"),
     ("/import", "Import", "editor"),
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     """Add the shell and every domain's pages to ``app``."""
     from keten.catalog import pages as catalog_pages
     from keten.dataio import pages as dataio_pages
+    from keten.exchange import pages as exchange_pages
     from keten.footprints import pages as footprints_pages
     from keten.partners import pages as partners_pages
     from keten.passports import pages as passports_pages
@@ -48,6 +50,7 @@ def install(app: FastAPI) -> None:
         partners_pages.router,
         dataio_pages.router,
         footprints_pages.router,
+        exchange_pages.router,
         resilience_pages.router,
         passports_pages.router,
     ):

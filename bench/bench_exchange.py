@@ -1,0 +1,234 @@
+"""Authenticated PACT ListFootprints, a page of 50, under a real load generator on loopback.
+
+Usage: python -m bench.bench_exchange [--seconds 10] [--connections 32] [--rounds 3] [--workers 2]
+
+keten serves a database of 60 published footprints granted to one partner (SQLite file; also
+PostgreSQL when KETEN_BENCH_POSTGRES_URL or KETEN_TEST_POSTGRES_URL names a server) with uvicorn
+and ``--workers`` processes; wrk asks ``GET /2/footprints?limit=50`` with the partner's bearer
+token. Every call checks the token's signature, reads the partner, the grants and the page, and
+writes an access-log row. The peer is a bare FastAPI endpoint served the same way in the same run.
+Medians over the rounds are printed and written to bench/out/exchange-latest.md; the results
+quoted with their circumstances are in bench/exchange-results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+FOOTPRINTS = 60
+FACTORS = """kind,code,unit,kg_co2e_per_unit,secondary_kg_co2e_per_unit,quality,source,licence
+material,AL,kg,8,,3,bench,CC0-1.0
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database(url: str) -> tuple[str, str]:
+    """Fill the database at ``url`` with published footprints and a partner; return its credentials."""
+    from sqlalchemy.orm import Session
+
+    from keten import migrate
+    from keten.catalog.models import Material, Part, PartMaterial
+    from keten.db import make_engine
+    from keten.exchange import service
+    from keten.exchange.schemas import GrantCreate, PartnerCreate
+    from keten.footprints import service as footprints
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        footprints.load_factor_csv(session, FACTORS, name="bench", version="1", make_default=True)
+        al = Material(code="AL", name="Aluminium")
+        session.add(al)
+        session.flush()
+        for i in range(FOOTPRINTS):
+            part = Part(
+                part_number=f"P-{i:04d}",
+                name=f"Part {i}",
+                kind="component",
+                mass_kg=1.0 + i / 10,
+                category="bench",
+            )
+            session.add(part)
+            session.flush()
+            session.add(PartMaterial(part_id=part.id, material_id=al.id, mass_kg=0.5 + i / 100))
+        session.flush()
+        for i in range(FOOTPRINTS):
+            footprints.calculate(session, part_number=f"P-{i:04d}")
+            service.publish(session, part_number=f"P-{i:04d}", node_name="bench")
+        partner, secret = service.create_partner(session, data=PartnerCreate(code="BENCH", name="Bench"))
+        service.create_grant(
+            session, data=GrantCreate(partner="BENCH", category="bench", purpose="bench"), username="bench"
+        )
+        client_id = partner.client_id
+        session.commit()
+    engine.dispose()
+    return client_id, secret
+
+
+def _serve(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=HERE.parent,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{app} did not start")
+
+
+def _wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+
+    def ms(match: re.Match[str] | None) -> float:
+        if match is None:
+            return float("nan")
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+        return float(match.group(1)) * scale
+
+    return {
+        "rps": rps,
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "p50_ms": ms(p50),
+        "p99_ms": ms(p99),
+    }
+
+
+def _measure(url: str, args: argparse.Namespace) -> dict[str, float]:
+    client_id, secret = _database(url)
+    env = {**os.environ, "KETEN_DATABASE_URL": url}
+    keten_port, bare_port = _free_port(), _free_port()
+    keten = _serve("keten.asgi:app", keten_port, args.workers, env)
+    bare = _serve("bench.bare_app:app", bare_port, args.workers, env)
+    try:
+        base = f"http://127.0.0.1:{keten_port}"
+        token = httpx.post(
+            f"{base}/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+            timeout=30,
+        ).json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        page = httpx.get(f"{base}/2/footprints?limit=50", headers=bearer, timeout=30)
+        assert page.status_code == 200 and len(page.json()["data"]) == 50, page.text[:200]
+        assert 'rel="next"' in page.headers["link"]
+        listing, peer = [], []
+        for _ in range(args.rounds):
+            listing.append(_wrk(f"{base}/2/footprints?limit=50", args.seconds, args.connections, bearer))
+            peer.append(_wrk(f"http://127.0.0.1:{bare_port}/ping", args.seconds, args.connections, {}))
+    finally:
+        for process in (keten, bare):
+            process.terminate()
+            process.wait(timeout=30)
+    median = statistics.median
+    return {
+        "list_rps": median(r["rps"] for r in listing),
+        "list_p50_ms": median(r["p50_ms"] for r in listing),
+        "list_p99_ms": median(r["p99_ms"] for r in listing),
+        "list_non_2xx": sum(r["non_2xx"] for r in listing),
+        "bare_rps": median(r["rps"] for r in peer),
+        "page_bytes": float(len(page.content)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    backends = {"SQLite": f"sqlite:///{OUT / f'exchange-{uuid.uuid4().hex[:6]}.db'}"}
+    pg = os.environ.get("KETEN_BENCH_POSTGRES_URL") or os.environ.get("KETEN_TEST_POSTGRES_URL")
+    admin = None
+    name = f"exchange_bench_{uuid.uuid4().hex[:8]}"
+    if pg:
+        from keten.db import make_engine
+
+        admin = make_engine(pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        backends["PostgreSQL"] = make_url(pg).set(database=name).render_as_string(hide_password=False)
+    rows = []
+    try:
+        for backend, url in backends.items():
+            result = _measure(url, args)
+            rows.append((backend, result))
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    lines = [
+        "# Exchange benchmark: authenticated PACT ListFootprints, page of 50",
+        "",
+        f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python "
+        f"{platform.python_version()}. uvicorn with {args.workers} workers; wrk -t2 -c{args.connections} "
+        f"-d{args.seconds}s on the same machine (load generator and server share the cores); median of "
+        f'{args.rounds} rounds. Peer: a bare FastAPI endpoint returning {{"ok": true}}, served the same '
+        "way in the same run.",
+        "",
+        "| database | list req/s | p50 ms | p99 ms | non-2xx | bare FastAPI req/s | list/bare | page bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for backend, r in rows:
+        lines.append(
+            f"| {backend} | {r['list_rps']:,.0f} | {r['list_p50_ms']:.1f} | {r['list_p99_ms']:.1f} | "
+            f"{r['list_non_2xx']:.0f} | {r['bare_rps']:,.0f} | {r['list_rps'] / r['bare_rps']:.2f} | "
+            f"{r['page_bytes']:,.0f} |"
+        )
+    text_out = "\n".join(lines) + "\n"
+    print(text_out)
+    (OUT / "exchange-latest.md").write_text(text_out, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

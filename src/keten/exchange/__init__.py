@@ -1,0 +1,1 @@
+"""Footprint exchange between companies over the PACT API: partners, grants, requests, client."""

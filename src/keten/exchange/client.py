@@ -1,0 +1,358 @@
+"""The PACT client: this node calling a partner's PACT API.
+
+:class:`PactClient` finds the token endpoint (OpenID discovery, else ``/auth/token``), gets and
+refreshes tokens, follows ``Link: rel="next"`` pagination, and retries timeouts, 5xx and 429
+answers with exponential backoff. The functions below it are what the CLI, API and pages call:
+pull a supplier's footprints, ask a supplier for one, fulfil or reject a customer's request.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keten.catalog.models import Part
+from keten.exchange import service
+from keten.exchange.models import ExchangePartner, FootprintRequest
+from keten.problems import Problem
+from keten.settings import Settings
+
+__all__ = [
+    "CallOptions",
+    "PactCallFailed",
+    "PactClient",
+    "client_for",
+    "fulfil",
+    "pull",
+    "reject",
+    "send_request",
+]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class PactCallFailed(Exception):
+    """A call to a partner failed after its retries; the message says which call and why."""
+
+
+@dataclass
+class PactClient:
+    """A partner's PACT API at ``base_url`` with our client credentials there."""
+
+    base_url: str
+    client_id: str
+    client_secret: str
+    version: str = "2"
+    timeout_s: float = 10.0
+    retries: int = 3
+    backoff_s: float = 0.2
+    transport: httpx.BaseTransport | None = None
+    ca_bundle: str | None = None
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        verify: ssl.SSLContext | bool = True
+        if self.ca_bundle:
+            verify = ssl.create_default_context()
+            verify.load_verify_locations(cafile=self.ca_bundle)
+        self._http = httpx.Client(timeout=self.timeout_s, transport=self.transport, verify=verify)
+        self._token: str | None = None
+        self._token_endpoint: str | None = None
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def __enter__(self) -> PactClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Return the answer, trying again after timeouts, lost connections, 5xx and 429."""
+        last = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            last = f"HTTP {response.status_code}"
+        raise PactCallFailed(f"{method} {url} failed after {self.retries + 1} attempts ({last})")
+
+    def token_endpoint(self) -> str:
+        """Return the token endpoint: from OpenID discovery when the partner offers it."""
+        if self._token_endpoint is None:
+            endpoint = f"{self.base_url}/auth/token"
+            try:
+                found = self._http.get(f"{self.base_url}/.well-known/openid-configuration")
+                if found.status_code == 200:
+                    endpoint = str(found.json().get("token_endpoint") or endpoint)
+            except (httpx.TransportError, ValueError):
+                pass
+            self._token_endpoint = endpoint
+        return self._token_endpoint
+
+    def token(self, *, refresh: bool = False) -> str:
+        """Return an access token, asking for a new one when ``refresh`` or none is held."""
+        if self._token is None or refresh:
+            response = self._send(
+                "POST",
+                self.token_endpoint(),
+                data={"grant_type": "client_credentials"},
+                auth=(self.client_id, self.client_secret),
+            )
+            if response.status_code != 200:
+                raise PactCallFailed(f"token: HTTP {response.status_code} {response.text[:200]}")
+            self._token = str(response.json()["access_token"])
+        return self._token
+
+    def _authorized(
+        self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Return the answer to a call with the token, asking for a new token once if it expired."""
+        sent = {**(headers or {}), "Authorization": f"Bearer {self.token()}"}
+        response = self._send(method, url, headers=sent, **kwargs)
+        if response.status_code == 401:
+            sent["Authorization"] = f"Bearer {self.token(refresh=True)}"
+            response = self._send(method, url, headers=sent, **kwargs)
+        return response
+
+    def pages(self, *, limit: int = 100, params: dict[str, Any] | None = None) -> Iterator[list[Any]]:
+        """Yield the pages of ListFootprints, following the Link header until there is no next."""
+        url: str | None = f"{self.base_url}/{self.version}/footprints"
+        query: dict[str, Any] | None = {"limit": limit, **(params or {})}
+        seen = 0
+        while url is not None:
+            response = self._authorized("GET", url, params=query)
+            if response.status_code not in (200, 202):
+                raise PactCallFailed(f"GET {url}: HTTP {response.status_code} {response.text[:200]}")
+            data = response.json().get("data")
+            if not isinstance(data, list):
+                raise PactCallFailed(f"GET {url}: the answer has no data list")
+            yield data
+            seen += 1
+            following = response.links.get("next", {}).get("url")
+            url, query = (str(following), None) if following and seen < 10_000 else (None, None)
+
+    def footprint(self, pf_id: str) -> Any:
+        """Return one footprint (GetFootprint)."""
+        url = f"{self.base_url}/{self.version}/footprints/{pf_id}"
+        response = self._authorized("GET", url)
+        if response.status_code != 200:
+            raise PactCallFailed(f"GET {url}: HTTP {response.status_code} {response.text[:200]}")
+        return response.json()["data"]
+
+    def post_event(self, event: dict[str, Any]) -> None:
+        """Send a CloudEvent to the partner's events endpoint."""
+        url = f"{self.base_url}/{self.version}/events"
+        response = self._authorized(
+            "POST",
+            url,
+            content=json.dumps(event).encode(),
+            headers={"Content-Type": "application/cloudevents+json; charset=UTF-8"},
+        )
+        if response.status_code != 200:
+            raise PactCallFailed(f"POST {url}: HTTP {response.status_code} {response.text[:200]}")
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """How the client calls partners: timeout, retries, trusted CAs, and a transport for tests."""
+
+    timeout_s: float = 10.0
+    retries: int = 3
+    ca_bundle: str | None = None
+    transport: httpx.BaseTransport | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> CallOptions:
+        """Return the options the node's settings give."""
+        return cls(settings.pact_timeout_seconds, settings.pact_retries, settings.pact_ca_bundle)
+
+
+def client_for(partner: ExchangePartner, options: CallOptions | None = None) -> PactClient:
+    """Return a client of the partner's PACT API; a 422 problem if it has no base URL or credentials."""
+    options = options or CallOptions()
+    if not (partner.base_url and partner.remote_client_id and partner.remote_client_secret):
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"partner '{partner.code}' has no base URL and credentials of its PACT API; set them first",
+        )
+    return PactClient(
+        base_url=partner.base_url,
+        client_id=partner.remote_client_id,
+        client_secret=partner.remote_client_secret,
+        version=partner.pact_version,
+        timeout_s=options.timeout_s,
+        retries=options.retries,
+        transport=options.transport,
+        ca_bundle=options.ca_bundle,
+    )
+
+
+def pull(
+    session: Session,
+    *,
+    partner_code: str,
+    options: CallOptions | None = None,
+) -> service.PullResult:
+    """Return what pulling every footprint of a supplier did: fetched, stored, unmatched, invalid,
+    failed, recalculated. A call that fails ends the pull with what was stored so far kept."""
+    partner = service.get_partner(session, code=partner_code)
+    result = service.PullResult(partner=partner.code)
+    documents: list[Any] = []
+    with client_for(partner, options) as client:
+        try:
+            for page in client.pages():
+                documents.extend(page)
+        except PactCallFailed as exc:
+            result.failures.append(str(exc))
+    result.fetched = len(documents)
+    return service.import_footprints(
+        session, partner=partner, documents=documents, version=partner.pact_version, result=result
+    )
+
+
+def send_request(
+    session: Session,
+    *,
+    partner_code: str,
+    part_number: str,
+    comment: str = "",
+    source: str,
+    options: CallOptions | None = None,
+) -> FootprintRequest:
+    """Return a new outgoing request, after sending its RequestCreated event to the supplier."""
+    partner = service.get_partner(session, code=partner_code)
+    part = session.scalars(select(Part).where(Part.part_number == part_number)).first()
+    if part is None:
+        raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
+    product_ids = [service.product_urn(part.part_number)]
+    version = partner.pact_version
+    data: dict[str, Any] = (
+        {"pf": {"productIds": product_ids}, "comment": comment}
+        if version == "2"
+        else {"productId": product_ids, "comment": comment}
+    )
+    event = service.make_event(version, "created", data, source=source)
+    with client_for(partner, options) as client:
+        try:
+            client.post_event(event)
+        except PactCallFailed as exc:
+            raise Problem(
+                502, "Bad Gateway", f"partner '{partner.code}' did not take the request: {exc}"
+            ) from None
+    request = FootprintRequest(
+        direction="outgoing",
+        partner_id=partner.id,
+        event_id=event["id"],
+        pact_version=version,
+        product_ids=product_ids,
+        comment=comment,
+        status="pending",
+        footprint_ids=[],
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _refused(partner: ExchangePartner, what: str, exc: Exception) -> Problem:
+    return Problem(502, "Bad Gateway", f"partner '{partner.code}' did not take the {what}: {exc}")
+
+
+def _incoming(session: Session, request_id: int) -> tuple[FootprintRequest, ExchangePartner]:
+    request = service.get_request(session, request_id=request_id)
+    if request.direction != "incoming":
+        raise Problem(
+            409, "Conflict", f"request {request_id} is one of ours; only incoming requests are answered"
+        )
+    if request.status != "pending":
+        raise Problem(409, "Conflict", f"request {request_id} is {request.status} already")
+    partner = session.get(ExchangePartner, request.partner_id)
+    assert partner is not None
+    return request, partner
+
+
+def fulfil(
+    session: Session,
+    *,
+    request_id: int,
+    part_number: str,
+    source: str,
+    node_name: str = "keten",
+    options: CallOptions | None = None,
+) -> FootprintRequest:
+    """Return the incoming request fulfilled with the part's footprint (published now if it is not),
+    after sending the RequestFulfilled event; the requester is granted the part."""
+    request, partner = _incoming(session, request_id)
+    published = service.active_published(session, part_number=part_number)
+    if published is None:
+        published = service.publish(session, part_number=part_number, node_name=node_name)
+    document = published.document_v2 if request.pact_version == "2" else published.document_v3
+    event = service.make_event(
+        request.pact_version,
+        "fulfilled",
+        {"requestEventId": request.event_id, "pfs": [json.loads(document)]},
+        source=source,
+    )
+    with client_for(partner, options) as client:
+        try:
+            client.post_event(event)
+        except PactCallFailed as exc:
+            raise Problem(
+                502, "Bad Gateway", f"partner '{partner.code}' did not take the answer: {exc}"
+            ) from None
+    service.grant_for_request(session, request=request, part_id=published.part_id)
+    request.status = "fulfilled"
+    request.footprint_ids = [published.id]
+    request.answered_at = datetime.now(UTC)
+    session.flush()
+    return request
+
+
+def reject(
+    session: Session,
+    *,
+    request_id: int,
+    reason: str,
+    source: str,
+    options: CallOptions | None = None,
+) -> FootprintRequest:
+    """Return the incoming request rejected with ``reason``, after sending the RequestRejected event."""
+    request, partner = _incoming(session, request_id)
+    code = "NoSuchFootprint" if request.pact_version == "2" else "NotFound"
+    event = service.make_event(
+        request.pact_version,
+        "rejected",
+        {"requestEventId": request.event_id, "error": {"code": code, "message": reason}},
+        source=source,
+    )
+    with client_for(partner, options) as client:
+        try:
+            client.post_event(event)
+        except PactCallFailed as exc:
+            raise Problem(
+                502, "Bad Gateway", f"partner '{partner.code}' did not take the answer: {exc}"
+            ) from None
+    request.status = "rejected"
+    request.reason = reason
+    request.answered_at = datetime.now(UTC)
+    session.flush()
+    return request

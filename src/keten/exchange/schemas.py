@@ -1,0 +1,178 @@
+"""Shapes of the exchange: the management API's partners, grants, access log and requests, the
+PACT error codes with their HTTP statuses, and the event types of both PACT versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "EVENT_TYPES",
+    "PACT_ERRORS",
+    "AccessEntryRead",
+    "GrantCreate",
+    "GrantRead",
+    "PartnerCreate",
+    "PartnerCreated",
+    "PartnerRead",
+    "PartnerRemote",
+    "PublishedRead",
+    "PullReport",
+    "RequestCreate",
+    "RequestFulfil",
+    "RequestRead",
+    "RequestReject",
+]
+
+PACT_ERRORS: dict[str, dict[str, int]] = {
+    "2": {
+        "AccessDenied": 403,
+        "BadRequest": 400,
+        "NoSuchFootprint": 404,
+        "NotImplemented": 400,
+        "TokenExpired": 401,
+        "InternalError": 500,
+    },
+    "3": {
+        "AccessDenied": 403,
+        "BadRequest": 400,
+        "NotFound": 404,
+        "NotImplemented": 400,
+        "TokenExpired": 401,
+        "InternalError": 500,
+    },
+}
+"""Error code → HTTP status per major version of the PACT Technical Specifications."""
+
+EVENT_TYPES: dict[str, dict[str, str]] = {
+    "2": {
+        "created": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
+        "fulfilled": "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
+        "rejected": "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1",
+        "published": "org.wbcsd.pathfinder.ProductFootprint.Published.v1",
+    },
+    "3": {
+        "created": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+        "fulfilled": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+        "rejected": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
+        "published": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+    },
+}
+"""CloudEvents ``type`` of each PACT event per major version."""
+
+Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+
+
+class PartnerBase(BaseModel):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    organization: str | None = Field(default=None, description="Code of the partner's organization.")
+
+
+class PartnerRemote(BaseModel):
+    """Where and how this node calls the partner's own PACT API."""
+
+    base_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    client_id: str | None = Field(default=None, max_length=200)
+    client_secret: str | None = Field(default=None, max_length=500)
+    pact_version: Literal["2", "3"] = "2"
+
+
+class PartnerCreate(PartnerBase):
+    remote: PartnerRemote | None = None
+
+
+class PartnerRead(PartnerBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    client_id: str
+    secret_set_at: datetime
+    revoked_at: datetime | None
+    created_at: datetime
+    base_url: str | None
+    pact_version: str
+
+
+class PartnerCreated(PartnerRead):
+    client_secret: str = Field(description="Shown once: only its hash is kept.")
+
+
+class GrantCreate(BaseModel):
+    partner: str = Code
+    part_number: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64, description="A product group.")
+    purpose: str = Field(min_length=1, max_length=200)
+    expires_at: datetime | None = None
+
+
+class GrantRead(BaseModel):
+    id: int
+    partner: str
+    part_number: str | None
+    category: str | None
+    purpose: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+    created_by: str | None
+    active: bool
+
+
+class AccessEntryRead(BaseModel):
+    at: datetime
+    partner: str | None
+    action: str
+    target: str
+    status: int
+    ip: str | None
+
+
+class PublishedRead(BaseModel):
+    id: str
+    part_number: str
+    version: int
+    status: str
+    created_at: datetime
+    valid_from: datetime
+    valid_to: datetime
+    product_ids: list[str]
+
+
+class RequestCreate(BaseModel):
+    partner: str = Code
+    part_number: str = Field(min_length=1, max_length=64)
+    comment: str = Field(default="", max_length=1000)
+
+
+class RequestFulfil(BaseModel):
+    part_number: str = Field(min_length=1, max_length=64)
+
+
+class RequestReject(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class RequestRead(BaseModel):
+    id: int
+    direction: str
+    partner: str
+    event_id: str
+    product_ids: list[str]
+    comment: str
+    status: str
+    reason: str
+    footprint_ids: list[str]
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class PullReport(BaseModel):
+    partner: str
+    fetched: int
+    stored: list[str] = Field(description="Part numbers that got a supplier PCF.")
+    unmatched: list[str] = Field(description="Footprint ids whose product ids match no part.")
+    invalid: list[str] = Field(description="Footprint ids that failed the schema, with the reason.")
+    failures: list[str] = Field(description="Calls that failed after their retries.")
+    recalculated: list[str] = Field(description="Part numbers whose footprint was calculated again.")

@@ -1,0 +1,274 @@
+"""Fixtures of the exchange tests: a small value chain with calculated and published footprints,
+partners with credentials, and keten servers on loopback ports."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from keten.app import create_app
+from keten.db import make_engine
+from keten.exchange import service
+from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
+from keten.footprints import service as footprints
+from keten.footprints.models import Activity
+from keten.migrate import upgrade
+from keten.settings import Settings
+from tests.conftest import make_user
+from tests.factories import make_bom, make_composition, make_material, make_org, make_part, make_site
+
+FACTORS = """kind,code,unit,kg_co2e_per_unit,secondary_kg_co2e_per_unit,quality,source,licence
+material,AL,kg,8,,3,hand,CC0-1.0
+material,CU,kg,3,1,3,hand,CC0-1.0
+electricity,NL,kWh,0.3,,2,hand,CC0-1.0
+"""
+
+
+def build_chain(session: Session, *, own: str = "OWN", prefix: str = "", publish: bool = True) -> list[str]:
+    """Store a product MOD (2 kg, category 'modules') of 2 CMP (0.5 kg AL each, 'components') and
+    a loose part BRK ('brackets'), calculate and publish all three; return their part numbers.
+
+    By hand: CMP 0.5 × 8 = 4.0; MOD 2 × 4.0 + 10 kWh × 0.3 = 11.0; BRK 0.2 × 3 = 0.6 kg CO2e.
+    """
+    footprints.load_factor_csv(session, FACTORS, name="hand", version="1", make_default=True)
+    al, cu = make_material(session, code="AL"), make_material(session, code="CU")
+    org = make_org(
+        session, code=own, name=f"{own} B.V.", role="own", country="NL", lei="724500ABCDEFGHIJKL12"
+    )
+    site = make_site(session, organization=org, code=f"{own}-FAB", country="NL")
+    mod = make_part(session, part_number=f"{prefix}MOD", kind="product", mass_kg=2.0, category="modules")
+    cmp_ = make_part(session, part_number=f"{prefix}CMP", mass_kg=0.5, category="components")
+    brk = make_part(session, part_number=f"{prefix}BRK", mass_kg=0.2, category="brackets")
+    make_bom(session, mod, (cmp_, 2.0))
+    make_composition(session, part=cmp_, material=al, mass_kg=0.5)
+    make_composition(session, part=brk, material=cu, mass_kg=0.2)
+    session.add(Activity(part_id=mod.id, kind="electricity", site_id=site.id, amount=10.0, primary_share=1.0))
+    session.flush()
+    numbers = [mod.part_number, cmp_.part_number, brk.part_number]
+    for number in numbers:
+        footprints.calculate(session, part_number=number)
+        if publish:
+            service.publish(session, part_number=number)
+    return numbers
+
+
+@dataclass
+class Partner:
+    code: str
+    client_id: str
+    secret: str
+
+
+def add_partner(session: Session, code: str, *grants: dict[str, Any]) -> Partner:
+    """Create a partner with grants (each a dict of GrantCreate fields); return its credentials."""
+    partner, secret = service.create_partner(session, data=PartnerCreate(code=code, name=f"{code} GmbH"))
+    for grant in grants:
+        service.create_grant(
+            session, data=GrantCreate(partner=code, purpose="tests", **grant), username="tests"
+        )
+    return Partner(code, partner.client_id, secret)
+
+
+@pytest.fixture
+def chain(engine: Engine) -> list[str]:
+    """Return the part numbers of a stored, calculated and published chain."""
+    with Session(engine, expire_on_commit=False) as session:
+        numbers = build_chain(session)
+        session.commit()
+    return numbers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(settings: Settings, **config: Any) -> Iterator[str]:
+    """Serve keten with ``settings`` on a loopback port in a thread; yield its base URL."""
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **config)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    scheme = "https" if "ssl_certfile" in config else "http"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the keten server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"{scheme}://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
+def self_signed_certificate(folder: Path) -> tuple[str, str]:
+    """Write a self-signed certificate for 127.0.0.1 and its key; return (cert path, key path)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def new_database(folder: Path, name: str) -> tuple[str, Engine]:
+    """Return (URL, engine) of a new migrated SQLite database file in ``folder``."""
+    url = f"sqlite:///{folder / name}.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    return url, engine
+
+
+@dataclass
+class Conformance:
+    """The system under test (``host``, HTTPS only) and a second keten node that plays the
+    conformance service's part (``tester``): it asks, and receives the answers to its requests."""
+
+    version: str
+    host: str
+    host_plain: str
+    tester: str
+    ca: str
+    partner: Partner
+    outsider: Partner
+    host_engine: Engine
+    tester_engine: Engine
+    tester_token: str
+    parts: list[str]
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(verify=ssl.create_default_context(cafile=self.ca), timeout=30)
+
+    def token(self, partner: Partner | None = None) -> str:
+        with self.http() as client:
+            return token_of(self.host, partner or self.partner, client=client)
+
+
+def token_of(base: str, partner: Partner, client: httpx.Client | None = None) -> str:
+    """Return an access token of ``partner`` from the server at ``base``."""
+    own = client or httpx.Client(timeout=30)
+    try:
+        response = own.post(
+            f"{base}/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(partner.client_id, partner.secret),
+        )
+    finally:
+        if client is None:
+            own.close()
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@contextmanager
+def conformance_nodes(folder: Path, version: str) -> Iterator[Conformance]:
+    """Start the host (HTTPS, plus a plain-HTTP twin that must refuse) and the tester node."""
+    cert, key = self_signed_certificate(folder)
+    host_url, host_engine = new_database(folder, "host")
+    tester_url, tester_engine = new_database(folder, "tester")
+    with Session(host_engine, expire_on_commit=False) as session:
+        parts = build_chain(session, own="HOSTCO")
+        partner = add_partner(
+            session, "TESTER", {"category": "modules"}, {"category": "components"}, {"category": "brackets"}
+        )
+        outsider = add_partner(session, "OUTSIDER")
+        session.commit()
+    with Session(tester_engine, expire_on_commit=False) as session:
+        make_org(session, code="TESTCO", name="Tester B.V.", role="own", country="DE")
+        make_part(session, part_number="CMP", mass_kg=0.5)
+        at_tester = add_partner(session, "HOST")
+        session.commit()
+    tester_token = make_user(tester_engine, "editor")
+    host_settings = Settings(database_url=host_url, node_name="host", pact_require_https=True)
+    tester_settings = Settings(database_url=tester_url, node_name="tester", pact_ca_bundle=cert)
+    with (
+        live_server(host_settings, ssl_certfile=cert, ssl_keyfile=key) as host,
+        live_server(host_settings) as host_plain,
+        live_server(tester_settings) as tester,
+    ):
+        with Session(host_engine) as session:
+            service.set_remote(
+                session,
+                code="TESTER",
+                remote=PartnerRemote(
+                    base_url=tester,
+                    client_id=at_tester.client_id,
+                    client_secret=at_tester.secret,
+                    pact_version=version,
+                ),
+            )
+            session.commit()
+        with Session(tester_engine) as session:
+            service.set_remote(
+                session,
+                code="HOST",
+                remote=PartnerRemote(
+                    base_url=host,
+                    client_id=partner.client_id,
+                    client_secret=partner.secret,
+                    pact_version=version,
+                ),
+            )
+            session.commit()
+        yield Conformance(
+            version,
+            host,
+            host_plain,
+            tester,
+            cert,
+            partner,
+            outsider,
+            host_engine,
+            tester_engine,
+            tester_token,
+            parts,
+        )
+    host_engine.dispose()
+    tester_engine.dispose()

@@ -1,0 +1,373 @@
+"""The PACT conformance test cases of the Technical Specifications v2 (TC1 to TC21, as listed in
+wbcsd/pact-conformance-service docs/v2-test-cases-expected-results.md), each a test against a live
+keten node over HTTPS, with a second keten node in the part of the conformance service.
+
+The host refuses plain HTTP (TC9-11, TC17) through a twin server on the same database."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keten.exchange import service
+from keten.exchange.models import AccessEntry, FootprintRequest, PublishedFootprint
+from keten.footprints.models import SupplierPcf
+from tests.exchange.conftest import Conformance, conformance_nodes
+
+VERSION = "2"
+CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
+
+
+@pytest.fixture(scope="module")
+def pact(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Conformance]:
+    with conformance_nodes(tmp_path_factory.mktemp("pact2"), VERSION) as nodes:
+        yield nodes
+
+
+@pytest.fixture(scope="module")
+def http(pact: Conformance) -> Iterator[httpx.Client]:
+    with pact.http() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def bearer(pact: Conformance) -> dict[str, str]:
+    return {"Authorization": f"Bearer {pact.token()}"}
+
+
+def _ids(pact: Conformance) -> list[str]:
+    with Session(pact.host_engine) as session:
+        return list(
+            session.scalars(
+                select(PublishedFootprint.id).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
+            )
+        )
+
+
+def _event(kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    return {
+        "type": service.EVENT_TYPES[VERSION][kind],
+        "specversion": "1.0",
+        "id": event_id or str(uuid.uuid4()),
+        "source": "https://tester.example",
+        "time": "2026-05-19T10:30:00Z",
+        "data": data,
+    }
+
+
+def _wait_for(check: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the awaited state did not come")
+
+
+def test_tc001_obtain_auth_token_with_valid_credentials(pact: Conformance, http: httpx.Client) -> None:
+    response = http.post(
+        f"{pact.host}/auth/token",
+        data={"grant_type": "client_credentials"},
+        headers={
+            "Authorization": "Basic "
+            + base64.b64encode(f"{pact.partner.client_id}:{pact.partner.secret}".encode()).decode()
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 3600
+    assert body["access_token"].count(".") == 2
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_tc002_obtain_auth_token_with_invalid_credentials(pact: Conformance, http: httpx.Client) -> None:
+    for auth in ((pact.partner.client_id, "wrong"), ("pact_nobody", pact.partner.secret)):
+        response = http.post(f"{pact.host}/auth/token", data={"grant_type": "client_credentials"}, auth=auth)
+        assert response.status_code in (400, 401)
+        assert response.json()["error"] == "invalid_client"
+        assert "access_token" not in response.json()
+
+
+def test_tc003_get_pcf_using_getfootprint(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    pf_id = _ids(pact)[0]
+    response = http.get(f"{pact.host}/2/footprints/{pf_id}", headers=bearer)
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["id"] == pf_id
+    assert service.validate(data, "2") == []
+
+
+def test_tc004_get_all_pcfs_using_listfootprints(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    response = http.get(f"{pact.host}/2/footprints", headers=bearer)
+    assert response.status_code in (200, 202)
+    data = response.json()["data"]
+    assert sorted(pf["id"] for pf in data) == sorted(_ids(pact))
+    assert all(service.validate(pf, "2") == [] for pf in data)
+
+
+def test_tc005_pagination_link_implementation_of_action_listfootprints(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    seen: list[str] = []
+    url: str | None = f"{pact.host}/2/footprints?limit=1"
+    while url:
+        response = http.get(url, headers=bearer)
+        assert response.status_code == 200
+        page = response.json()["data"]
+        assert len(page) <= 1
+        seen.extend(pf["id"] for pf in page)
+        following = response.links.get("next", {}).get("url")
+        if following:
+            assert following.startswith(pact.host + "/2/footprints?")
+        url = following
+    assert seen == _ids(pact)
+
+
+def test_tc006_attempt_listfootprints_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
+    response = http.get(f"{pact.host}/2/footprints", headers={"Authorization": "Bearer invalid-access-token"})
+    assert response.status_code in (400, 401)
+    assert response.json() == {"code": "BadRequest", "message": "Invalid token provided"}
+
+
+def test_tc007_attempt_getfootprint_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
+    pf_id = _ids(pact)[0]
+    response = http.get(
+        f"{pact.host}/2/footprints/{pf_id}", headers={"Authorization": "Bearer invalid-access-token"}
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["code"] == "BadRequest"
+    assert "data" not in response.json()
+
+
+def test_tc008_attempt_getfootprint_with_non_existent_pfid(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    for missing in ("non-existent-id", str(uuid.uuid4())):
+        response = http.get(f"{pact.host}/2/footprints/{missing}", headers=bearer)
+        assert response.status_code in (400, 404)
+        assert response.json()["code"] == "NoSuchFootprint"
+
+
+def test_tc009_attempt_authentication_through_http(pact: Conformance) -> None:
+    response = httpx.post(
+        f"{pact.host_plain}/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(pact.partner.client_id, pact.partner.secret),
+    )
+    assert response.status_code == 400
+    assert "access_token" not in response.json()
+
+
+def test_tc010_attempt_listfootprints_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
+    response = httpx.get(f"{pact.host_plain}/2/footprints", headers=bearer)
+    assert response.status_code == 400
+    assert "data" not in response.json()
+
+
+def test_tc011_attempt_getfootprint_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
+    response = httpx.get(f"{pact.host_plain}/2/footprints/{_ids(pact)[0]}", headers=bearer)
+    assert response.status_code == 400
+    assert "data" not in response.json()
+
+
+def _tester_requests(pact: Conformance, part_number: str) -> FootprintRequest:
+    response = httpx.post(
+        f"{pact.tester}/api/exchange/requests",
+        json={
+            "partner": "HOST",
+            "part_number": part_number,
+            "comment": "Please send PCF data for this year.",
+        },
+        headers={"Authorization": f"Bearer {pact.tester_token}"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    with Session(pact.host_engine) as session:
+        return _wait_for(
+            lambda: session.scalars(
+                select(FootprintRequest).where(FootprintRequest.event_id == response.json()["event_id"])
+            ).first()
+        )
+
+
+def test_tc012_send_pcf_creation_request(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    event = _event("created", {"pf": {"productIds": [service.product_urn("MOD")]}, "comment": "this year"})
+    response = http.post(
+        f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
+    )
+    assert response.status_code == 200
+    assert response.content == b""
+    with Session(pact.host_engine) as session:
+        queued = session.scalars(
+            select(FootprintRequest).where(FootprintRequest.event_id == event["id"])
+        ).one()
+        assert (queued.direction, queued.status, queued.product_ids) == (
+            "incoming",
+            "pending",
+            [service.product_urn("MOD")],
+        )
+
+
+def test_tc013_call_back_with_a_request_fulfilled_event(pact: Conformance) -> None:
+    request = _tester_requests(pact, "CMP")
+    assert request.direction == "incoming"
+    response = httpx.post(
+        f"{pact.host}/api/exchange/requests/{request.id}/fulfil",
+        json={"part_number": "CMP"},
+        headers={"Authorization": f"Bearer {_host_admin(pact)}"},
+        verify=_ssl(pact),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "fulfilled"
+    with Session(pact.tester_engine) as session:
+        ours = session.scalars(
+            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
+        ).one()
+        assert ours.status == "fulfilled"
+        assert ours.footprint_ids == response.json()["footprint_ids"]
+        stored = session.scalars(select(SupplierPcf).where(SupplierPcf.source == "pact:HOST:CMP")).one()
+        assert stored.kg_co2e_per_unit == pytest.approx(4.0)
+
+
+def test_tc014_request_for_the_creation_of_a_pcf_to_be_rejected(pact: Conformance) -> None:
+    request = _tester_requests(pact, "CMP")
+    response = httpx.post(
+        f"{pact.host}/api/exchange/requests/{request.id}/reject",
+        json={"reason": "The requested footprint could not be found."},
+        headers={"Authorization": f"Bearer {_host_admin(pact)}"},
+        verify=_ssl(pact),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    with Session(pact.tester_engine) as session:
+        ours = session.scalars(
+            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
+        ).one()
+        assert ours.status == "rejected"
+        assert ours.reason == "NoSuchFootprint: The requested footprint could not be found."
+
+
+def test_tc015_receive_notification_of_pcf_update(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    event = _event("published", {"pfIds": [str(uuid.uuid4())]})
+    response = http.post(
+        f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
+    )
+    assert response.status_code == 200
+    with Session(pact.host_engine) as session:
+        logged = session.scalars(select(AccessEntry).order_by(AccessEntry.id.desc())).first()
+        assert logged is not None and (logged.action, logged.status) == ("event", 200)
+
+
+def test_tc016_attempt_action_events_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
+    event = _event("published", {"pfIds": [str(uuid.uuid4())]})
+    response = http.post(
+        f"{pact.host}/2/events",
+        content=json.dumps(event),
+        headers={"Authorization": "Bearer invalid-access-token", **CLOUDEVENTS},
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["code"] == "BadRequest"
+
+
+def test_tc017_attempt_action_events_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
+    event = _event("created", {"pf": {"productIds": ["urn:gtin:4712345060507"]}})
+    response = httpx.post(
+        f"{pact.host_plain}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
+    )
+    assert response.status_code == 400
+    with Session(pact.host_engine) as session:
+        assert (
+            session.scalars(select(FootprintRequest).where(FootprintRequest.event_id == event["id"])).first()
+            is None
+        )
+
+
+def test_tc018_openid_connect_based_authentication_flow(pact: Conformance, http: httpx.Client) -> None:
+    discovery = http.get(f"{pact.host}/.well-known/openid-configuration").json()
+    assert discovery["token_endpoint"] == f"{pact.host}/auth/token"
+    response = http.post(
+        discovery["token_endpoint"],
+        data={"grant_type": "client_credentials"},
+        auth=(pact.partner.client_id, pact.partner.secret),
+    )
+    assert response.status_code == 200
+    keys = http.get(discovery["jwks_uri"]).json()["keys"]
+    assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256"
+
+
+def test_tc019_openid_connect_based_authentication_flow_with_incorrect_credentials(
+    pact: Conformance, http: httpx.Client
+) -> None:
+    discovery = http.get(f"{pact.host}/.well-known/openid-configuration").json()
+    response = http.post(
+        discovery["token_endpoint"],
+        data={"grant_type": "client_credentials"},
+        auth=(pact.partner.client_id, pact.partner.secret[:-1]),
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_tc020_get_filtered_list_of_footprints(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    all_ids = _ids(pact)
+    response = http.get(
+        f"{pact.host}/2/footprints", params={"$filter": "created ge '2023-01-15T10:15:30Z'"}, headers=bearer
+    )
+    assert response.status_code == 200
+    assert sorted(pf["id"] for pf in response.json()["data"]) == sorted(all_ids)
+    urn = service.product_urn("BRK")
+    one = http.get(
+        f"{pact.host}/2/footprints",
+        params={"$filter": f"productIds/any(productId:(productId eq '{urn}'))"},
+        headers=bearer,
+    ).json()["data"]
+    assert [pf["productIds"] for pf in one] == [[urn]]
+    none = http.get(
+        f"{pact.host}/2/footprints", params={"$filter": "created gt '2100-01-01T00:00:00Z'"}, headers=bearer
+    )
+    assert none.json() == {"data": []}
+
+
+def test_tc021_failed_to_receive_notification_of_pcf_update_malformed_request(
+    pact: Conformance, http: httpx.Client, bearer: dict[str, str]
+) -> None:
+    event = _event("published", {"pfIds": ["urn:gtin:4712345060507"]})
+    response = http.post(
+        f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "BadRequest"
+
+
+def _ssl(pact: Conformance) -> Any:
+    import ssl
+
+    return ssl.create_default_context(cafile=pact.ca)
+
+
+def _host_admin(pact: Conformance) -> str:
+    from tests.conftest import make_user
+
+    return make_user(pact.host_engine, "editor")
