@@ -51,6 +51,9 @@ PUBLIC_ROUTES = {
     # What an offline verifier needs: the keys that sign passports and the JSON-LD context.
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/contexts/passport-v1.jsonld"),
+    # PACT discovery: where a partner finds the token endpoint and the keys that sign its tokens.
+    ("GET", "/.well-known/openid-configuration"),
+    ("GET", "/jwks"),
 }
 """Every route that answers without credentials, each on purpose."""
 
