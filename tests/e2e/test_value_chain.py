@@ -1,6 +1,7 @@
 """Three keten nodes on loopback ports, each with its own database: a tier-2 supplier, a tier-1
 supplier and an OEM. Footprints travel up the chain over PACT as primary data, a footprint request
-travels down and is fulfilled, and a partner without a grant sees nothing.
+travels down and is fulfilled, the OEM's passport of its machine shows the chain's primary data
+share, and a partner without a grant sees nothing.
 
 The OEM's node runs on PostgreSQL when KETEN_TEST_POSTGRES_URL names a server, the suppliers' on
 SQLite files, so the chain also crosses database backends."""
@@ -211,6 +212,21 @@ def test_footprints_travel_up_the_chain_and_a_request_travels_down(tmp_path: Pat
                 assert active is not None
                 pcf = json.loads(active.document_v2)["pcf"]
                 assert pcf["primaryDataShare"] == pytest.approx(100 * oem_after, abs=1e-4)
+            # The OEM's passport of the machine shows the chain's primary data, to anyone.
+            gtin = _api(
+                oem_base,
+                tokens["oem"],
+                "PUT",
+                "/api/passport-inputs/MACHINE",
+                json={"gtin": "08712345000011"},
+            )
+            assert gtin.status_code == 200, gtin.text
+            issued = _api(oem_base, tokens["oem"], "POST", "/api/passports", json={"part_number": "MACHINE"})
+            assert issued.status_code == 201, issued.text
+            public = httpx.get(f"{oem_base}/api/passports/{issued.json()[0]['id']}")
+            assert public.status_code == 200, public.text
+            footprint = public.json()["passport"]["carbonFootprint"]
+            assert footprint["primaryDataShare"] == pytest.approx(oem_after, abs=1e-9)
 
             # A request travels down: the OEM asks the tier-1, which fulfils it.
             asked = _api(
