@@ -400,8 +400,10 @@ class Loaded:
     pcf_quality: FloatArray
     src_part: IntArray
     src_share: FloatArray
-    src_supplier: tuple[str, ...]
-    src_country: tuple[str, ...]
+    src_site: IntArray
+    """Position of each sourcing row's site in ``site_supplier`` and ``site_country``."""
+    site_supplier: tuple[str, ...]
+    site_country: tuple[str, ...]
     revisions: IntArray
     part_ids: IntArray
     inputs: fp.FootprintInputs
@@ -629,6 +631,7 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         return sites[site_id][1] if site_id in sites else ""
 
     act_code = tuple((r[2] or (site_country(r[3]) if r[1] == "electricity" else "") or "") for r in acts)
+    site_ids = np.array(sorted(sites), dtype=np.int64)
     act_site = tuple(sites[r[3]][0] if r[3] in sites else None for r in acts)
     loaded = Loaded(
         bom=bom,
@@ -655,8 +658,9 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         pcf_quality=np.array([r[4] for r in pcfs], dtype=np.float64),
         src_part=_lookup(ids, (r[0] for r in sourcing)),
         src_share=np.array([r[2] for r in sourcing], dtype=np.float64),
-        src_supplier=tuple(orgs.get(sites[r[1]][2], "") for r in sourcing),
-        src_country=tuple(sites[r[1]][1] for r in sourcing),
+        src_site=_lookup(site_ids, (r[1] for r in sourcing)),
+        site_supplier=tuple(orgs.get(sites[i][2], "") for i in site_ids.tolist()),
+        site_country=tuple(sites[i][1] for i in site_ids.tolist()),
         revisions=revisions,
         part_ids=ids,
         inputs=_EMPTY_INPUTS,
@@ -1016,7 +1020,7 @@ def breakdown(
     elif by in ("supplier", "country"):
         # A part's contribution is split over its sources by their shares; parts without a
         # source are made in-house.
-        names = loaded.src_supplier if by == "supplier" else loaded.src_country
+        names = loaded.site_supplier if by == "supplier" else loaded.site_country
         share_sum = np.bincount(loaded.src_part, weights=loaded.src_share, minlength=by_part.size)
         weights = np.divide(
             loaded.src_share,
@@ -1025,7 +1029,8 @@ def breakdown(
             where=share_sum[loaded.src_part] > 0,
         )
         keys = list(names)
-        values = by_part[loaded.src_part] * weights if loaded.src_part.size else np.zeros(0)
+        per_row = by_part[loaded.src_part] * weights if loaded.src_part.size else np.zeros(0)
+        values = np.bincount(loaded.src_site, weights=per_row, minlength=len(names)).astype(np.float64)
         unsourced = float(by_part[share_sum <= 0].sum())
         keys.append(IN_HOUSE)
         out["items"] = _shares(keys, np.append(values, unsourced), total)
