@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from keten import validators
@@ -71,14 +69,16 @@ def test_text_that_is_no_quantity_is_refused(text: str) -> None:
         validators.parse_quantity(text, "kg")
 
 
-def test_parsing_a_column_of_quantities_is_fast() -> None:
-    # an import of 100,000 rows parses one mass per row: the unit must be parsed once, not per row
+def test_a_column_of_quantities_parses_its_unit_once() -> None:
+    # An import of 100,000 rows parses one mass per row: pint must see the unit once, not per row.
+    # (How fast a whole import is belongs to bench/, not to a timed assert.)
+    validators._factor.cache_clear()
+    validators._unit.cache_clear()
     cells = [f"{i % 997} g" for i in range(50_000)]
-    started = time.perf_counter()
     total = sum(validators.parse_quantity(cell, "kg") for cell in cells)
-    elapsed = time.perf_counter() - started
     assert total == pytest.approx(sum(i % 997 for i in range(50_000)) / 1000)
-    assert elapsed < 1.0, f"50,000 quantities took {elapsed:.2f} s"
+    assert validators._factor.cache_info().misses == 1
+    assert validators._unit.cache_info().misses == 2  # 'g' and 'kg'
 
 
 @pytest.mark.parametrize(("code", "expected"), [("NL", "NL"), ("nl", "NL"), (" de ", "DE"), ("TW", "TW")])

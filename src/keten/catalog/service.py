@@ -249,6 +249,8 @@ class BomArrays(NamedTuple):
     graph: core_bom.BomGraph
     part_numbers: list[str]
     """Part number at each position, shape (n,)."""
+    revisions: IntArray | None = None
+    """Revision of the part at each position, shape (n,); read with the parts by load_bom_graph."""
 
 
 def _raw_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
@@ -270,14 +272,16 @@ def _raw_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any
 
 def _load_parts_and_edges(
     session: Session,
-) -> tuple[IntArray, list[str], npt.NDArray[np.float64]]:
-    """Return part ids, their part numbers, and BOM lines as rows of (parent_id, child_id, quantity)."""
-    parts = _raw_rows(session, select(Part.id, Part.part_number))
+) -> tuple[IntArray, list[str], npt.NDArray[np.float64], IntArray]:
+    """Return part ids, their part numbers, BOM lines as rows of (parent_id, child_id, quantity)
+    and the parts' revisions."""
+    parts = _raw_rows(session, select(Part.id, Part.part_number, Part.revision))
     ids = np.fromiter((row[0] for row in parts), dtype=np.int64, count=len(parts))
     part_numbers = [row[1] for row in parts]
+    revisions = np.fromiter((row[2] for row in parts), dtype=np.int64, count=len(parts))
     edges = _raw_rows(session, select(BomLine.parent_id, BomLine.child_id, BomLine.quantity))
     triplets = np.array(edges, dtype=np.float64).reshape(len(edges), 3)
-    return ids, part_numbers, triplets
+    return ids, part_numbers, triplets, revisions
 
 
 def _positions(ids: IntArray) -> IntArray:
@@ -287,7 +291,12 @@ def _positions(ids: IntArray) -> IntArray:
     return lookup
 
 
-def _build(ids: IntArray, part_numbers: list[str], triplets: npt.NDArray[np.float64]) -> BomArrays:
+def _build(
+    ids: IntArray,
+    part_numbers: list[str],
+    triplets: npt.NDArray[np.float64],
+    revisions: IntArray | None = None,
+) -> BomArrays:
     lookup = _positions(ids)
     graph = core_bom.build_bom(
         ids.size,
@@ -296,7 +305,7 @@ def _build(ids: IntArray, part_numbers: list[str], triplets: npt.NDArray[np.floa
         triplets[:, 2],
         labels=part_numbers,
     )
-    return BomArrays(IndexMap(tuple(ids.tolist())), graph, part_numbers)
+    return BomArrays(IndexMap(tuple(ids.tolist())), graph, part_numbers, revisions)
 
 
 def load_bom_graph(session: Session) -> BomArrays:
@@ -479,7 +488,7 @@ def replace_bom(session: Session, *, part_number: str, lines: Sequence[BomLineIn
             errors=errors,
         )
 
-    ids, part_numbers, triplets = _load_parts_and_edges(session)
+    ids, part_numbers, triplets, _ = _load_parts_and_edges(session)
     others = triplets[triplets[:, 0] != parent.id]
     new = np.array([(parent.id, child_id, q) for (child_id, _), q in wanted.items()], dtype=np.float64)
     try:

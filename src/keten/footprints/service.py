@@ -579,9 +579,7 @@ def _secondary_rows(
 def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     bom = load_bom_graph(session)
     ids = np.asarray(bom.part_index.ids, dtype=np.int64)
-    rev_rows = _rows(session, select(Part.id, Part.revision))
-    revisions = np.zeros(ids.size, dtype=np.int64)
-    revisions[_lookup(ids, (r[0] for r in rev_rows))] = [r[1] for r in rev_rows]
+    revisions = bom.revisions if bom.revisions is not None else np.zeros(ids.size, dtype=np.int64)
 
     factor_rows = tuple(
         (r[0], r[1], r[2], r[3], float(r[4] or 0.0), float(r[5]))
