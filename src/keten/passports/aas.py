@@ -441,6 +441,11 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+def _xs_decimal(value: float) -> Decimal:
+    """Return ``value`` to the milligram, so it is written without an exponent, as xs:decimal requires."""
+    return _decimal(value).quantize(Decimal("0.000001"))
+
+
 def _carbon_footprint(run: FootprintRun, submodel_id: str) -> model.Submodel:
     gate = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
     phases = [("A1-A3", gate)]
@@ -468,7 +473,7 @@ def _carbon_footprint(run: FootprintRun, submodel_id: str) -> model.Submodel:
                         semantic_id_list_element=_ref("0173-1#02-ABG854#003"),
                         value_type_list_element=model.datatypes.String,
                     ),
-                    _prop("PcfCO2eq", "0173-1#02-ABG855#003", _decimal(kg), model.datatypes.Decimal),
+                    _prop("PcfCO2eq", "0173-1#02-ABG855#003", _xs_decimal(kg), model.datatypes.Decimal),
                     _prop(
                         "ReferenceImpactUnitForCalculation",
                         "0173-1#02-ABG856#003",
@@ -752,6 +757,7 @@ def export_aasx(
     store, files, summary = build_environment(content, tier=tier, base=base)
     target: Any = str(out) if isinstance(out, Path) else out
     with aasx.AASXWriter(target) as writer:
+        # JSON, as basyx writes XML in the metamodel 3.1 namespace, which the 3.0 checker rejects.
         writer.write_aas(summary.aas_id, store, files, write_json=True)
         properties = OPCCoreProperties()  # type: ignore[no-untyped-call]
         properties.creator = content.manufacturer_name
