@@ -479,3 +479,22 @@ def test_a_footprint_too_small_for_an_exponent_is_written_as_a_plain_decimal(oem
         if element.get("idShort") == "PcfCO2eq"
     ]
     assert values == ["0.000000", "2000000000000000000000.000000"]
+
+
+def test_a_full_structure_too_large_to_be_of_use_is_refused_not_cut(
+    oem: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aas, "MAX_TREE_NODES", 10)
+    with pytest.raises(Problem) as caught:
+        _export(oem, "legitimate_interest")
+    assert caught.value.status == 422
+    assert "nodes, more than the 10 an AASX export writes" in str(caught.value)
+    # One level down is what the public sees, and it is still written.
+    assert checker.check_aasx_file(io.BytesIO(_export(oem, "public"))).ok()
+
+
+def test_without_an_own_organization_there_is_no_manufacturer_to_name(session: Session) -> None:
+    make_part(session, part_number="LONE-1")
+    with pytest.raises(Problem) as caught:
+        aas.export_aasx(session, part_number="LONE-1", out=io.BytesIO())
+    assert caught.value.status == 422 and "role 'own'" in str(caught.value)

@@ -212,7 +212,7 @@ def _own_organization(session: Session) -> Organization:
         raise Problem(
             422,
             "Unprocessable Content",
-            "no organization has the role 'own'; the nameplate needs it; add the own company",
+            "no organization has the role 'own'; the nameplate names the manufacturer, so add it",
         )
     return own
 
@@ -240,7 +240,7 @@ def _operator_id(org: Organization) -> str:
 
 
 def _structure(session: Session, root_id: int) -> tuple[Child, ...]:
-    """Return the BOM below ``root_id`` as a tree of :class:`Child` (one query for lines, one for parts)."""
+    """Return the BOM below ``root_id`` as a tree of :class:`Child`, shared subtrees built once."""
     edges: dict[int, list[tuple[int, float, str]]] = {}
     for parent_id, child_id, quantity, position in session.execute(
         select(BomLine.parent_id, BomLine.child_id, BomLine.quantity, BomLine.position)
@@ -255,23 +255,24 @@ def _structure(session: Session, root_id: int) -> tuple[Child, ...]:
                 stack.append(child_id)
     if not below:
         return ()
+    # Whole-table reads filtered here, as a product's tree can hold more parts than one IN list may bind.
     parts = {
         row[0]: row[1:]
-        for row in session.execute(
-            select(Part.id, Part.part_number, Part.name, Part.unit).where(Part.id.in_(below))
-        )
+        for row in session.execute(select(Part.id, Part.part_number, Part.name, Part.unit))
+        if row[0] in below
     }
     suppliers: dict[int, list[str]] = {}
     for part_id, name in session.execute(
         select(Sourcing.part_id, Organization.name)
         .join(Site, Site.id == Sourcing.site_id)
         .join(Organization, Organization.id == Site.organization_id)
-        .where(Sourcing.part_id.in_(below), Organization.role != "own")
+        .where(Organization.role != "own")
         .order_by(Sourcing.part_id, Sourcing.share.desc(), Organization.name)
     ):
-        names = suppliers.setdefault(part_id, [])
-        if name not in names:
-            names.append(name)
+        if part_id in below:
+            names = suppliers.setdefault(part_id, [])
+            if name not in names:
+                names.append(name)
     built: dict[int, tuple[Child, ...]] = {}
 
     def children_of(part_id: int) -> tuple[Child, ...]:
@@ -519,8 +520,30 @@ def _carbon_footprint(run: FootprintRun, submodel_id: str) -> model.Submodel:
     )
 
 
+MAX_TREE_NODES = 50_000
+"""A full structure repeats shared subassemblies at every place they are used; past this many nodes
+the package would be too large to be of use, and the export says so instead of writing it."""
+
+
+def _tree_size(children: Sequence[Child], seen: dict[int, int]) -> int:
+    total = 0
+    for child in children:
+        key = id(child.children)
+        if key not in seen:
+            seen[key] = _tree_size(child.children, seen)
+        total += 1 + seen[key]
+    return total
+
+
 def _bom(content: ProductContent, asset_id: str, submodel_id: str, tier: str) -> model.Submodel:
     full = _may(tier, "bom.full_tree")
+    if full and (size := _tree_size(content.children, {})) > MAX_TREE_NODES:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"the full structure of '{content.part_number}' has {size} nodes, more than the "
+            f"{MAX_TREE_NODES} an AASX export writes; export it at the public tier (one level down)",
+        )
     with_suppliers = _may(tier, "bom.suppliers")
 
     def node(child: Child, id_short: str, depth: int) -> model.Entity:
