@@ -44,6 +44,7 @@ PUBLIC_ROUTES = {
     ("GET", "/api/passports/{passport_id}"),
     ("GET", "/api/passports/{passport_id}/jsonld"),
     ("GET", "/api/passports/{passport_id}/qr.{kind}"),
+    ("GET", "/api/passports/{passport_id}/aas.{kind}"),
     ("GET", "/passports/{passport_id}"),
     ("GET", "/01/{gtin}"),
     ("GET", "/01/{gtin}/10/{batch}"),

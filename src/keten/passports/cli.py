@@ -138,6 +138,52 @@ def export(
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+@passport_app.command("aasx-export")
+def aasx_export(
+    part_number: Annotated[str, typer.Argument(help="The product's part number.")],
+    out: Annotated[Path, typer.Option("--out", help="The AASX file to write.")],
+    serial: Annotated[str | None, typer.Option(help="Serial number of one machine.")] = None,
+    gtin: Annotated[str | None, typer.Option(help="GTIN of the product.")] = None,
+    tier: Annotated[
+        Literal["public", "legitimate_interest", "authority", "owner"], typer.Option(help="Access tier.")
+    ] = "public",
+) -> None:
+    """Write the product as an Asset Administration Shell (AASX) with the IDTA submodels."""
+    from keten.passports import aas
+
+    def work(session: Session) -> Any:
+        return aas.export_aasx(
+            session, part_number=part_number, out=out, serial=serial, gtin=gtin, tier=tier, base=_resolver()
+        )
+
+    summary = _run(work)
+    console.print(f"{out}: {summary.aas_id} for {summary.global_asset_id} ({', '.join(summary.submodels)})")
+
+
+@passport_app.command("aasx-import")
+def aasx_import(
+    path: Annotated[Path, typer.Argument(help="A supplier's AASX package.")],
+    part_number: Annotated[str | None, typer.Option("--part", help="The part it describes.")] = None,
+    organization: Annotated[str | None, typer.Option(help="The supplier's organization code.")] = None,
+) -> None:
+    """Attach a supplier's AASX nameplate and carbon footprint to the matching part (primary data)."""
+    from keten.passports import aas
+
+    if not path.is_file():
+        raise typer.BadParameter(f"no such file: {path}")
+    report = _run(
+        lambda s: aas.import_aasx(s, path=path, part_number=part_number, organization=organization),
+        commit=True,
+    )
+    console.print(
+        f"{report.file}: {report.part_number} (matched by {report.matched_by}), "
+        f"{report.kg_co2e_per_unit:,.3f} kg CO2e per unit from {report.organization or 'the supplier'}"
+        + ("" if report.created else ", held already")
+    )
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
 @passport_app.command("key")
 def key() -> None:
     """Print the company's public signing keys as a JWK set (also served at /.well-known/jwks.json)."""

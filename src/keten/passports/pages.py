@@ -3,7 +3,8 @@
 The passport page is public: what a repairer sees after scanning the QR code on a machine. It shows
 the passport filtered to the reader's tier, exactly as the JSON does, so a section appears only
 after sign-in by someone whose tier reaches it. The resolver answers a browser with that page and a
-machine with JSON-LD or JSON, by content negotiation (RFC 9110, section 12.5.1).
+machine with JSON-LD, JSON, AAS JSON or an AASX package, by content negotiation (RFC 9110,
+section 12.5.1).
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from sqlalchemy.orm import Session
 from keten.deps import get_session
 from keten.passports import service
 from keten.passports.models import PassportRecord
-from keten.passports.router import JSONLD, TierQuery, json_answer, passport_read, reader_tier
+from keten.passports.router import (
+    AAS_JSON,
+    AASX,
+    JSONLD,
+    TierQuery,
+    aas_answer,
+    json_answer,
+    passport_read,
+    reader_tier,
+)
 from keten.ui import Page, Templates, access
 
 __all__ = ["best_format", "router"]
@@ -28,10 +38,13 @@ templates = Templates(__file__)
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 PUBLIC = access("public")
-_OFFERED: dict[str, Literal["html", "jsonld", "json"]] = {
+Format = Literal["html", "jsonld", "json", "aas", "aasx"]
+_OFFERED: dict[str, Format] = {
     "text/html": "html",
     JSONLD: "jsonld",
     "application/json": "json",
+    AAS_JSON: "aas",
+    AASX: "aasx",
 }
 STAGE_LABELS = {
     "materials": "Materials",
@@ -44,14 +57,14 @@ STAGE_LABELS = {
 }
 
 
-def best_format(accept: str | None) -> Literal["html", "jsonld", "json"]:
+def best_format(accept: str | None) -> Format:
     """Return what to answer an Accept header with: the offered type of highest quality.
 
     Ties go to the order html, JSON-LD, JSON; no Accept header or ``*/*`` alone gets JSON-LD, the
     linked-data form a machine that did not ask for anything in particular can still use.
     """
     best: tuple[float, int] | None = None
-    chosen: Literal["html", "jsonld", "json"] = "jsonld"
+    chosen: Format = "jsonld"
     order = list(_OFFERED)
     for part in (accept or "").split(","):
         media, *params = [p.strip() for p in part.split(";")]
@@ -128,6 +141,9 @@ def _answer(
     if fmt == "html":
         record = service.find(session, gtin=gtin, serial=serial, batch=batch)
         return _page(request, session, record, reading)
+    if fmt in ("aas", "aasx"):
+        record = service.find(session, gtin=gtin, serial=serial, batch=batch)
+        return aas_answer(request, session, record=record, tier=reading, package=fmt == "aasx")
     return json_answer(
         session, request, gtin=gtin, serial=serial, batch=batch, tier=reading, linked_data=fmt == "jsonld"
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import segno
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
 from keten.passports import jsonld, service
 from keten.passports.models import PassportRecord, PassportRevision
 from keten.passports.schemas import (
+    AasxImportRead,
     GrantIn,
     GrantRead,
     IssueIn,
@@ -52,6 +54,10 @@ TierQuery = Annotated[
     Query(description="Read at this tier, if it is not above the caller's own (to see what others see)."),
 ]
 JSONLD = "application/ld+json"
+AASX = "application/asset-administration-shell-package+xml"
+"""The media type of an AASX package (AAS Part 5)."""
+AAS_JSON = "application/aas+json"
+"""keten's name for an AAS environment in JSON (shell and submodels): no media type is registered."""
 PUBLIC = access("public")
 
 
@@ -127,6 +133,39 @@ def json_answer(
         "Link": f'<{context}>; rel="http://www.w3.org/ns/json-ld#context"',
     }
     return Response(body, media_type=JSONLD if linked_data else "application/json", headers=headers)
+
+
+def aas_answer(
+    request: Request, session: Session, *, record: PassportRecord, tier: str, package: bool
+) -> Response:
+    """Answer with the passport's product as an AAS, filtered to ``tier``: JSON or an AASX package."""
+    from basyx.aas.adapter import json as aas_json
+
+    from keten.passports import aas
+
+    content = aas.content_from_catalog(
+        session, part_number=record.part_number, serial=record.serial, gtin=record.gtin
+    )
+    base = _resolver(request).rstrip("/")
+    headers = {"Vary": "Accept, Cookie", "Cache-Control": "private, no-cache"}
+    if package:
+        buffer = io.BytesIO()
+        aas.export_aasx(
+            session,
+            part_number=record.part_number,
+            out=buffer,
+            serial=record.serial,
+            gtin=record.gtin,
+            tier=tier,
+            base=base,
+        )
+        name = quote(record.part_number, safe="") + (
+            f"-{quote(record.serial, safe='')}" if record.serial else ""
+        )
+        headers["Content-Disposition"] = f'attachment; filename="{name}.aasx"'
+        return Response(buffer.getvalue(), media_type=AASX, headers=headers)
+    store, _, _ = aas.build_environment(content, tier=tier, base=base)
+    return Response(aas_json.object_store_to_json(store), media_type=AAS_JSON, headers=headers)
 
 
 def qr_response(link: str, kind: Literal["png", "svg"], scale: int = 8) -> Response:
@@ -208,6 +247,51 @@ def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery
 def read_jsonld(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
     reading = reader_tier(request, session, tier)
     return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=True)
+
+
+@router.get(
+    "/passports/{passport_id}/aas.{kind}",
+    summary="The passport's product as an Asset Administration Shell, filtered to the caller's tier",
+    description="`aas.json`: the AAS environment (shell and the IDTA submodels Digital Nameplate, Carbon "
+    "Footprint, Hierarchical Structures, Handover Documentation and DPP metadata) in JSON; `aas.aasx`: "
+    "the same as an AASX package. The resolver answers the same for Accept application/aas+json or "
+    "application/asset-administration-shell-package+xml.",
+    responses=problems(404),
+    openapi_extra=PUBLIC,
+)
+def read_aas(
+    request: Request,
+    session: DbSession,
+    passport_id: str,
+    kind: Literal["json", "aasx"],
+    tier: TierQuery = None,
+) -> Response:
+    record = service.get(session, passport_id=passport_id)
+    return aas_answer(
+        request, session, record=record, tier=reader_tier(request, session, tier), package=kind == "aasx"
+    )
+
+
+@router.post(
+    "/passport-aasx",
+    response_model=AasxImportRead,
+    summary="Import a supplier's AASX: its nameplate and carbon footprint attach to the matching part",
+    responses=problems(404, 422),
+)
+def import_aasx(
+    session: DbSession,
+    file: Annotated[UploadFile, File(description="The supplier's AASX package.")],
+    part_number: Annotated[
+        str | None, Form(description="The part it describes; found from the file if absent.")
+    ] = None,
+    organization: Annotated[str | None, Form(description="The supplier's organization code.")] = None,
+) -> AasxImportRead:
+    from keten.passports import aas
+
+    report = aas.import_aasx(
+        session, path=file.file, part_number=part_number, organization=organization, file_name=file.filename
+    )
+    return AasxImportRead.of(report)
 
 
 @router.get(

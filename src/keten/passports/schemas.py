@@ -9,6 +9,7 @@ substances of concern, de-manufacturing, end of life) where they apply; JSON use
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -464,3 +465,24 @@ class MemberIn(BaseModel):
 
     username: Short
     organization: Short
+
+
+class AasxImportRead(BaseModel):
+    """What importing a supplier's AASX found and stored."""
+
+    file: str
+    part_number: str
+    matched_by: str
+    organization: str | None
+    nameplate: dict[str, str]
+    kg_co2e_per_unit: float
+    valid_from: date | None
+    valid_to: date | None
+    supplier_pcf_id: int
+    created: bool
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, report: Any) -> AasxImportRead:
+        """Return the answer for an ``aas.AasxImport`` report."""
+        return cls(**{**dataclasses.asdict(report), "warnings": list(report.warnings)})
