@@ -327,3 +327,15 @@ def test_bought_parts_without_data_take_their_category_factor_by_mass_or_by_spen
     assert run.total_kg_co2e == pytest.approx(TOTAL + 83.0, rel=1e-12)
     # A part with its own composition keeps it: C's PCF and B's materials are unchanged.
     assert run.by_stage["materials"] == pytest.approx(26.4, rel=1e-12)
+
+
+def test_a_session_computes_once_between_writes_and_sees_its_own_writes(session: Session) -> None:
+    rows = build(session)
+    first = service.breakdown(session, part_number="P", by="stage", at=AT)
+    again = service.breakdown(session, part_number="P", by="supplier", at=AT)
+    assert first["total_kg_co2e"] == again["total_kg_co2e"] == pytest.approx(TOTAL, rel=1e-12)
+    session.add(Activity(part_id=rows["a"].id, kind="electricity", site_id=rows["fab"].id, amount=5.0))
+    session.flush()
+    # 5 kWh more per A, two As at 0.3 kg CO2e per kWh.
+    after = service.breakdown(session, part_number="P", by="stage", at=AT)
+    assert after["total_kg_co2e"] == pytest.approx(TOTAL + 3.0, rel=1e-12)

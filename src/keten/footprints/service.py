@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Material, Part, PartMaterial
@@ -971,14 +971,30 @@ def run_summary(session: Session, run: FootprintRun) -> dict[str, Any]:
     }
 
 
+_MEMO = "keten.footprints.current"
+"""Key in ``Session.info`` of the footprints computed in this session since its last flush."""
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_current(session: Session, _flush_context: Any) -> None:
+    # Any write may change an input, so a session forgets what it computed at every flush.
+    session.info.pop(_MEMO, None)
+
+
 def _current(
     session: Session, part_number: str, factor_set: str | None, at: date | None
 ) -> tuple[Loaded, int, fp.UsePhase | None, fp.FootprintResult]:
-    _part_id(session, part_number)
-    loaded = load(session, factor_set=factor_set, at=at)
-    root = loaded.position(part_number)
-    use = _use_phase(session, loaded, part_number)
-    return loaded, root, use, _compute(loaded.model, root, use)
+    """Return the current footprint of ``part_number``; computed once per session between writes,
+    so a page that shows several breakdowns checks the data and rolls up once."""
+    memo: dict[tuple[str, str | None, date | None], Any] = session.info.setdefault(_MEMO, {})
+    key = (part_number, factor_set, at)
+    if key not in memo:
+        _part_id(session, part_number)
+        loaded = load(session, factor_set=factor_set, at=at)
+        root = loaded.position(part_number)
+        use = _use_phase(session, loaded, part_number)
+        memo[key] = (loaded, root, use, _compute(loaded.model, root, use))
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def _shares(keys: Sequence[str], values: FloatArray, total: float) -> list[dict[str, Any]]:
