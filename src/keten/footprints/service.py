@@ -999,7 +999,8 @@ def _current(
 
 def _shares(keys: Sequence[str], values: FloatArray, total: float) -> list[dict[str, Any]]:
     merged: dict[str, float] = {}
-    for key, value in zip(keys, values.tolist(), strict=True):
+    nonzero = np.flatnonzero(values)
+    for key, value in zip([keys[i] for i in nonzero.tolist()], values[nonzero].tolist(), strict=True):
         merged[key] = merged.get(key, 0.0) + value
     return [
         {"key": k, "kg_co2e": v, "share": v / total if total else None}
@@ -1064,8 +1065,9 @@ def _by_material(loaded: Loaded, result: fp.FootprintResult) -> tuple[list[str],
     v_sec = np.where(sec >= 0, np.nan_to_num(value[np.maximum(sec, 0)]), 0.0)
     per_row = loaded.comp_mass * (v_prim * (1 - loaded.comp_recycled) + v_sec * loaded.comp_recycled)
     per_row = per_row * x_gate[loaded.comp_part] * ~model.held[loaded.comp_part]
-    keys = [loaded.material_codes[m] for m in loaded.comp_material.tolist()]
-    return keys, per_row
+    # One sum per material, in numpy: the composition has a row per part and material.
+    per_material = np.bincount(loaded.comp_material, weights=per_row, minlength=len(loaded.material_codes))
+    return list(loaded.material_codes), per_material.astype(np.float64)
 
 
 def _tree(loaded: Loaded, result: fp.FootprintResult, root: int, depth: int) -> dict[str, Any]:
