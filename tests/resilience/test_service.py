@@ -196,6 +196,11 @@ def test_critical_raw_materials_per_product(session: Session) -> None:
     assert by["Ga"]["via"][0]["part_number"] == "C3"
     assert by["Ga"]["via"][0]["sources"][0]["supplier"] == "B"
     assert by["Ga"]["world_supply"]["processing"][0] == {"country": "CN", "share": 0.938}
+    assert by["Nd"]["via_count"] == len(by["Nd"]["via"]) >= 1
+    none_listed = {
+        m["code"]: m for m in service.crm_of_product(session, part_number="P", via_limit=0)["materials"]
+    }
+    assert none_listed["Nd"]["via"] == [] and none_listed["Nd"]["via_count"] == by["Nd"]["via_count"]
     with pytest.raises(Problem):
         service.crm_of_product(session, part_number="C2")
 

@@ -239,6 +239,10 @@ def save_scenario(
     return RedirectResponse("/risk/scenario", status_code=303)
 
 
+VIA_SHOWN = 5
+"""Parts shown per critical raw material on the page, heaviest first."""
+
+
 @router.get("/risk/crm")
 def crm_page(
     request: Request, session: DbSession, product: Annotated[str | None, Query(max_length=64)] = None
@@ -246,7 +250,7 @@ def crm_page(
     """Critical raw materials in a product: kg per unit, parts, suppliers and where the world mines them."""
     products = service.products(session)
     chosen = product or (products[0]["part_number"] if products else None)
-    answer = service.crm_of_product(session, part_number=chosen) if chosen else None
+    answer = service.crm_of_product(session, part_number=chosen, via_limit=VIA_SHOWN) if chosen else None
     return templates.render(request, "crm.html", {"products": products, "chosen": chosen, "answer": answer})
 
 

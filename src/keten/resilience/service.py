@@ -771,8 +771,14 @@ def products(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def crm_of_product(session: Session, *, part_number: str, all_materials: bool = False) -> dict[str, Any]:
-    """Return the critical raw materials in one unit of a product (kg), through which parts and suppliers."""
+def crm_of_product(
+    session: Session, *, part_number: str, all_materials: bool = False, via_limit: int | None = None
+) -> dict[str, Any]:
+    """Return the critical raw materials in one unit of a product (kg), through which parts and suppliers.
+
+    ``via_limit`` keeps the heaviest parts of each material (``via_count`` says how many there are):
+    a 100,000-part product carries a material through tens of thousands of parts.
+    """
     network = load(session)
     net = network.net
     root = network.position(part_number)
@@ -789,6 +795,9 @@ def crm_of_product(session: Session, *, part_number: str, all_materials: bool = 
             continue
         via = rows[content.via_material[rows] == k]
         via = via[np.argsort(-content.via_kg[via], kind="stable")]
+        via_count = int(via.size)
+        if via_limit is not None:
+            via = via[:via_limit]
         stages = network.material_stage_shares[k]
         materials.append(
             {
@@ -799,6 +808,7 @@ def crm_of_product(session: Session, *, part_number: str, all_materials: bool = 
                 "strategic": bool(entry and entry.strategic),
                 "supply_risk": entry.supply_risk if entry else None,
                 "kg_per_unit": float(content.kg[slot, k]),
+                "via_count": via_count,
                 "world_supply": {
                     stage: [{"country": c, "share": s} for c, s in sorted(sh.items(), key=lambda kv: -kv[1])]
                     for stage, sh in stages.items()
@@ -1388,7 +1398,7 @@ def report_context(
     network = load(session)
     day0 = as_of or datetime.now(UTC).date()
     product_rows = products(session)
-    crm_products = [crm_of_product(session, part_number=p["part_number"]) for p in product_rows]
+    crm_products = [crm_of_product(session, part_number=p["part_number"], via_limit=4) for p in product_rows]
     critical, total_nodes = critical_nodes(session, weeks=weeks, limit=top)
     scenarios = []
     saved, _ = list_scenarios(session, limit=100)
