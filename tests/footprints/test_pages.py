@@ -95,3 +95,17 @@ def test_the_gate_waterfall_ends_in_the_sum_of_its_stages() -> None:
     # Each bar starts where the previous ended: transport sits on top of materials.
     transport = bars[pages.GATE_NAMES.index("transport")]
     assert transport["y"] + transport["h"] == pytest.approx(bars[0]["y"])
+
+
+def test_the_uncertainty_loads_after_the_page_and_brackets_the_total(page_client: TestClient) -> None:
+    page = page_client.get("/footprints/P")
+    assert 'hx-get="/footprints/P/uncertainty"' in page.text and "Monte Carlo" not in page.text
+    full = page_client.get("/footprints/P/uncertainty")
+    assert full.status_code == 200 and "Monte Carlo iterations" in full.text
+    low, high = (
+        float(x.replace("\u2009", "").replace(",", ""))
+        for x in page_client.get("/footprints/P/uncertainty", params={"short": "true"})
+        .text.strip()
+        .split(" – ")
+    )
+    assert low < 389.9 < high

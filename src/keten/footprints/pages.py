@@ -160,9 +160,6 @@ def _page_data(session: Session, part_number: str) -> dict[str, Any]:
         "suppliers": service.breakdown(session, part_number=part_number, by="supplier")["items"][:10],
         "countries": service.breakdown(session, part_number=part_number, by="country")["items"][:10],
         "materials": service.breakdown(session, part_number=part_number, by="material")["items"][:10],
-        "uncertainty": service.monte_carlo(
-            session, part_number=part_number, iterations=MC_ITERATIONS, seed=1
-        ),
     }
 
 
@@ -176,6 +173,15 @@ def footprints_page(
         "footprints.html",
         {"page": products(session, page=page), "factor_sets": service.factor_sets(session)},
     )
+
+
+@router.get("/footprints/{part_number:path}/uncertainty")
+def uncertainty_fragment(
+    request: Request, session: DbSession, part_number: str, short: bool = False
+) -> Response:
+    """The Monte Carlo range, loaded after the page so the page itself answers at once."""
+    answer = service.monte_carlo(session, part_number=part_number, iterations=MC_ITERATIONS, seed=1)
+    return templates.render(request, "_uncertainty.html", {"u": answer, "short": short})
 
 
 @router.get("/footprints/{part_number:path}/what-if")
