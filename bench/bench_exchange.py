@@ -5,10 +5,12 @@ Usage: python -m bench.bench_exchange [--seconds 10] [--connections 32] [--round
 keten serves a database of 60 published footprints granted to one partner (SQLite file; also
 PostgreSQL when KETEN_BENCH_POSTGRES_URL or KETEN_TEST_POSTGRES_URL names a server) with uvicorn
 and ``--workers`` processes; wrk asks ``GET /2/footprints?limit=50`` with the partner's bearer
-token. Every call checks the token's signature, reads the partner, the grants and the page, and
-writes an access-log row. The peer is a bare FastAPI endpoint served the same way in the same run.
-Medians over the rounds are printed and written to bench/out/exchange-latest.md; the results
-quoted with their circumstances are in bench/exchange-results.md.
+token. Every call checks the token, reads the partner, the grants and the page, and queues an
+access-log row (written in batches); after the run the log's rows are counted against the answers.
+The peer is a bare FastAPI endpoint served the same way in the same run, rounds interleaved.
+Medians (req/s, p50/p95/p99 from wrk's histogram) over the rounds are printed and written to
+bench/out/exchange-latest.md; the results quoted with their circumstances are in
+bench/exchange-results.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 as JSON to 50 concurrent clients.
 
 Usage: python -m bench.bench_passports [--serials 100000] [--parts 5000] [--seconds 20] [--workers 2]
+       [--rounds 3] [--serve-only]
 
 A value chain is generated (bench/out/chain-N-S) and imported into bench/out/passports.db; its
 first product gets a passport input with a GTIN and its model passport. Measured:
@@ -12,7 +13,9 @@ first product gets a passport input with a GTIN and its model passport. Measured
 - serving one item passport as JSON (``GET /api/passports/{id}``, public tier) with wrk, 50
   connections, for ``--seconds``, p50/p95/p99 from wrk's latency histogram (a Lua ``done`` hook),
   against uvicorn with ``--workers`` processes on loopback; and as its peer in the same run, the
-  static JSON-LD context from the same server, the cost of the framework and the guard alone.
+  static JSON-LD context from the same server (the framework and the guard alone) and a bare
+  FastAPI endpoint on its own server; ``--rounds`` interleaved rounds, medians. ``--serve-only``
+  measures serving alone (with a small ``--serials``) and writes bench/out/passports-serve-latest.md.
 
 Writes bench/passports-results.md. wrk comes from Debian (``apt-get install -y wrk``).
 """
