@@ -2,6 +2,7 @@
 as JSON to 50 concurrent clients.
 
 Usage: python -m bench.bench_passports [--serials 100000] [--parts 5000] [--seconds 20] [--workers 2]
+       [--rounds 3] [--serve-only]
 
 A value chain is generated (bench/out/chain-N-S) and imported into bench/out/passports.db; its
 first product gets a passport input with a GTIN and its model passport. Measured:
@@ -12,7 +13,9 @@ first product gets a passport input with a GTIN and its model passport. Measured
 - serving one item passport as JSON (``GET /api/passports/{id}``, public tier) with wrk, 50
   connections, for ``--seconds``, p50/p95/p99 from wrk's latency histogram (a Lua ``done`` hook),
   against uvicorn with ``--workers`` processes on loopback; and as its peer in the same run, the
-  static JSON-LD context from the same server, the cost of the framework and the guard alone.
+  static JSON-LD context from the same server (the framework and the guard alone) and a bare
+  FastAPI endpoint on its own server; ``--rounds`` interleaved rounds, medians. ``--serve-only``
+  measures serving alone (with a small ``--serials``) and writes bench/out/passports-serve-latest.md.
 
 Writes bench/passports-results.md. wrk comes from Debian (``apt-get install -y wrk``).
 """
@@ -23,25 +26,16 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from bench._wrk import free_port, load_average, median_of, serve, wrk
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 RESULTS = HERE / "passports-results.md"
-LUA = """
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %.3f\\n", summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    summary.duration / 1e6))
-end
-"""
 
 
 def _prepare(url: str, parts: int) -> str:
@@ -112,61 +106,43 @@ def _issue(url: str, product: str, serials: int) -> dict[str, float]:
     return {"issue_s": issue_s, "sign_s": sign_s, "verify_s": verify_s, "uid": uid}  # type: ignore[dict-item]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
-    script = OUT / "wrk-done.lua"
-    script.write_text(LUA, encoding="utf-8")
-    result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", result.stdout)
-    assert match, result.stdout
-    requests, errors, p50, p95, p99, duration = match.groups()
-    return {
-        "requests": int(requests),
-        "errors": int(errors),
-        "p50_ms": float(p50),
-        "p95_ms": float(p95),
-        "p99_ms": float(p99),
-        "rps": int(requests) / float(duration),
-    }
-
-
-def _serve(url: str, uid: str, seconds: int, workers: int) -> dict[str, dict[str, float]]:
-    port = _free_port()
+def _serve(url: str, uid: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     env = {**os.environ, "KETEN_DATABASE_URL": url}
-    command = [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=env, cwd=HERE.parent)
+    port, bare_port = free_port(), free_port()
+    keten = serve("keten.asgi:app", port, args.workers, env)
+    bare = serve("bench.bare_app:app", bare_port, args.workers, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.2)
         base = f"http://127.0.0.1:{port}"
         out = subprocess.run(["curl", "-s", f"{base}/api/passports/{uid}"], capture_output=True, text=True)
         assert json.loads(out.stdout)["tier"] == "public", out.stdout[:300]
-        _wrk(f"{base}/api/passports/{uid}", 3, 50)  # warm the workers
-        return {
-            "passport": _wrk(f"{base}/api/passports/{uid}", seconds, 50),
-            "context": _wrk(f"{base}/contexts/passport-v1.jsonld", seconds, 50),
-        }
+        wrk(f"{base}/api/passports/{uid}", 3, 50)  # warm the workers
+        runs: dict[str, list[dict[str, float]]] = {"passport": [], "context": [], "bare": []}
+        for _ in range(args.rounds):  # interleaved, so all three see the same machine
+            runs["passport"].append(wrk(f"{base}/api/passports/{uid}", args.seconds, 50))
+            runs["context"].append(wrk(f"{base}/contexts/passport-v1.jsonld", args.seconds, 50))
+            runs["bare"].append(wrk(f"http://127.0.0.1:{bare_port}/ping", args.seconds, 50))
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for process in (keten, bare):
+            process.terminate()
+            process.wait(timeout=30)
+    return {name: median_of(r) for name, r in runs.items()}
+
+
+def _serve_rows(served: dict[str, dict[str, float]], args: argparse.Namespace) -> list[str]:
+    rows = []
+    for name, label in (
+        ("passport", "GET one item passport as JSON"),
+        ("context", "peer: GET the static JSON-LD context, same server"),
+        ("bare", "peer: bare FastAPI endpoint, own server"),
+    ):
+        r = served[name]
+        rows.append(
+            f"| {label}, 50 connections, {args.workers} workers | p50 {r['p50_ms']:.1f} ms, "
+            f"p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {r['rps']:,.0f} req/s, "
+            f"{r['non_2xx'] + r['socket_errors']:.0f} errors | "
+            f"{'p95 ≤ 20 ms' if name == 'passport' else ''} |"
+        )
+    return rows
 
 
 def main() -> None:
@@ -175,6 +151,8 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=5_000)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--serve-only", action="store_true", help="measure serving alone")
     parser.add_argument("--url", default=None, help="database URL; a fresh SQLite file if absent")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -186,15 +164,27 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
+    started_load = load_average()
     product = _prepare(url, args.parts)
     issued = _issue(url, product, args.serials)
-    served = _serve(url, str(issued["uid"]), args.seconds, args.workers)
+    served = _serve(url, str(issued["uid"]), args)
     backend = url.split(":")[0].split("+")[0]
+    machine = (
+        f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"{backend}; load average {started_load} before, {load_average()} after; uvicorn (httptools, "
+        f"uvloop); wrk -t2 -c50 -d{args.seconds}s on the same cores, median of {args.rounds} "
+        "interleaved rounds."
+    )
+    if args.serve_only:
+        text = "\n".join([machine, "", "| measurement | result | target |", "|---|---|---|"])
+        text += "\n" + "\n".join(_serve_rows(served, args)) + "\n"
+        (OUT / "passports-serve-latest.md").write_text(text, encoding="utf-8")
+        print(text)
+        return
     rows = [
         "# Passport benchmark",
         "",
-        f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
-        f"{backend}; generated chain of {args.parts:,} parts, product {product}. "
+        f"{machine} Generated chain of {args.parts:,} parts, product {product}. "
         f"Command: `python -m bench.bench_passports --serials {args.serials} --parts {args.parts} "
         f"--seconds {args.seconds} --workers {args.workers}`.",
         "",
@@ -206,31 +196,15 @@ def main() -> None:
         f"(issuing costs {issued['issue_s'] / issued['sign_s']:.1f}× the signatures) | |",
         f"| verify every stored revision (`keten passport check`) | {issued['verify_s']:.1f} s | |",
     ]
-    for name, label in (
-        ("passport", "GET one item passport as JSON"),
-        ("context", "peer: GET the static JSON-LD context"),
-    ):
-        r = served[name]
-        rows.append(
-            f"| {label}, 50 connections, {args.workers} workers | p50 {r['p50_ms']:.1f} ms, "
-            f"p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {r['rps']:,.0f} req/s, "
-            f"{r['errors']} errors | {'p95 ≤ 20 ms' if name == 'passport' else ''} |"
-        )
-    passport, context = served["passport"], served["context"]
+    rows += _serve_rows(served, args)
+    passport, context, bare = served["passport"], served["context"], served["bare"]
     rows += [
         "",
-        f"Serving a passport costs {context['rps'] / passport['rps']:.1f}× the requests per second of "
-        "the static JSON-LD context from the same server (the cost of the framework, the access guard "
-        "and the request's database session alone). wrk runs on the same two cores as the server, and "
-        "other work on the machine during the run shows in the signing peer: Ed25519 signs in about "
-        "40 µs on an idle core. One run of each measurement.",
-        "",
-        "With 50 requests always in flight, the mean latency is 50 / throughput (Little's law), so a "
-        "p95 of 20 ms needs well over 2,500 requests per second; on two shared cores the static peer "
-        f"reaches {context['rps']:,.0f} per second with a p95 of {context['p95_ms']:.0f} ms, which "
-        "bounds what any route of this server can do here. A passport read is one indexed query "
-        "(passport and current revision) plus views kept in memory under each immutable revision's "
-        "SHA-256.",
+        f"A passport is served at {passport['rps'] / context['rps']:.2f}× the requests per second of "
+        f"the static JSON-LD context from the same server and {passport['rps'] / bare['rps']:.2f}× "
+        "those of a bare FastAPI endpoint in the same run. wrk runs on the same two cores as the "
+        "servers. With 50 requests always in flight the mean latency is 50 / throughput (Little's "
+        "law), so a p95 of 20 ms needs well over 2,500 requests per second on this machine.",
     ]
     text = "\n".join(rows) + "\n"
     RESULTS.write_text(text, encoding="utf-8")

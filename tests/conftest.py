@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from keten.app import create_app
 from keten.db import make_engine
+from keten.exchange.service import flush_access_log
 from keten.migrate import upgrade
 from keten.models import Base
 from keten.settings import Settings
@@ -80,6 +81,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     try:
         yield eng
     finally:
+        # Entries of the exchange's access log still queued belong to this test's database.
+        flush_access_log(eng)
         _empty_all_tables(eng)
         eng.dispose()
 

@@ -3,6 +3,8 @@ route behind keten.web.access unless it says it is public."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -73,6 +75,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    from keten.exchange.service import flush_access_log
+
+    # The exchange's access log is written in batches; what is queued is written before exit.
+    flush_access_log(app.state.engine)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Return the keten web application for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
@@ -85,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         redoc_url=None,
         dependencies=[Depends(access.guard)],
+        lifespan=_lifespan,
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings

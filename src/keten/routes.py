@@ -19,16 +19,17 @@ def include_routers(app: FastAPI) -> None:
     from keten.passports.router import router as passports_router
     from keten.resilience.router import router as resilience_router
 
+    # The routes partners and the public call most come first: matching walks the routes in order,
+    # and none of these paths can match another router's (different prefixes).
+    app.include_router(pact_router)
+    app.include_router(passports_public_router)
     for router in (
+        passports_router,
         catalog_router,
         partners_router,
         dataio_router,
         footprints_router,
         exchange_router,
         resilience_router,
-        passports_router,
     ):
         app.include_router(router, prefix="/api")
-    app.include_router(passports_public_router)
-    # The PACT API lives at the root, where the specification puts /auth/token and /2/footprints.
-    app.include_router(pact_router)

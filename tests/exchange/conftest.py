@@ -270,5 +270,6 @@ def conformance_nodes(folder: Path, version: str) -> Iterator[Conformance]:
             tester_token,
             parts,
         )
+    service.flush_access_log()
     host_engine.dispose()
     tester_engine.dispose()

@@ -271,6 +271,9 @@ def test_tc015_receive_notification_of_pcf_update(
         f"{pact.host}/3/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
     assert response.status_code == 200
+    # The access log is written by a background thread within a fraction of a second; flushing
+    # it here makes the entry visible now, as a reader of the log would.
+    service.flush_access_log(pact.host_engine)
     with Session(pact.host_engine) as session:
         logged = session.scalars(select(AccessEntry).order_by(AccessEntry.id.desc())).first()
         assert logged is not None and (logged.action, logged.status) == ("event", 200)

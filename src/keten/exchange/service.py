@@ -16,9 +16,13 @@ Functions take the session first and keyword arguments after, and only flush.
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
 import re
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,9 +38,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import exists, func, insert, or_, select
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from keten.catalog.models import BomLine, Part
+from keten.db import make_engine
 from keten.exchange.models import (
     AccessEntry,
     ExchangePartner,
@@ -61,6 +68,7 @@ __all__ = [
     "access_log",
     "create_grant",
     "create_partner",
+    "flush_access_log",
     "get_partner",
     "grant_rows",
     "handle_event",
@@ -93,6 +101,8 @@ SPEC_VERSION = {"2": "2.3.0", "3": "3.0.0"}
 PRODUCT_URN = "urn:pathfinder:product:customcode:vendor-assigned:"
 VALIDITY_YEARS = 3
 """PACT: without a validity period, a footprint is valid for 3 years after its reference period."""
+
+log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -321,6 +331,38 @@ def issue_token(
     return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime_s}
 
 
+_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
+_VERIFIED_MAX = 4096
+_VERIFIED_LOCK = threading.Lock()
+
+
+def _verified_claims(key: _Key, token: str) -> dict[str, Any]:
+    """Return the claims of ``token`` once its RS256 signature is verified.
+
+    A partner sends the same token with every call until it expires, so the claims of a verified
+    token are kept (bounded, oldest first out) and its signature is not checked again; its expiry
+    is checked on every call, and the partner's revocation by the caller, against the database.
+    """
+    held = _VERIFIED.get((key.kid, token))
+    if held is not None:
+        if int(held["exp"]) <= int(_now().timestamp()):
+            raise PactError("TokenExpired", "The specified access token has expired")
+        return held
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key.public, algorithms=["RS256"], options={"require": ["exp", "iat", "sub"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise PactError("TokenExpired", "The specified access token has expired") from None
+    except jwt.PyJWTError:
+        raise PactError("BadRequest", "Invalid token provided") from None
+    with _VERIFIED_LOCK:
+        while len(_VERIFIED) >= _VERIFIED_MAX:
+            del _VERIFIED[next(iter(_VERIFIED))]
+        _VERIFIED[(key.kid, token)] = claims
+    return claims
+
+
 def partner_for_token(session: Session, authorization: str | None) -> ExchangePartner:
     """Return the partner an ``Authorization: Bearer`` header names; a PactError when it names none.
 
@@ -331,14 +373,7 @@ def partner_for_token(session: Session, authorization: str | None) -> ExchangePa
     if scheme.lower() != "bearer" or not token.strip():
         raise PactError("BadRequest", "Invalid token provided")
     key = _signing_key(session)
-    try:
-        claims = jwt.decode(
-            token.strip(), key.public, algorithms=["RS256"], options={"require": ["exp", "iat", "sub"]}
-        )
-    except jwt.ExpiredSignatureError:
-        raise PactError("TokenExpired", "The specified access token has expired") from None
-    except jwt.PyJWTError:
-        raise PactError("BadRequest", "Invalid token provided") from None
+    claims = _verified_claims(key, token.strip())
     partner = session.scalars(
         select(ExchangePartner).where(ExchangePartner.client_id == str(claims["sub"]))
     ).first()
@@ -354,6 +389,93 @@ def partner_for_token(session: Session, authorization: str | None) -> ExchangePa
 # --- access log -------------------------------------------------------------------------------
 
 
+class _AccessLogWriter:
+    """The access log's in-process buffer: each call's entry is queued, and one background thread
+    writes the queued entries in batches, one short transaction per database, at most
+    ``MAX_DELAY_S`` after the call (and at once when ``flush_access_log`` or shutdown asks).
+
+    A PACT read then costs no write transaction and no wait for SQLite's single writer; the price
+    is that an entry reaches the table up to ``MAX_DELAY_S`` after the answer, and that the entries
+    of the last ``MAX_DELAY_S`` are lost if the process is killed without a shutdown (SIGKILL,
+    power loss). A full buffer (``MAX_PENDING`` entries) is written by the caller itself, so the
+    buffer stays bounded and no entry is dropped to make room.
+    """
+
+    MAX_DELAY_S = 0.2
+    MAX_PENDING = 5000
+    ATTEMPTS = 3
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._write = threading.Lock()
+        self._pending: dict[URL, tuple[Engine, list[dict[str, Any]]]] = {}
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, engine: Engine, row: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending.setdefault(engine.url, (engine, []))[1].append(row)
+            self._count += 1
+            full = self._count >= self.MAX_PENDING
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="keten-access-log", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        if full:
+            self.flush()
+
+    def _take(self, url: URL | None) -> list[tuple[Engine, list[dict[str, Any]]]]:
+        with self._lock:
+            if url is None:
+                batches = list(self._pending.values())
+                self._pending.clear()
+            else:
+                held = self._pending.pop(url, None)
+                batches = [held] if held else []
+            self._count -= sum(len(rows) for _, rows in batches)
+            return batches
+
+    def flush(self, engine: Engine | None = None) -> None:
+        """Write the queued entries (of ``engine``'s database, or all) before returning."""
+        with self._write:
+            for target, rows in self._take(engine.url if engine is not None else None):
+                self._insert(target, rows)
+
+    def _insert(self, engine: Engine, rows: list[dict[str, Any]]) -> None:
+        # A connection of its own per batch, closed afterwards: the request's engine may be
+        # disposed before a batch is written, and a connection left in its pool would leak.
+        writer = make_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                with writer.begin() as connection:
+                    connection.execute(insert(AccessEntry), rows)
+                return
+            except Exception:
+                if attempt == self.ATTEMPTS:
+                    log.exception("could not write %d access-log entries", len(rows))
+                else:
+                    time.sleep(0.05 * attempt)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._wake.wait()
+            # Entries that arrive meanwhile join this batch.
+            time.sleep(self.MAX_DELAY_S)
+            self.flush()
+
+
+_ACCESS_LOG = _AccessLogWriter()
+atexit.register(_ACCESS_LOG.flush)
+
+
+def flush_access_log(engine: Engine | None = None) -> None:
+    """Write every queued access-log entry (of ``engine``'s database, or of all) now."""
+    _ACCESS_LOG.flush(engine)
+
+
 def log_access(
     session: Session,
     *,
@@ -363,24 +485,30 @@ def log_access(
     status: int,
     ip: str | None = None,
 ) -> None:
-    """Record one call of a partner."""
-    # A plain insert: this runs on every PACT call, and the unit of work adds nothing here.
-    session.execute(
-        insert(AccessEntry).values(
-            at=_now(),
-            partner_id=partner.id if partner else None,
-            action=action[:64],
-            target=target[:300],
-            status=status,
-            ip=ip,
-        )
+    """Record one call of a partner; the entry reaches the table within ``MAX_DELAY_S``, apart from
+    the request's transaction (see ``_AccessLogWriter``)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    _ACCESS_LOG.add(
+        engine,
+        {
+            "at": _now(),
+            "partner_id": partner.id if partner else None,
+            "action": action[:64],
+            "target": target[:300],
+            "status": status,
+            "ip": ip,
+        },
     )
 
 
 def access_log(
     session: Session, *, limit: int, offset: int, partner: str | None = None
 ) -> tuple[list[tuple[AccessEntry, str | None]], int]:
-    """Return one page of the access log, newest first, with each entry's partner code."""
+    """Return one page of the access log, newest first, with each entry's partner code; this
+    process's queued entries are written first, so a reader sees every call it served."""
+    bind = session.get_bind()
+    flush_access_log(bind if isinstance(bind, Engine) else bind.engine)
     statement = select(AccessEntry, ExchangePartner.code).outerjoin(
         ExchangePartner, ExchangePartner.id == AccessEntry.partner_id
     )

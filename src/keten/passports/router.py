@@ -15,6 +15,7 @@ import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from keten.apidoc import problems
 from keten.deps import get_session
@@ -168,6 +169,23 @@ def aas_answer(
     return Response(aas_json.object_store_to_json(store), media_type=AAS_JSON, headers=headers)
 
 
+async def _read_in_one_trip(
+    request: Request, session: Session, passport_id: str, asked: str | None, *, linked_data: bool
+) -> Response:
+    """Answer a passport read in one trip to the thread pool (tier, passport and the end of the
+    read's transaction), so the event loop never waits for the database."""
+
+    def answer() -> Response:
+        reading = reader_tier(request, session, asked)
+        response = json_answer(
+            session, request, passport_id=passport_id, tier=reading, linked_data=linked_data
+        )
+        session.commit()
+        return response
+
+    return await run_in_threadpool(answer)
+
+
 def qr_response(link: str, kind: Literal["png", "svg"], scale: int = 8) -> Response:
     """Return a QR code (error correction M) carrying a Digital Link URI."""
     code = segno.make(link, error="m", micro=False)
@@ -233,9 +251,8 @@ def issue(request: Request, session: DbSession, body: IssueIn) -> list[PassportR
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
-def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
-    reading = reader_tier(request, session, tier)
-    return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=False)
+async def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
+    return await _read_in_one_trip(request, session, passport_id, tier, linked_data=False)
 
 
 @router.get(
@@ -244,9 +261,10 @@ def read(request: Request, session: DbSession, passport_id: str, tier: TierQuery
     responses=problems(404),
     openapi_extra=PUBLIC,
 )
-def read_jsonld(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
-    reading = reader_tier(request, session, tier)
-    return json_answer(session, request, passport_id=passport_id, tier=reading, linked_data=True)
+async def read_jsonld(
+    request: Request, session: DbSession, passport_id: str, tier: TierQuery = None
+) -> Response:
+    return await _read_in_one_trip(request, session, passport_id, tier, linked_data=True)
 
 
 @router.get(

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from keten.deps import get_session
 from keten.partners import auth
@@ -87,7 +88,11 @@ def identify(request: Request, session: Session) -> tuple[auth.Principal | None,
     return None, "", None
 
 
-def _authorize(
+def _has_credentials(request: Request) -> bool:
+    return bool(request.headers.get("authorization")) or SESSION_COOKIE in request.cookies
+
+
+async def _authorize(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
 ) -> auth.Principal | None:
     level = required_level(request.scope.get("route"), request.method)
@@ -95,7 +100,11 @@ def _authorize(
         # The PACT API: its bearer tokens are partners' tokens, which the route itself checks.
         request.state.user, request.state.csrf_token, request.state.auth = None, "", None
         return None
-    user, csrf_token, via = identify(request, session)
+    if _has_credentials(request):
+        # Only credentials need the database, and it is waited for off the event loop.
+        user, csrf_token, via = await run_in_threadpool(identify, request, session)
+    else:
+        user, csrf_token, via = None, "", None
     request.state.user = user
     request.state.csrf_token = csrf_token
     request.state.auth = via
