@@ -14,10 +14,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, expect
 from sqlalchemy.orm import Session
 
 from keten.dataio.generate import generate
@@ -48,24 +49,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """Yield (base URL, folder of a generated chain) of a keten server on its own SQLite database."""
-    folder = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{folder / 'keten.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        auth.create_user(
-            session, username="erin", password=PASSWORD, role="editor", display_name="Erin Editor"
-        )
-        auth.create_user(session, username="victor", password=PASSWORD, role="viewer")
-        session.commit()
-    engine.dispose()
-    chain = folder / "chain"
-    generate(chain, parts=400, suppliers=40, seed=3)
-    port = _free_port()
-    env = {**os.environ, "KETEN_DATABASE_URL": url}
+@contextmanager
+def serve_keten(database_url: str, folder: Path, *, port: int | None = None) -> Iterator[str]:
+    """Run keten with uvicorn in its own process on ``database_url``; yield its base URL."""
+    port = port or _free_port()
+    env = {
+        **os.environ,
+        "KETEN_DATABASE_URL": database_url,
+        "KETEN_RESOLVER_URL": f"http://127.0.0.1:{port}",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -85,19 +77,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
                     f"keten did not start: {process.stderr.read().decode() if process.stderr else ''}"
                 ) from None
             time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", chain
-    process.terminate()
-    process.wait(timeout=10)
-    if process.stderr:
-        process.stderr.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Yield (base URL, folder of a generated chain) of a keten server on its own SQLite database."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'keten.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        auth.create_user(
+            session, username="erin", password=PASSWORD, role="editor", display_name="Erin Editor"
+        )
+        auth.create_user(session, username="victor", password=PASSWORD, role="viewer")
+        session.commit()
+    engine.dispose()
+    chain = folder / "chain"
+    generate(chain, parts=400, suppliers=40, seed=3)
+    with serve_keten(url, folder) as base:
+        yield base, chain
 
 
 def _page(browser: Browser, problems: list[str]) -> Page:

@@ -4,11 +4,6 @@ stores nothing."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,8 +16,7 @@ from keten.db import make_engine
 from keten.footprints.models import FootprintRun
 from keten.migrate import upgrade
 from keten.partners import auth
-from tests.e2e.test_browser import PASSWORD, _free_port, _page, _shot, _sign_in
-from tests.e2e.test_browser import browser as browser
+from tests.e2e.test_browser import PASSWORD, _page, _shot, _sign_in, serve_keten
 
 PRODUCT = "WS-1000"
 
@@ -39,27 +33,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         auth.create_user(session, username="erin", password=PASSWORD, role="editor")
         session.commit()
     engine.dispose()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "KETEN_DATABASE_URL": url},
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("keten did not start") from None
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", url
-    process.terminate()
-    process.wait(timeout=10)
+    with serve_keten(url, folder) as base:
+        yield base, url
 
 
 def _number(text: str) -> float:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from keten.partners import auth
 from keten.settings import Settings
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOTS
+from tests.e2e.test_browser import PASSWORD, SCREENSHOTS
 from tests.exchange.conftest import Partner, build_chain, live_server, new_database, token_of
 
 
@@ -30,14 +30,6 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with live_server(Settings(database_url=url)) as base:
         yield base
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _signed_in(browser: Browser, base: str, username: str) -> Page:

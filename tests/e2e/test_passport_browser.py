@@ -4,15 +4,10 @@ Screenshots go to test-artifacts/screenshots."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy.orm import Session
 
 from keten.dataio import demo
@@ -20,7 +15,7 @@ from keten.db import make_engine
 from keten.migrate import upgrade
 from keten.partners import auth
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOTS, _free_port
+from .test_browser import PASSWORD, SCREENSHOTS, _free_port, serve_keten
 
 SERIAL_PATH = f"/01/08712345001001/21/{demo.DEMO_SERIALS[0]}"
 PHONE = {"width": 390, "height": 844}
@@ -40,35 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         auth.create_user(session, username="owen", password=PASSWORD, role="viewer")
         session.commit()
     engine.dispose()
-    env = {**os.environ, "KETEN_DATABASE_URL": url, "KETEN_RESOLVER_URL": base}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("keten did not start") from None
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serve_keten(url, folder, port=port) as served:
+        yield served
 
 
 def _page(browser: Browser, problems: list[str], **options: object) -> Page:

@@ -5,23 +5,18 @@ test-artifacts/screenshots."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy.orm import Session
 
 from keten.dataio import demo
 from keten.db import make_engine
 from keten.migrate import upgrade
 from keten.partners import auth
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _free_port, _nav, _page, _shot
+from tests.e2e.test_browser import PASSWORD, _nav, _page, _shot, serve_keten
 
 
 @pytest.fixture(scope="module")
@@ -36,44 +31,14 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         auth.create_user(session, username="erin", password=PASSWORD, role="editor")
         session.commit()
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "KETEN_DATABASE_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "keten.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("keten did not start") from None
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-    if process.stderr:
-        process.stderr.close()
+    with serve_keten(url, folder) as base:
+        yield base
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def test_risk_pages_on_the_demo(demo_server: str, chromium: Browser) -> None:
+def test_risk_pages_on_the_demo(demo_server: str, browser: Browser) -> None:
     base = demo_server
     problems: list[str] = []
-    page = _page(chromium, problems)
+    page = _page(browser, problems)
     page.goto(f"{base}/signin")
     page.get_by_label("Username").fill("erin")
     page.get_by_label("Password").fill(PASSWORD)
