@@ -8,6 +8,7 @@ import socket
 import ssl
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,12 +23,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from keten.app import create_app
 from keten.db import make_engine
 from keten.exchange import service
+from keten.exchange.models import PublishedFootprint
 from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.footprints import service as footprints
 from keten.footprints.models import Activity
@@ -273,3 +276,49 @@ def conformance_nodes(folder: Path, version: str) -> Iterator[Conformance]:
     service.flush_access_log()
     host_engine.dispose()
     tester_engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def http(pact: Conformance) -> Iterator[httpx.Client]:
+    """An HTTP client that trusts the conformance node's certificate (the module's ``pact``)."""
+    with pact.http() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def bearer(pact: Conformance) -> dict[str, str]:
+    """A valid bearer token of the module's conformance partner."""
+    return {"Authorization": f"Bearer {pact.token()}"}
+
+
+def published_ids(pact: Conformance) -> list[str]:
+    """Return the ids of the host's published footprints, oldest first."""
+    with Session(pact.host_engine) as session:
+        return list(
+            session.scalars(
+                select(PublishedFootprint.id).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
+            )
+        )
+
+
+def cloud_event(version: str, kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """Return a PACT event of ``kind`` for API ``version`` as a CloudEvents body."""
+    return {
+        "type": service.EVENT_TYPES[version][kind],
+        "specversion": "1.0",
+        "id": event_id or str(uuid.uuid4()),
+        "source": "https://tester.example",
+        "time": "2026-05-19T10:30:00Z",
+        "data": data,
+    }
+
+
+def wait_for(check: Any, timeout: float = 20.0) -> Any:
+    """Return ``check()`` once it is truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the awaited state did not come")

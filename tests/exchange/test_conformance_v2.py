@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keten.exchange import service
-from keten.exchange.models import AccessEntry, FootprintRequest, PublishedFootprint
+from keten.exchange.models import AccessEntry, FootprintRequest
 from keten.footprints.models import SupplierPcf
-from tests.exchange.conftest import Conformance, conformance_nodes
+from tests.exchange.conftest import Conformance, cloud_event, conformance_nodes, published_ids, wait_for
 
 VERSION = "2"
 CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
@@ -31,47 +30,6 @@ CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
 def pact(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Conformance]:
     with conformance_nodes(tmp_path_factory.mktemp("pact2"), VERSION) as nodes:
         yield nodes
-
-
-@pytest.fixture(scope="module")
-def http(pact: Conformance) -> Iterator[httpx.Client]:
-    with pact.http() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def bearer(pact: Conformance) -> dict[str, str]:
-    return {"Authorization": f"Bearer {pact.token()}"}
-
-
-def _ids(pact: Conformance) -> list[str]:
-    with Session(pact.host_engine) as session:
-        return list(
-            session.scalars(
-                select(PublishedFootprint.id).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
-            )
-        )
-
-
-def _event(kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    return {
-        "type": service.EVENT_TYPES[VERSION][kind],
-        "specversion": "1.0",
-        "id": event_id or str(uuid.uuid4()),
-        "source": "https://tester.example",
-        "time": "2026-05-19T10:30:00Z",
-        "data": data,
-    }
-
-
-def _wait_for(check: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("the awaited state did not come")
 
 
 def test_tc001_obtain_auth_token_with_valid_credentials(pact: Conformance, http: httpx.Client) -> None:
@@ -102,7 +60,7 @@ def test_tc002_obtain_auth_token_with_invalid_credentials(pact: Conformance, htt
 def test_tc003_get_pcf_using_getfootprint(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    pf_id = _ids(pact)[0]
+    pf_id = published_ids(pact)[0]
     response = http.get(f"{pact.host}/2/footprints/{pf_id}", headers=bearer)
     assert response.status_code == 200
     data = response.json()["data"]
@@ -116,7 +74,7 @@ def test_tc004_get_all_pcfs_using_listfootprints(
     response = http.get(f"{pact.host}/2/footprints", headers=bearer)
     assert response.status_code in (200, 202)
     data = response.json()["data"]
-    assert sorted(pf["id"] for pf in data) == sorted(_ids(pact))
+    assert sorted(pf["id"] for pf in data) == sorted(published_ids(pact))
     assert all(service.validate(pf, "2") == [] for pf in data)
 
 
@@ -135,7 +93,7 @@ def test_tc005_pagination_link_implementation_of_action_listfootprints(
         if following:
             assert following.startswith(pact.host + "/2/footprints?")
         url = following
-    assert seen == _ids(pact)
+    assert seen == published_ids(pact)
 
 
 def test_tc006_attempt_listfootprints_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
@@ -145,7 +103,7 @@ def test_tc006_attempt_listfootprints_with_invalid_token(pact: Conformance, http
 
 
 def test_tc007_attempt_getfootprint_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
-    pf_id = _ids(pact)[0]
+    pf_id = published_ids(pact)[0]
     response = http.get(
         f"{pact.host}/2/footprints/{pf_id}", headers={"Authorization": "Bearer invalid-access-token"}
     )
@@ -180,7 +138,7 @@ def test_tc010_attempt_listfootprints_through_http(pact: Conformance, bearer: di
 
 
 def test_tc011_attempt_getfootprint_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
-    response = httpx.get(f"{pact.host_plain}/2/footprints/{_ids(pact)[0]}", headers=bearer)
+    response = httpx.get(f"{pact.host_plain}/2/footprints/{published_ids(pact)[0]}", headers=bearer)
     assert response.status_code == 400
     assert "data" not in response.json()
 
@@ -198,7 +156,7 @@ def _tester_requests(pact: Conformance, part_number: str) -> FootprintRequest:
     )
     assert response.status_code == 201, response.text
     with Session(pact.host_engine) as session:
-        return _wait_for(
+        return wait_for(
             lambda: session.scalars(
                 select(FootprintRequest).where(FootprintRequest.event_id == response.json()["event_id"])
             ).first()
@@ -208,7 +166,9 @@ def _tester_requests(pact: Conformance, part_number: str) -> FootprintRequest:
 def test_tc012_send_pcf_creation_request(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    event = _event("created", {"pf": {"productIds": [service.product_urn("MOD")]}, "comment": "this year"})
+    event = cloud_event(
+        VERSION, "created", {"pf": {"productIds": [service.product_urn("MOD")]}, "comment": "this year"}
+    )
     response = http.post(
         f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
@@ -268,7 +228,7 @@ def test_tc014_request_for_the_creation_of_a_pcf_to_be_rejected(pact: Conformanc
 def test_tc015_receive_notification_of_pcf_update(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    event = _event("published", {"pfIds": [str(uuid.uuid4())]})
+    event = cloud_event(VERSION, "published", {"pfIds": [str(uuid.uuid4())]})
     response = http.post(
         f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
@@ -282,7 +242,7 @@ def test_tc015_receive_notification_of_pcf_update(
 
 
 def test_tc016_attempt_action_events_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
-    event = _event("published", {"pfIds": [str(uuid.uuid4())]})
+    event = cloud_event(VERSION, "published", {"pfIds": [str(uuid.uuid4())]})
     response = http.post(
         f"{pact.host}/2/events",
         content=json.dumps(event),
@@ -293,7 +253,7 @@ def test_tc016_attempt_action_events_with_invalid_token(pact: Conformance, http:
 
 
 def test_tc017_attempt_action_events_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
-    event = _event("created", {"pf": {"productIds": ["urn:gtin:4712345060507"]}})
+    event = cloud_event(VERSION, "created", {"pf": {"productIds": ["urn:gtin:4712345060507"]}})
     response = httpx.post(
         f"{pact.host_plain}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
@@ -334,7 +294,7 @@ def test_tc019_openid_connect_based_authentication_flow_with_incorrect_credentia
 def test_tc020_get_filtered_list_of_footprints(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    all_ids = _ids(pact)
+    all_ids = published_ids(pact)
     response = http.get(
         f"{pact.host}/2/footprints", params={"$filter": "created ge '2023-01-15T10:15:30Z'"}, headers=bearer
     )
@@ -356,7 +316,7 @@ def test_tc020_get_filtered_list_of_footprints(
 def test_tc021_failed_to_receive_notification_of_pcf_update_malformed_request(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    event = _event("published", {"pfIds": ["urn:gtin:4712345060507"]})
+    event = cloud_event(VERSION, "published", {"pfIds": ["urn:gtin:4712345060507"]})
     response = http.post(
         f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )

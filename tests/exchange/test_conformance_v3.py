@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keten.exchange import service
-from keten.exchange.models import AccessEntry, FootprintRequest, PublishedFootprint
+from keten.exchange.models import AccessEntry, FootprintRequest
 from keten.footprints.models import SupplierPcf
-from tests.exchange.conftest import Conformance, conformance_nodes
+from tests.exchange.conftest import Conformance, cloud_event, conformance_nodes, published_ids, wait_for
 
 VERSION = "3"
 CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
@@ -32,47 +31,6 @@ CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
 def pact(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Conformance]:
     with conformance_nodes(tmp_path_factory.mktemp("pact3"), VERSION) as nodes:
         yield nodes
-
-
-@pytest.fixture(scope="module")
-def http(pact: Conformance) -> Iterator[httpx.Client]:
-    with pact.http() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def bearer(pact: Conformance) -> dict[str, str]:
-    return {"Authorization": f"Bearer {pact.token()}"}
-
-
-def _ids(pact: Conformance) -> list[str]:
-    with Session(pact.host_engine) as session:
-        return list(
-            session.scalars(
-                select(PublishedFootprint.id).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
-            )
-        )
-
-
-def _event(kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    return {
-        "type": service.EVENT_TYPES[VERSION][kind],
-        "specversion": "1.0",
-        "id": event_id or str(uuid.uuid4()),
-        "source": "https://tester.example",
-        "time": "2026-05-19T10:30:00Z",
-        "data": data,
-    }
-
-
-def _wait_for(check: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("the awaited state did not come")
 
 
 def test_tc001_obtain_auth_token_with_valid_credentials(pact: Conformance, http: httpx.Client) -> None:
@@ -103,7 +61,7 @@ def test_tc002_obtain_auth_token_with_invalid_credentials(pact: Conformance, htt
 def test_tc003_get_pcf_using_getfootprint(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    pf_id = _ids(pact)[0]
+    pf_id = published_ids(pact)[0]
     response = http.get(f"{pact.host}/3/footprints/{pf_id}", headers=bearer)
     assert response.status_code == 200
     data = response.json()["data"]
@@ -119,7 +77,7 @@ def test_tc004_get_all_pcfs_using_listfootprints(
     response = http.get(f"{pact.host}/3/footprints", headers=bearer)
     assert response.status_code in (200, 202)
     data = response.json()["data"]
-    assert sorted(pf["id"] for pf in data) == sorted(_ids(pact))
+    assert sorted(pf["id"] for pf in data) == sorted(published_ids(pact))
     assert all(service.validate(pf, "3") == [] for pf in data)
 
 
@@ -138,7 +96,7 @@ def test_tc005_pagination_link_implementation_of_action_listfootprints(
         if following:
             assert following.startswith(pact.host + "/3/footprints?")
         url = following
-    assert seen == _ids(pact)
+    assert seen == published_ids(pact)
 
 
 def test_tc006_attempt_listfootprints_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
@@ -148,7 +106,7 @@ def test_tc006_attempt_listfootprints_with_invalid_token(pact: Conformance, http
 
 
 def test_tc007_attempt_getfootprint_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
-    pf_id = _ids(pact)[0]
+    pf_id = published_ids(pact)[0]
     response = http.get(
         f"{pact.host}/3/footprints/{pf_id}", headers={"Authorization": "Bearer invalid-access-token"}
     )
@@ -183,7 +141,7 @@ def test_tc010_attempt_listfootprints_through_http(pact: Conformance, bearer: di
 
 
 def test_tc011_attempt_getfootprint_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
-    response = httpx.get(f"{pact.host_plain}/3/footprints/{_ids(pact)[0]}", headers=bearer)
+    response = httpx.get(f"{pact.host_plain}/3/footprints/{published_ids(pact)[0]}", headers=bearer)
     assert response.status_code == 400
     assert "data" not in response.json()
 
@@ -191,7 +149,9 @@ def test_tc011_attempt_getfootprint_through_http(pact: Conformance, bearer: dict
 def test_tc012_receive_asynchronous_pcf_request(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    event = _event("created", {"productId": [service.product_urn("MOD")], "comment": "this year"})
+    event = cloud_event(
+        VERSION, "created", {"productId": [service.product_urn("MOD")], "comment": "this year"}
+    )
     response = http.post(
         f"{pact.host}/3/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
@@ -216,7 +176,7 @@ def _tester_requests(pact: Conformance, part_number: str) -> FootprintRequest:
     )
     assert response.status_code == 201, response.text
     with Session(pact.host_engine) as session:
-        return _wait_for(
+        return wait_for(
             lambda: session.scalars(
                 select(FootprintRequest).where(FootprintRequest.event_id == response.json()["event_id"])
             ).first()
@@ -266,7 +226,7 @@ def test_tc014_respond_to_pcf_request_rejected_event(pact: Conformance) -> None:
 def test_tc015_receive_notification_of_pcf_update(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    event = _event("published", {"pfIds": [str(uuid.uuid4())]})
+    event = cloud_event(VERSION, "published", {"pfIds": [str(uuid.uuid4())]})
     response = http.post(
         f"{pact.host}/3/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
@@ -280,7 +240,7 @@ def test_tc015_receive_notification_of_pcf_update(
 
 
 def test_tc016_attempt_action_events_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:
-    event = _event("published", {"pfIds": [str(uuid.uuid4())]})
+    event = cloud_event(VERSION, "published", {"pfIds": [str(uuid.uuid4())]})
     response = http.post(
         f"{pact.host}/3/events",
         content=json.dumps(event),
@@ -291,7 +251,7 @@ def test_tc016_attempt_action_events_with_invalid_token(pact: Conformance, http:
 
 
 def test_tc017_attempt_action_events_through_http(pact: Conformance, bearer: dict[str, str]) -> None:
-    event = _event("created", {"productId": ["urn:gtin:4712345060507"]})
+    event = cloud_event(VERSION, "created", {"productId": ["urn:gtin:4712345060507"]})
     response = httpx.post(
         f"{pact.host_plain}/3/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
