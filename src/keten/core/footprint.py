@@ -508,13 +508,16 @@ class FootprintResult:
     ``contributions`` (shape (2, S, n): fossil then biogenic) holds each part's contribution (its
     direct emissions × its quantity in the root) by stage; the use phase sits on the root.
     ``fossil_kg_co2e`` and ``biogenic_kg_co2e`` view it as (n, S).
-    ``quantity_in_root`` (shape (n,)) is the explosion. ``fallbacks`` lists (factor, stand-in)
+    ``quantity_in_root`` (shape (n,)) is the explosion; ``quantity_in_gate`` (shape (n,)) the
+    explosion that stops below parts with a supplier PCF, which cradle-to-gate figures weigh by
+    (the same array when no part has one). ``fallbacks`` lists (factor, stand-in)
     pairs used; ``cut_off_parts`` the declared cut-off parts in the root.
     """
 
     root: int
     quantity: float
     quantity_in_root: FloatArray
+    quantity_in_gate: FloatArray
     contributions: FloatArray
     by_stage_fossil: FloatArray
     by_stage_biogenic: FloatArray
@@ -850,7 +853,7 @@ class DataQuality:
 
 def data_quality(model: FootprintModel, result: FootprintResult) -> DataQuality:
     """Return the emission-weighted data quality of ``result``'s cradle-to-gate part."""
-    x_gate = explode(model.gate_graph, result.root, result.quantity)
+    x_gate = result.quantity_in_gate
     gate = (model.row_stage < _N_GATE) & (model.row_factor >= 0)
     factor = model.row_factor[gate]
     value = model.factor_fossil[factor] + model.factor_biogenic[factor]
@@ -895,6 +898,7 @@ def footprint(
         root=root,
         quantity=float(quantity),
         quantity_in_root=x_full,
+        quantity_in_gate=x_gate,
         contributions=contributions,
         by_stage_fossil=by_stage[0],
         by_stage_biogenic=by_stage[1],

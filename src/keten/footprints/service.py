@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from keten.catalog.models import Material, Part, PartMaterial
 from keten.catalog.service import BomArrays, load_bom_graph
 from keten.core import footprint as fp
-from keten.core.bom import build_bom, explode
+from keten.core.bom import build_bom
 from keten.core.errors import CoreError
 from keten.footprints.models import (
     ACTIVITY_KINDS,
@@ -865,7 +865,7 @@ def _input_revisions(loaded: Loaded, result: fp.FootprintResult, use: fp.UsePhas
 
 def _gate_primary_share(loaded: Loaded, result: fp.FootprintResult) -> float:
     """Return the PACT primary data share: primary-data emissions over the cradle-to-gate total."""
-    x_gate = explode(loaded.model.gate_graph, result.root, result.quantity)
+    x_gate = result.quantity_in_gate
     gate = result.cradle_to_gate_kg_co2e
     primary = float(np.dot(x_gate, loaded.model.direct_primary_gate))
     return primary / gate if gate else math.nan
@@ -1056,7 +1056,7 @@ def breakdown(
 
 def _by_material(loaded: Loaded, result: fp.FootprintResult) -> tuple[list[str], FloatArray]:
     model, inputs = loaded.model, loaded.inputs
-    x_gate = explode(model.gate_graph, result.root, result.quantity)
+    x_gate = result.quantity_in_gate
     value = model.factor_fossil + model.factor_biogenic
     mats = inputs.materials
     prim = mats.primary_factor[loaded.comp_material]
