@@ -59,10 +59,32 @@ def serve(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.
     raise SystemExit(f"{app} did not start")
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> dict[str, float]:
-    """Return one wrk run against ``url``: rps, p50/p95/p99 in ms, non-2xx answers and socket errors."""
+def _rotation(paths: list[str]) -> str:
+    """Return a wrk ``request`` hook that asks ``paths`` in turn, each thread from its own start."""
+    listed = ",\n".join(f"  [[{path}]]" for path in paths)
+    return f"""
+local paths = {{
+{listed}
+}}
+local at = math.random(#paths)
+request = function()
+  at = at % #paths + 1
+  return wrk.format(nil, paths[at])
+end
+"""
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    paths: list[str] | None = None,
+) -> dict[str, float]:
+    """Return one wrk run against ``url`` (or, with ``paths``, against those paths of its host in
+    turn): rps, p50/p95/p99 in ms, non-2xx answers and socket errors."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA + _HEADER)
+        script.write(LUA + _HEADER + (_rotation(paths) if paths else ""))
     args: list[str] = []
     for key, value in (headers or {}).items():
         args += [key, value]

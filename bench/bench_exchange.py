@@ -5,9 +5,13 @@ Usage: python -m bench.bench_exchange [--seconds 10] [--connections 32] [--round
 keten serves a database of 60 published footprints granted to one partner (SQLite file; also
 PostgreSQL when KETEN_BENCH_POSTGRES_URL or KETEN_TEST_POSTGRES_URL names a server) with uvicorn
 and ``--workers`` processes; wrk asks ``GET /2/footprints?limit=50`` with the partner's bearer
-token. Every call checks the token, reads the partner, the grants and the page, and queues an
-access-log row (written in batches); after the run the log's rows are counted against the answers.
-The peer is a bare FastAPI endpoint served the same way in the same run, rounds interleaved.
+token. Two keten servers share the database: one as it runs, where a page asked again while the
+data behind it is unchanged is replayed from memory (keten.replay: the token's claims, the change
+counter and the token's issue time are still checked, and the call logged), and one with
+KETEN_REPLAY_ANSWERS=false, where every call reads partner, grants and page. Every call queues an
+access-log row (written in batches); after the run the log's rows are counted against the answers,
+and a replayed page is checked to be the worked-out page byte for byte. The peer is a bare FastAPI
+endpoint served the same way in the same run, rounds interleaved.
 Medians (req/s, p50/p95/p99 from wrk's histogram) over the rounds are printed and written to
 bench/out/exchange-latest.md; the results quoted with their circumstances are in
 bench/exchange-results.md.
@@ -81,11 +85,12 @@ def _database(url: str) -> tuple[str, str]:
 def _measure(url: str, args: argparse.Namespace) -> dict[str, float]:
     client_id, secret = _database(url)
     env = {**os.environ, "KETEN_DATABASE_URL": url}
-    keten_port, bare_port = free_port(), free_port()
+    keten_port, worked_port, bare_port = free_port(), free_port(), free_port()
     keten = serve("keten.asgi:app", keten_port, args.workers, env)
+    worked = serve("keten.asgi:app", worked_port, args.workers, {**env, "KETEN_REPLAY_ANSWERS": "false"})
     bare = serve("bench.bare_app:app", bare_port, args.workers, env)
     try:
-        base = f"http://127.0.0.1:{keten_port}"
+        base, worked_base = f"http://127.0.0.1:{keten_port}", f"http://127.0.0.1:{worked_port}"
         token = httpx.post(
             f"{base}/auth/token",
             data={"grant_type": "client_credentials"},
@@ -97,21 +102,36 @@ def _measure(url: str, args: argparse.Namespace) -> dict[str, float]:
         assert page.status_code == 200 and len(page.json()["data"]) == 50, page.text[:200]
         assert 'rel="next"' in page.headers["link"]
         warm = wrk(f"{base}/2/footprints?limit=50", 2, args.connections, bearer)  # both workers
-        listing, peer = [], []
-        for _ in range(args.rounds):  # interleaved, so both see the same machine
+        warm_worked = wrk(f"{worked_base}/2/footprints?limit=50", 2, args.connections, bearer)
+        listing, working, peer = [], [], []
+        for _ in range(args.rounds):  # interleaved, so all see the same machine
             listing.append(wrk(f"{base}/2/footprints?limit=50", args.seconds, args.connections, bearer))
+            working.append(
+                wrk(f"{worked_base}/2/footprints?limit=50", args.seconds, args.connections, bearer)
+            )
             peer.append(wrk(f"http://127.0.0.1:{bare_port}/ping", args.seconds, args.connections))
+        # A replayed page is the page worked out again, byte for byte.
+        again = httpx.get(f"{base}/2/footprints?limit=50", headers=bearer, timeout=30)
+        fresh = httpx.get(f"{worked_base}/2/footprints?limit=50", headers=bearer, timeout=30)
+        assert again.content == fresh.content == page.content
     finally:
-        for process in (keten, bare):
+        for process in (keten, worked, bare):
             process.terminate()
             process.wait(timeout=30)
     logged = _logged(url)
     result = {f"list_{k}": v for k, v in median_of(listing).items()}
+    result.update({f"worked_{k}": v for k, v in median_of(working).items()})
     result.update({f"bare_{k}": v for k, v in median_of(peer).items()})
     result["page_bytes"] = float(len(page.content))
     # wrk counts the answers it received; calls still in flight when it stops are answered and
     # logged too, so the log may hold a few more.
-    result["answered"] = 1 + warm["requests"] + result["list_requests"]
+    result["answered"] = (
+        3
+        + warm["requests"]
+        + warm_worked["requests"]
+        + sum(r["requests"] for r in listing)
+        + sum(r["requests"] for r in working)
+    )
     result["logged"] = float(logged)
     return result
 
@@ -169,15 +189,21 @@ def main() -> None:
         f"of {args.rounds} interleaved rounds. Peer: a bare FastAPI endpoint returning "
         '{"ok": true}, served the same way in the same run.',
         "",
-        "| database | list req/s | p50 ms | p95 ms | p99 ms | errors | bare req/s | bare p95 ms "
-        "| list/bare | page bytes | answered | logged |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Replayed: keten as it runs (a page asked again is replayed from memory while the data "
+        "behind it is unchanged; every call is still checked and logged). Worked out: the same "
+        "server with KETEN_REPLAY_ANSWERS=false, so every call reads partner, grants and page.",
+        "",
+        "| database | replayed req/s | p50 ms | p95 ms | p99 ms | errors | worked out req/s | p95 ms "
+        "| bare req/s | bare p95 ms | replayed/bare | worked/bare | page bytes | answered | logged |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for backend, r in rows:
+        errors = sum(r[f"{k}_non_2xx"] + r[f"{k}_socket_errors"] for k in ("list", "worked"))
         lines.append(
             f"| {backend} | {r['list_rps']:,.0f} | {r['list_p50_ms']:.1f} | {r['list_p95_ms']:.1f} | "
-            f"{r['list_p99_ms']:.1f} | {r['list_non_2xx'] + r['list_socket_errors']:.0f} | "
+            f"{r['list_p99_ms']:.1f} | {errors:.0f} | {r['worked_rps']:,.0f} | {r['worked_p95_ms']:.1f} | "
             f"{r['bare_rps']:,.0f} | {r['bare_p95_ms']:.1f} | {r['list_rps'] / r['bare_rps']:.2f} | "
+            f"{r['worked_rps'] / r['bare_rps']:.2f} | "
             f"{r['page_bytes']:,.0f} | {r['answered']:,.0f} | {r['logged']:,.0f} |"
         )
     text_out = "\n".join(lines) + "\n"

@@ -7,10 +7,12 @@ from keten.exchange import models as exchange_models
 from keten.footprints import models as footprints_models
 from keten.partners import models as partners_models
 from keten.passports import models as passports_models
+from keten.replay import ChangeCounter
 from keten.resilience import models as resilience_models
 
 __all__ = [
     "Base",
+    "ChangeCounter",
     "catalog_models",
     "dataio_models",
     "exchange_models",

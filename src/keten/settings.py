@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     pact_retries: int = 3
     """How often the PACT client tries a call again after a timeout, a 5xx or a 429."""
 
+    replay_answers: bool = True
+    """Replay PACT footprint reads and anonymous passport reads from memory while the data behind
+    them is unchanged (keten.replay); off, every read is worked out again."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -12,7 +12,8 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
@@ -20,7 +21,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
+from keten import replay
 from keten.apidoc import problems
 from keten.deps import get_session
 from keten.exchange import client, service
@@ -44,7 +47,7 @@ from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
 from keten.settings import Settings
 from keten.ui import access
 
-__all__ = ["pact_router", "router"]
+__all__ = ["REPLAY_LANE", "pact_router", "router"]
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +311,67 @@ async def _in_one_trip(
     return await run_in_threadpool(run)
 
 
+def _mark_replayable(
+    request: Request, session: Session, partner: ExchangePartner, action: str, target: str
+) -> None:
+    """Let keten.replay answer the same call again from memory until a partner, grant, published
+    footprint or part category changes, or the partner's first grant expires."""
+    expiry = service.grants_expiry(session, partner)
+    replay.mark(
+        request,
+        replay.Mark(
+            counter="exchange",
+            valid_until=expiry.timestamp() if expiry is not None else math.inf,
+            min_issued_at=service.issued_since(partner),
+            subject_id=partner.id,
+            note=(action, target),
+        ),
+    )
+
+
+def _replay_key(scope: Scope) -> tuple[Hashable, Any] | None:
+    """Return the replay key of a PACT footprint read by a partner whose token this process has
+    verified (the normal way verifies a new one), or None."""
+    path: str = scope["path"]
+    if not path.startswith(("/2/footprints", "/3/footprints")):
+        return None
+    state = scope["app"].state
+    if state.settings.pact_require_https and scope["scheme"] != "https":
+        return None
+    authorization = replay.header(scope, b"authorization")
+    scheme, _, token = (authorization or b"").decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    claims = service.known_claims(state.engine, token.strip())
+    if claims is None:
+        return None
+    return (str(claims["sub"]), path, scope["query_string"], replay.header(scope, b"host")), claims
+
+
+def _replayed(scope: Scope, _claims: dict[str, Any], answer: replay.Mark) -> None:
+    client = scope.get("client")
+    service.record_access(
+        scope["app"].state.engine,
+        partner_id=answer.subject_id,
+        action=answer.note[0],
+        target=answer.note[1],
+        status=200,
+        ip=client[0] if client else None,
+    )
+
+
+REPLAY_LANE = replay.Lane(
+    counter="exchange",
+    key=_replay_key,
+    admit=lambda claims, answer: int(claims["iat"]) >= answer.min_issued_at,
+    replayed=_replayed,
+)
+"""PACT footprint reads replayed from memory; every call is still logged (keten.replay)."""
+
+
 async def _list(request: Request, session: DbSession, version: str) -> Response:
+    target = str(request.url.query)[:300]
+
     def work(partner: ExchangePartner) -> Response:
         limit, offset = _limit_offset(request)
         if version == "2":
@@ -321,16 +384,16 @@ async def _list(request: Request, session: DbSession, version: str) -> Response:
         )
         response = Response(('{"data":[' + ",".join(texts) + "]}").encode(), media_type="application/json")
         _pact_links(request, response, more=more, limit=limit, offset=offset)
+        _mark_replayable(request, session, partner, "list footprints", target)
         return response
 
-    return await _in_one_trip(
-        request, session, version, "list footprints", str(request.url.query)[:300], work
-    )
+    return await _in_one_trip(request, session, version, "list footprints", target, work)
 
 
 async def _get(request: Request, session: DbSession, version: str, pf_id: str) -> Response:
     def work(partner: ExchangePartner) -> Response:
         text = service.visible_footprint(session, partner=partner, version=version, pf_id=pf_id[:64])
+        _mark_replayable(request, session, partner, "get footprint", pf_id[:64])
         return Response(('{"data":' + text + "}").encode(), media_type="application/json")
 
     return await _in_one_trip(request, session, version, "get footprint", pf_id[:64], work)

@@ -71,10 +71,13 @@ __all__ = [
     "flush_access_log",
     "get_partner",
     "grant_rows",
+    "grants_expiry",
     "handle_event",
     "import_footprints",
     "issue_token",
+    "issued_since",
     "jwks",
+    "known_claims",
     "list_partners",
     "list_published",
     "list_requests",
@@ -85,6 +88,7 @@ __all__ = [
     "partner_for_token",
     "product_urn",
     "publish",
+    "record_access",
     "revoke_grant",
     "revoke_partner",
     "rotate_secret",
@@ -363,6 +367,32 @@ def _verified_claims(key: _Key, token: str) -> dict[str, Any]:
     return claims
 
 
+def known_claims(engine: Engine, token: str) -> dict[str, Any] | None:
+    """Return the claims of a token this process has verified for ``engine``'s node and that has
+    not expired, without touching the database; None otherwise (the normal way then decides)."""
+    key = _KEYS.get(str(engine.url))
+    held = _VERIFIED.get((key.kid, token)) if key is not None else None
+    if held is None or int(held["exp"]) <= int(_now().timestamp()):
+        return None
+    return held
+
+
+def issued_since(partner: ExchangePartner) -> int:
+    """Return the epoch second from which a token of ``partner`` counts (its last secret rotation)."""
+    return int(_aware(partner.secret_set_at).timestamp())
+
+
+def grants_expiry(session: Session, partner: ExchangePartner) -> datetime | None:
+    """Return when the first of ``partner``'s active grants expires (None when none will)."""
+    now = _now()
+    found = session.scalar(
+        select(func.min(Grant.expires_at)).where(
+            Grant.partner_id == partner.id, Grant.revoked_at.is_(None), Grant.expires_at > now
+        )
+    )
+    return _aware(found) if found is not None else None
+
+
 def partner_for_token(session: Session, authorization: str | None) -> ExchangePartner:
     """Return the partner an ``Authorization: Bearer`` header names; a PactError when it names none.
 
@@ -377,11 +407,7 @@ def partner_for_token(session: Session, authorization: str | None) -> ExchangePa
     partner = session.scalars(
         select(ExchangePartner).where(ExchangePartner.client_id == str(claims["sub"]))
     ).first()
-    if (
-        partner is None
-        or partner.revoked_at is not None
-        or int(claims["iat"]) < int(_aware(partner.secret_set_at).timestamp())
-    ):
+    if partner is None or partner.revoked_at is not None or int(claims["iat"]) < issued_since(partner):
         raise PactError("BadRequest", "Invalid token provided")
     return partner
 
@@ -488,12 +514,25 @@ def log_access(
     """Record one call of a partner; the entry reaches the table within ``MAX_DELAY_S``, apart from
     the request's transaction (see ``_AccessLogWriter``)."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    record_access(
+        bind if isinstance(bind, Engine) else bind.engine,
+        partner_id=partner.id if partner else None,
+        action=action,
+        target=target,
+        status=status,
+        ip=ip,
+    )
+
+
+def record_access(
+    engine: Engine, *, partner_id: int | None, action: str, target: str, status: int, ip: str | None
+) -> None:
+    """Record one call of the partner ``partner_id`` in ``engine``'s access log (see log_access)."""
     _ACCESS_LOG.add(
         engine,
         {
             "at": _now(),
-            "partner_id": partner.id if partner else None,
+            "partner_id": partner_id,
             "action": action[:64],
             "target": target[:300],
             "status": status,

@@ -26,6 +26,7 @@ from keten.passports.router import (
     TierQuery,
     aas_answer,
     json_answer,
+    mark_public_read,
     passport_read,
     reader_tier,
 )
@@ -144,9 +145,11 @@ def _answer(
     if fmt in ("aas", "aasx"):
         record = service.find(session, gtin=gtin, serial=serial, batch=batch)
         return aas_answer(request, session, record=record, tier=reading, package=fmt == "aasx")
-    return json_answer(
+    response = json_answer(
         session, request, gtin=gtin, serial=serial, batch=batch, tier=reading, linked_data=fmt == "jsonld"
     )
+    mark_public_read(request, reading)
+    return response
 
 
 @router.get("/01/{gtin}", openapi_extra=PUBLIC)

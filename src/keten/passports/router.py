@@ -8,6 +8,7 @@ Reading a passport is public on purpose: the answer is filtered server-side to t
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -16,7 +17,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
+from keten import replay
 from keten.apidoc import problems
 from keten.deps import get_session
 from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
@@ -36,7 +39,9 @@ from keten.ui import access
 
 __all__ = [
     "JSONLD",
+    "REPLAY_LANE",
     "TierQuery",
+    "mark_public_read",
     "passport_read",
     "public_router",
     "qr_response",
@@ -181,9 +186,40 @@ async def _read_in_one_trip(
             session, request, passport_id=passport_id, tier=reading, linked_data=linked_data
         )
         session.commit()
+        mark_public_read(request, reading)
         return response
 
     return await run_in_threadpool(answer)
+
+
+def mark_public_read(request: Request, reading: str) -> None:
+    """Let keten.replay keep an anonymous reader's passport JSON or JSON-LD: it is fixed by the
+    passport's current revision, which the ``passports`` change counter follows."""
+    if reading == "public" and getattr(request.state, "user", None) is None:
+        replay.mark(request, replay.Mark(counter="passports"))
+
+
+def _replay_key(scope: Scope) -> tuple[Hashable, Any] | None:
+    """Return the replay key of an anonymous read of a passport as JSON or JSON-LD (the API's or
+    the resolver's), or None: with no credentials the reader is public, so one kept answer serves
+    every such reader. The resolver's answer depends on the Accept header, so it is in the key."""
+    path: str = scope["path"]
+    if path.startswith("/api/passports/"):
+        rest = path[len("/api/passports/") :].removesuffix("/jsonld")
+        if not rest or "/" in rest:
+            return None
+        accept = None
+    elif path.startswith("/01/"):
+        accept = replay.header(scope, b"accept")
+    else:
+        return None
+    if replay.header(scope, b"authorization") is not None or replay.header(scope, b"cookie") is not None:
+        return None
+    return (path, scope["query_string"], accept), None
+
+
+REPLAY_LANE = replay.Lane(counter="passports", key=_replay_key)
+"""Anonymous passport reads replayed from memory until a passport gets a new revision."""
 
 
 def qr_response(link: str, kind: Literal["png", "svg"], scale: int = 8) -> Response:

@@ -34,13 +34,18 @@ def install(app: FastAPI) -> None:
     from keten.catalog import pages as catalog_pages
     from keten.dataio import pages as dataio_pages
     from keten.exchange import pages as exchange_pages
+    from keten.exchange.router import REPLAY_LANE as EXCHANGE_LANE
     from keten.footprints import pages as footprints_pages
     from keten.partners import pages as partners_pages
     from keten.passports import pages as passports_pages
+    from keten.passports.router import REPLAY_LANE as PASSPORTS_LANE
+    from keten.replay import Replay
     from keten.resilience import pages as resilience_pages
     from keten.web import audit, pages
     from keten.web.security import SecurityHeaders
 
+    # Replay sits inside SecurityHeaders, so a replayed answer gets the same headers as the first.
+    app.add_middleware(Replay, lanes=[EXCHANGE_LANE, PASSPORTS_LANE])
     app.add_middleware(SecurityHeaders)
     audit.install(app.state.session_factory)
     app.state.navigation = list(NAVIGATION)
