@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request, Response
@@ -9,9 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "count", "set_link_header"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "count", "page", "set_link_header"]
 
 T = TypeVar("T")
+PageT = TypeVar("PageT", bound="Page[Any]")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 
@@ -46,3 +48,23 @@ def set_link_header(request: Request, response: Response, *, total: int, limit: 
     links.append(f'<{url(last)}>; rel="last"')
     response.headers["Link"] = ", ".join(links)
     response.headers["X-Total-Count"] = str(total)
+
+
+def page(
+    kind: type[PageT],
+    request: Request,
+    response: Response,
+    rows: Iterable[object],
+    total: int,
+    *,
+    limit: int,
+    offset: int,
+) -> PageT:
+    """Return ``rows`` as one ``kind`` (a ``Page[X]``), its Link and X-Total-Count set on ``response``.
+
+    Each row becomes an ``X`` as ``X.model_validate`` reads it: an ``X`` as it is, a dict by its
+    keys, an ORM row by its attributes (where ``X`` reads from attributes), so a route hands over its
+    service's rows as they come.
+    """
+    set_link_header(request, response, total=total, limit=limit, offset=offset)
+    return kind.model_validate({"items": list(rows), "total": total, "limit": limit, "offset": offset})

@@ -35,7 +35,7 @@ from keten.catalog.schemas import (
     WhereUsedItem,
 )
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 
 __all__ = ["router"]
 
@@ -73,10 +73,7 @@ def list_parts(
     items, total = service.list_parts(
         session, limit=limit, offset=offset, q=q, kind=kind, category=category, value_chain=value_chain
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[PartRead](
-        items=[PartRead.model_validate(p) for p in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[PartRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -213,8 +210,7 @@ def explosion(
     items, total = service.explode(
         session, part_number=part_number, quantity=quantity, limit=limit, offset=offset
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[ExplosionItem](items=items, total=total, limit=limit, offset=offset)
+    return page(Page[ExplosionItem], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -236,8 +232,7 @@ def where_used(
     offset: Offset = 0,
 ) -> Page[WhereUsedItem]:
     items, total = service.where_used(session, part_number=part_number, limit=limit, offset=offset)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[WhereUsedItem](items=items, total=total, limit=limit, offset=offset)
+    return page(Page[WhereUsedItem], request, response, items, total, limit=limit, offset=offset)
 
 
 # --- composition ------------------------------------------------------------------------------
@@ -290,10 +285,7 @@ def list_materials(
     offset: Offset = 0,
 ) -> Page[MaterialRead]:
     items, total = service.list_materials(session, limit=limit, offset=offset, family=family, q=q)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[MaterialRead](
-        items=[MaterialRead.model_validate(m) for m in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[MaterialRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -365,8 +357,7 @@ def list_stock(
     offset: Offset = 0,
 ) -> Page[StockRead]:
     items, total = service.list_stock(session, limit=limit, offset=offset, below_safety=below_safety)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[StockRead](items=items, total=total, limit=limit, offset=offset)
+    return page(Page[StockRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.get(

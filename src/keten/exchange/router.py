@@ -43,7 +43,7 @@ from keten.exchange.schemas import (
     RequestRead,
     RequestReject,
 )
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 from keten.settings import Settings
 from keten.ui import access
 
@@ -656,9 +656,8 @@ def access_log(
     partner: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
-) -> Any:
+) -> Page[AccessEntryRead]:
     rows, total = service.access_log(session, limit=limit, offset=offset, partner=partner)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
     items = [
         {
             "at": e.at,
@@ -670,16 +669,15 @@ def access_log(
         }
         for e, code in rows
     ]
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return page(Page[AccessEntryRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.get("/footprints", response_model=Page[PublishedRead], summary="Published footprints")
 def list_published(
     request: Request, response: Response, session: DbSession, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
-) -> Any:
+) -> Page[PublishedRead]:
     items, total = service.list_published(session, limit=limit, offset=offset)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return page(Page[PublishedRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(

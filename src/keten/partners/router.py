@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 from keten.partners import service
 from keten.partners.schemas import (
     OrganizationCreate,
@@ -67,10 +67,7 @@ def list_organizations(
     items, total = service.list_organizations(
         session, limit=limit, offset=offset, role=role, country=country, q=q
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[OrganizationRead](
-        items=[OrganizationRead.model_validate(o) for o in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[OrganizationRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -162,8 +159,7 @@ def list_sites(
     items, total = service.list_sites(
         session, limit=limit, offset=offset, country=country, organization=organization, q=q
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[SiteRead](items=items, total=total, limit=limit, offset=offset)
+    return page(Page[SiteRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -244,8 +240,7 @@ def list_sourcing(
     items, total = service.list_sourcing(
         session, limit=limit, offset=offset, part_number=part_number, site=site, organization=organization
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[SourcingRead](items=items, total=total, limit=limit, offset=offset)
+    return page(Page[SourcingRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(

@@ -22,7 +22,7 @@ from starlette.types import Scope
 from keten import replay
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 from keten.passports import jsonld, service
 from keten.passports.models import PassportRecord, PassportRevision
 from keten.passports.schemas import (
@@ -248,11 +248,9 @@ def list_passports(
     offset: Offset = 0,
 ) -> Page[PassportRead]:
     rows, total = service.list_passports(session, level=level, q=q, limit=limit, offset=offset)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
     resolver = _resolver(request)
-    return Page[PassportRead](
-        items=[passport_read(r, resolver) for r in rows], total=total, limit=limit, offset=offset
-    )
+    items = [passport_read(r, resolver) for r in rows]
+    return page(Page[PassportRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(

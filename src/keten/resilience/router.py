@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, set_link_header
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 from keten.resilience import service
 from keten.resilience.schemas import (
     NodeKind,
@@ -70,10 +70,7 @@ def concentration(
     offset: Offset = 0,
 ) -> Page[PartConcentration]:
     items, total = service.concentration(session, single=single, limit=limit, offset=offset)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[PartConcentration](
-        items=[PartConcentration.model_validate(i) for i in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[PartConcentration], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -138,10 +135,7 @@ def exposure(
         limit=limit,
         offset=offset,
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[NodeRisk](
-        items=[NodeRisk.model_validate(i) for i in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[NodeRisk], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -173,10 +167,7 @@ def critical(
         limit=limit,
         offset=offset,
     )
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[NodeRisk](
-        items=[NodeRisk.model_validate(i) for i in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[NodeRisk], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -231,10 +222,7 @@ def list_scenarios(
     request: Request, response: Response, session: DbSession, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> Page[ScenarioRead]:
     items, total = service.list_scenarios(session, limit=limit, offset=offset)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[ScenarioRead](
-        items=[ScenarioRead.model_validate(i) for i in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[ScenarioRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -295,10 +283,7 @@ def list_reports(
     request: Request, response: Response, session: DbSession, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> Page[ReportRead]:
     items, total = service.list_reports(session, limit=limit, offset=offset)
-    set_link_header(request, response, total=total, limit=limit, offset=offset)
-    return Page[ReportRead](
-        items=[ReportRead.model_validate(i) for i in items], total=total, limit=limit, offset=offset
-    )
+    return page(Page[ReportRead], request, response, items, total, limit=limit, offset=offset)
 
 
 @router.post(
