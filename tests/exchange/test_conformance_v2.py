@@ -228,17 +228,27 @@ def test_tc014_request_for_the_creation_of_a_pcf_to_be_rejected(pact: Conformanc
 def test_tc015_receive_notification_of_pcf_update(
     pact: Conformance, http: httpx.Client, bearer: dict[str, str]
 ) -> None:
-    event = cloud_event(VERSION, "published", {"pfIds": [str(uuid.uuid4())]})
+    pf_id = str(uuid.uuid4())
+    event = cloud_event(VERSION, "published", {"pfIds": [pf_id]})
     response = http.post(
         f"{pact.host}/2/events", content=json.dumps(event), headers={**bearer, **CLOUDEVENTS}
     )
     assert response.status_code == 200
-    # The access log is written by a background thread within a fraction of a second; flushing
-    # it here makes the entry visible now, as a reader of the log would.
-    service.flush_access_log(pact.host_engine)
-    with Session(pact.host_engine) as session:
-        logged = session.scalars(select(AccessEntry).order_by(AccessEntry.id.desc())).first()
-        assert logged is not None and (logged.action, logged.status) == ("event", 200)
+
+    # The host then fetches the announced footprint from the tester's API, which does not hold
+    # it; the access log (written by a background thread, flushed here as its reader would)
+    # shows the event and the failed fetch.
+    def logged(action: str) -> AccessEntry | None:
+        service.flush_access_log(pact.host_engine)
+        with Session(pact.host_engine) as session:
+            return session.scalars(
+                select(AccessEntry).where(AccessEntry.action == action).order_by(AccessEntry.id.desc())
+            ).first()
+
+    event_entry = wait_for(lambda: logged("event"))
+    assert event_entry.status == 200
+    fetch = wait_for(lambda: (found := logged(service.FETCH_ACTION)) and pf_id in found.target and found)
+    assert fetch.status == 502 and fetch.target.startswith("fetched 0 of 1; failed: GET ")
 
 
 def test_tc016_attempt_action_events_with_invalid_token(pact: Conformance, http: httpx.Client) -> None:

@@ -3,15 +3,17 @@
 :class:`PactClient` finds the token endpoint (OpenID discovery, else ``/auth/token``), gets and
 refreshes tokens, follows ``Link: rel="next"`` pagination, and retries timeouts, 5xx and 429
 answers with exponential backoff. The functions below it are what the CLI, API and pages call:
-pull a supplier's footprints, ask a supplier for one, fulfil or reject a customer's request.
+pull a supplier's footprints, ask a supplier for one, fulfil or reject a customer's request, and
+fetch the footprints a supplier's Published event named.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = [
     "PactCallFailed",
     "PactClient",
     "client_for",
+    "fetch_published",
     "fulfil",
     "pull",
     "reject",
@@ -38,6 +41,8 @@ __all__ = [
 ]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+log = logging.getLogger(__name__)
 
 
 class PactCallFailed(Exception):
@@ -118,7 +123,10 @@ class PactClient:
             )
             if response.status_code != 200:
                 raise PactCallFailed(f"token: HTTP {response.status_code} {response.text[:200]}")
-            self._token = str(response.json()["access_token"])
+            try:
+                self._token = str(response.json()["access_token"])
+            except (ValueError, KeyError, TypeError):
+                raise PactCallFailed("token: the answer holds no access_token") from None
         return self._token
 
     def _authorized(
@@ -155,7 +163,10 @@ class PactClient:
         response = self._authorized("GET", url)
         if response.status_code != 200:
             raise PactCallFailed(f"GET {url}: HTTP {response.status_code} {response.text[:200]}")
-        return response.json()["data"]
+        try:
+            return response.json()["data"]
+        except (ValueError, KeyError, TypeError):
+            raise PactCallFailed(f"GET {url}: the answer has no data object") from None
 
     def post_event(self, event: dict[str, Any]) -> None:
         """Send a CloudEvent to the partner's events endpoint."""
@@ -227,6 +238,88 @@ def pull(
     return service.import_footprints(
         session, partner=partner, documents=documents, version=partner.pact_version, result=result
     )
+
+
+def _get_each(client: PactClient, pf_ids: Sequence[str], result: service.PullResult) -> list[Any]:
+    """Return the footprints GetFootprint gives for ``pf_ids``; a call that fails is reported in
+    ``result`` and the others are still fetched, unless no token is given at all."""
+    documents: list[Any] = []
+    try:
+        client.token()
+    except PactCallFailed as exc:
+        result.failures.append(str(exc))
+        return documents
+    for pf_id in pf_ids[: service.MAX_FETCHED]:
+        try:
+            documents.append(client.footprint(pf_id))
+        except PactCallFailed as exc:
+            result.failures.append(str(exc))
+    if len(pf_ids) > service.MAX_FETCHED:
+        result.failures.append(
+            f"only the first {service.MAX_FETCHED} of {len(pf_ids)} footprints were fetched; "
+            f"pull the others with: keten exchange pull {result.partner}"
+        )
+    return documents
+
+
+def fetch_published(
+    session_factory: Callable[[], Session],
+    *,
+    partner_id: int,
+    pf_ids: Sequence[str],
+    options: CallOptions | None = None,
+) -> service.PullResult | None:
+    """Return what fetching the footprints a supplier's Published event named did (None when the
+    partner is gone), after storing them as primary data and recalculating, as a pull does.
+
+    This runs as a job after the event's answer, with a session of its own: no transaction is
+    open while the supplier is called, and the import is one transaction, committed here. Its
+    outcome, failures included, is an access-log entry of the partner (``FETCH_ACTION``), with
+    status 200 when every call succeeded, 502 when a call to the supplier failed and 500 when
+    the import failed (then nothing is stored).
+    """
+    with session_factory() as session:
+        partner = session.get(ExchangePartner, partner_id)
+        if partner is None:
+            return None
+        result = service.PullResult(partner=partner.code)
+        status = 200
+        if not service.has_remote(partner):
+            # The owner removed the remote between the event and this job.
+            result.failures.append("not fetched: no remote configured")
+        else:
+            try:
+                client = client_for(partner, options)
+                # End the read before the network calls: no transaction waits on the supplier.
+                session.commit()
+                with client:
+                    documents = _get_each(client, pf_ids, result)
+                result.fetched = len(documents)
+                service.import_footprints(
+                    session, partner=partner, documents=documents, version=partner.pact_version, result=result
+                )
+                session.commit()
+                if result.failures:
+                    status = 502
+            except Exception as exc:
+                session.rollback()
+                log.exception("storing the footprints partner %s published failed", result.partner)
+                result = service.PullResult(
+                    partner=result.partner,
+                    fetched=result.fetched,
+                    failures=[*result.failures, f"nothing was stored: {type(exc).__name__}: {exc}"[:300]],
+                )
+                status = 500
+        if result.failures:
+            log.warning("footprints partner %s published: %s", result.partner, "; ".join(result.failures))
+        service.log_access(
+            session,
+            partner=partner,
+            action=service.FETCH_ACTION,
+            target=service.pull_summary(result, asked=len(pf_ids)),
+            status=status,
+        )
+        return result
 
 
 def send_request(

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
@@ -401,14 +402,26 @@ async def _get(request: Request, session: DbSession, version: str, pf_id: str) -
 
 async def _events(request: Request, session: Session, version: str) -> Response:
     raw = await request.body()
+    settings = _settings(request)
 
     def work(partner: ExchangePartner) -> Response:
         try:
             event = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise service.PactError("BadRequest", "the body is not JSON") from None
-        service.handle_event(session, partner=partner, version=version, event=event)
-        return Response(status_code=200)
+        handled = service.handle_event(session, partner=partner, version=version, event=event)
+        if not handled.fetch:
+            return Response(status_code=200)
+        # The specification expects a quick 200; fetching calls the supplier and recalculates,
+        # so it runs after the answer is sent (and after this request's commit).
+        fetch = BackgroundTask(
+            client.fetch_published,
+            request.app.state.session_factory,
+            partner_id=partner.id,
+            pf_ids=handled.announced,
+            options=client.CallOptions.of(settings),
+        )
+        return Response(status_code=200, background=fetch)
 
     def run() -> Response:
         return _answer(request, session, version, "event", "", work)

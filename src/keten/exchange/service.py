@@ -9,7 +9,8 @@ so a list is a read of rows.
 
 Client side: :func:`pull` fetches a supplier's footprints (see keten.exchange.client), validates
 them, matches them to parts by their product identifiers and stores them as supplier PCFs, the
-primary data the footprint engine uses, then calculates the affected footprints again.
+primary data the footprint engine uses, then calculates the affected footprints again. A
+supplier's Published event does the same for the footprints it names, after the event's answer.
 
 Functions take the session first and keyword arguments after, and only flush.
 """
@@ -60,8 +61,12 @@ from keten.problems import Problem
 
 __all__ = [
     "CLIENT_ID_PREFIX",
+    "FETCH_ACTION",
+    "MAX_FETCHED",
     "SCHEMA_DIR",
+    "UNFETCHED_ACTION",
     "VERSIONS",
+    "EventHandled",
     "Filters",
     "PactError",
     "PullResult",
@@ -73,6 +78,7 @@ __all__ = [
     "grant_rows",
     "grants_expiry",
     "handle_event",
+    "has_remote",
     "import_footprints",
     "issue_token",
     "issued_since",
@@ -88,6 +94,7 @@ __all__ = [
     "partner_for_token",
     "product_urn",
     "publish",
+    "pull_summary",
     "record_access",
     "revoke_grant",
     "revoke_partner",
@@ -105,6 +112,12 @@ SPEC_VERSION = {"2": "2.3.0", "3": "3.0.0"}
 PRODUCT_URN = "urn:pathfinder:product:customcode:vendor-assigned:"
 VALIDITY_YEARS = 3
 """PACT: without a validity period, a footprint is valid for 3 years after its reference period."""
+MAX_FETCHED = 1000
+"""Footprints one Published event has fetched at most; a supplier announcing more is pulled."""
+FETCH_ACTION = "fetch published footprints"
+"""Access-log action of fetching the footprints a supplier's Published event named."""
+UNFETCHED_ACTION = "published, not fetched"
+"""Access-log action of a Published event whose footprints this node cannot fetch."""
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +249,11 @@ def _apply_remote(partner: ExchangePartner, remote: PartnerRemote) -> None:
     partner.remote_client_id = remote.client_id
     partner.remote_client_secret = remote.client_secret
     partner.pact_version = remote.pact_version
+
+
+def has_remote(partner: ExchangePartner) -> bool:
+    """Return whether this node can call the partner's PACT API: a base URL and credentials are set."""
+    return bool(partner.base_url and partner.remote_client_id and partner.remote_client_secret)
 
 
 def set_remote(session: Session, *, code: str, remote: PartnerRemote) -> ExchangePartner:
@@ -1008,6 +1026,20 @@ class PullResult:
     recalculated: list[str] = field(default_factory=list)
 
 
+def pull_summary(result: PullResult, *, asked: int | None = None) -> str:
+    """Return one line of what a pull or a fetch did, failures first, for the access log."""
+    parts = [f"fetched {result.fetched}" + (f" of {asked}" if asked is not None else "")]
+    labelled = (
+        ("failed: ", "; ", result.failures),
+        ("stored ", ", ", result.stored),
+        ("recalculated ", ", ", result.recalculated),
+        ("unmatched ", ", ", result.unmatched),
+        ("invalid ", "; ", result.invalid),
+    )
+    parts.extend(label + sep.join(items) for label, sep, items in labelled if items)
+    return "; ".join(parts)
+
+
 def _match_part(session: Session, product_ids: Iterable[str]) -> Part | None:
     """Return the part a footprint's product ids name: by the code after the URN's last colon
     (a vendor-assigned code, a part number, a GTIN), case-insensitively."""
@@ -1145,6 +1177,31 @@ def _require(data: Any, key: str, kind: type, where: str) -> Any:
     return data[key]
 
 
+def _announced_ids(data: dict[str, Any]) -> list[str]:
+    """Return the footprint ids a Published event names, each once, in their order."""
+    ids = _require(data, "pfIds", list, "data.")
+    if not ids:
+        # v2.3 section 8.8.3: PfIds MUST be the non-empty list of the updated footprints' ids.
+        raise PactError("BadRequest", "data.pfIds must name at least one footprint id")
+    for pf_id in ids:
+        try:
+            uuid.UUID(str(pf_id))
+        except ValueError:
+            raise PactError("BadRequest", "data.pfIds: every footprint id must be a UUID") from None
+    return list(dict.fromkeys(str(pf_id) for pf_id in ids))
+
+
+@dataclass(frozen=True)
+class EventHandled:
+    """What handling an event did: its kind, the request it made or answered, and for a Published
+    event the footprint ids it named and whether this node fetches them."""
+
+    kind: str
+    request: FootprintRequest | None = None
+    announced: tuple[str, ...] = ()
+    fetch: bool = False
+
+
 def _product_ids_of(data: dict[str, Any], version: str) -> list[str]:
     if version == "2" and isinstance(data.get("pf"), dict):
         ids = data["pf"].get("productIds", [])
@@ -1155,14 +1212,14 @@ def _product_ids_of(data: dict[str, Any], version: str) -> list[str]:
     return ids
 
 
-def handle_event(
-    session: Session, *, partner: ExchangePartner, version: str, event: Any
-) -> tuple[str, FootprintRequest | None]:
-    """Return (what the event was, the request it made or answered) after handling a CloudEvent.
+def handle_event(session: Session, *, partner: ExchangePartner, version: str, event: Any) -> EventHandled:
+    """Return what handling a CloudEvent did.
 
     RequestCreated queues an incoming request; RequestFulfilled stores the footprints it carries
-    and closes our outgoing request; RequestRejected closes it with the reason; Published is
-    acknowledged. A malformed event is a BadRequest, an unknown type NotImplemented.
+    and closes our outgoing request; RequestRejected closes it with the reason. Published names
+    footprints the caller fetches after answering (``fetch``) when this node can call the
+    partner's API; otherwise it is acknowledged and the access log says why nothing was fetched.
+    A malformed event is a BadRequest, an unknown type NotImplemented.
     """
     for key in ("specversion", "id", "source", "type"):
         _require(event, key, str, "")
@@ -1192,15 +1249,19 @@ def handle_event(
         )
         session.add(request)
         session.flush()
-        return kind, request
+        return EventHandled(kind, request)
     if kind == "published":
-        ids = _require(data, "pfIds", list, "data.")
-        for pf_id in ids:
-            try:
-                uuid.UUID(str(pf_id))
-            except ValueError:
-                raise PactError("BadRequest", "data.pfIds: every footprint id must be a UUID") from None
-        return kind, None
+        announced = tuple(_announced_ids(data))
+        if has_remote(partner):
+            return EventHandled(kind, announced=announced, fetch=True)
+        log_access(
+            session,
+            partner=partner,
+            action=UNFETCHED_ACTION,
+            target=f"not fetched: no remote configured; {', '.join(announced)}",
+            status=200,
+        )
+        return EventHandled(kind, announced=announced)
     request_event_id = _require(data, "requestEventId", str, "data.")
     answered = session.scalars(
         select(FootprintRequest).where(
@@ -1224,7 +1285,7 @@ def handle_event(
             answered.footprint_ids = [str(pf["id"]) for pf in pfs]
             answered.answered_at = _now()
         session.flush()
-        return kind, answered
+        return EventHandled(kind, answered)
     error = _require(data, "error", dict, "data.")
     _require(error, "code", str, "data.error.")
     _require(error, "message", str, "data.error.")
@@ -1233,7 +1294,7 @@ def handle_event(
         answered.reason = f"{error['code']}: {error['message']}"[:1000]
         answered.answered_at = _now()
         session.flush()
-    return kind, answered
+    return EventHandled(kind, answered)
 
 
 def make_event(version: str, kind: str, data: dict[str, Any], *, source: str) -> dict[str, Any]:
