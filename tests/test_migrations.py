@@ -56,3 +56,16 @@ def test_migrations_match_the_models(blank_engine: Engine) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations differ; write a migration for: {diff}"
+
+
+def test_supplier_nameplates_come_and_go_with_their_migration(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+    tables = set(inspect(blank_engine).get_table_names())
+    assert "supplier_nameplates" in tables
+    unique = inspect(blank_engine).get_unique_constraints("supplier_nameplates")
+    assert [u["column_names"] for u in unique] == [["part_id", "manufacturer_key"]]
+    # One step down removes exactly the nameplates, whichever revision comes before them.
+    downgrade(blank_engine, "-1")
+    assert set(inspect(blank_engine).get_table_names()) == tables - {"supplier_nameplates"}
+    upgrade(blank_engine)
+    assert set(inspect(blank_engine).get_table_names()) == tables

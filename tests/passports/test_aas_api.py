@@ -132,5 +132,11 @@ def test_the_commands_export_and_import_an_aasx(tmp_path: Path) -> None:
     )
     assert imported.returncode == 0, imported.stderr
     assert "WS-1000" in imported.stdout and "kg CO2e per unit" in imported.stdout
+    assert "nameplate of " in imported.stdout and "stored" in imported.stdout
+    again = keten(
+        "passport", "aasx-import", str(target), "--part", "WS-1000", "--organization", "KEMPEN-MECH"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "replaced the one held" in again.stdout
     missing = keten("passport", "aasx-import", str(tmp_path / "none.aasx"))
     assert missing.returncode != 0 and "no such file" in (missing.stderr + missing.stdout)

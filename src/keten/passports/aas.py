@@ -15,11 +15,12 @@ admin-shell-io/submodel-templates (data/aas/SOURCES.md names each file read):
 Every exported field has an access tier (:data:`FIELD_TIERS`); a caller's tier leaves out every
 field above it, so a public file never holds what only an authority may read.
 
-The import reads a supplier's AASX, finds its Digital Nameplate and Carbon Footprint (1.0, or the
-0.9 draft keten's footprint export still writes), matches the asset to a part of the catalog and
-stores the footprint as the supplier's PCF, primary data, which the footprint engine then uses in
-place of the part's own estimate. A file that cannot be read or lacks what is needed is refused
-with a 422 problem naming the file, submodel and element, and nothing is written.
+The import reads a supplier's AASX, finds its Digital Nameplate (2.0 or 3.0) and Carbon Footprint
+(1.0, or the 0.9 draft keten's footprint export still writes), matches the asset to a part of the
+catalog, stores the nameplate as the part's :class:`SupplierNameplate` of that manufacturer and the
+footprint as the supplier's PCF, primary data, which the footprint engine then uses in place of the
+part's own estimate. A file that cannot be read or lacks what is needed is refused with a 422
+problem naming the file, submodel and element, and nothing is written.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from keten.catalog.models import BomLine, Part
 from keten.footprints import service as footprints
 from keten.footprints.models import FootprintRun, SupplierPcf
 from keten.partners.models import Organization, Site, Sourcing
+from keten.passports.models import SupplierNameplate
 from keten.problems import Problem
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "export_aasx",
     "global_asset_id",
     "import_aasx",
+    "list_nameplates",
 ]
 
 TIERS = ("public", "legitimate_interest", "authority", "owner")
@@ -110,6 +113,34 @@ ARTICLE_NUMBER = "0173-1#02-AAO676#003"
 SERIAL_NUMBER = "0173-1#02-AAM556#002"
 YEAR_OF_CONSTRUCTION = "0173-1#02-AAP906#001"
 COUNTRY_OF_ORIGIN = "0173-1#02-AAO259#004"
+ADDRESS_INFORMATION = "https://admin-shell.io/zvei/nameplate/1/0/ContactInformations/AddressInformation"
+
+NAMEPLATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "URIOfTheProduct": (URI_OF_THE_PRODUCT, "0112/2///61987#ABN590#002"),
+    "ManufacturerName": (MANUFACTURER_NAME, "0112/2///61987#ABA565#009"),
+    "ManufacturerProductDesignation": (PRODUCT_DESIGNATION, "0112/2///61987#ABA567#009"),
+    "ManufacturerProductFamily": (PRODUCT_FAMILY, "0112/2///61987#ABP464#002"),
+    "ManufacturerProductType": (PRODUCT_TYPE, "0112/2///61987#ABA300#008"),
+    "OrderCodeOfManufacturer": (ORDER_CODE, "0112/2///61987#ABA950#008"),
+    "ProductArticleNumberOfManufacturer": (ARTICLE_NUMBER, "0112/2///61987#ABA581#007"),
+    "SerialNumber": (SERIAL_NUMBER, "0112/2///61987#ABA951#009"),
+    "YearOfConstruction": (YEAR_OF_CONSTRUCTION, "0112/2///61987#ABP000#002"),
+    "DateOfManufacture": ("0173-1#02-AAR972#002", "0112/2///61987#ABB757#007"),
+    "HardwareVersion": ("0173-1#02-AAN270#002", "0112/2///61987#ABA926#008"),
+    "FirmwareVersion": ("0173-1#02-AAM985#002", "0112/2///61987#ABA302#006"),
+    "CountryOfOrigin": (COUNTRY_OF_ORIGIN, "0112/2///61987#ABP462#001"),
+}
+"""The nameplate properties the import reads: idShort -> semantic ids of the 2.0 template (ECLASS)
+and of the 3.0 template (IEC CDD, with the ECLASS id as a supplemental one)."""
+ADDRESS_FIELDS: dict[str, tuple[str, ...]] = {
+    "Company": ("0173-1#02-AAW001#001",),
+    "Street": ("0173-1#02-AAO128#002",),
+    "Zipcode": ("0173-1#02-AAO129#002",),
+    "CityTown": ("0173-1#02-AAO132#002",),
+    "StateCounty": ("0173-1#02-AAO133#002",),
+    "NationalCode": ("0173-1#02-AAO134#002",),
+}
+"""The contact address properties the import reads (IDTA 02002 drop-in, in both nameplate versions)."""
 
 # Carbon Footprint 1.0 value lists (concept descriptions of the template).
 CALCULATION_METHODS = {"ISO 14067": "0173-1#07-ABU218#003", "GHG Protocol": "0173-1#07-ABU221#003"}
@@ -808,6 +839,9 @@ class AasxImport:
     supplier_pcf_id: int
     created: bool
     """False when the same footprint of the same supplier was held already."""
+    nameplate_id: int
+    nameplate_replaced: bool
+    """True when the part held a nameplate of this manufacturer, which the import overwrote."""
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -831,14 +865,21 @@ def _text(element: Any) -> str | None:
     return None
 
 
-def _find(elements: Iterable[Any], semantic: str, id_short: str) -> Any:
-    """Return the element with ``semantic`` as semantic id, else the one named ``id_short``."""
+def _concept(semantic: str | None) -> str | None:
+    """Return an IRDI without its version, as templates cite different versions of one concept."""
+    return re.sub(r"#\d{3}$", "", semantic) if semantic else None
+
+
+def _find(elements: Iterable[Any], semantic: str | Sequence[str], id_short: str | Sequence[str]) -> Any:
+    """Return the element with one of ``semantic`` as semantic id, else the one named ``id_short``."""
     elements = list(elements)
+    concepts = {_concept(s) for s in ((semantic,) if isinstance(semantic, str) else semantic)}
     for element in elements:
-        if _semantic(element) == semantic:
+        if _concept(_semantic(element)) in concepts:
             return element
+    names = (id_short,) if isinstance(id_short, str) else tuple(id_short)
     for element in elements:
-        if element.id_short == id_short:
+        if element.id_short in names:
             return element
     return None
 
@@ -872,22 +913,80 @@ def _fail(name: str, where: str, message: str) -> Problem:
 
 
 def _nameplate_fields(submodel: model.Submodel) -> dict[str, str]:
-    wanted = {
-        "ManufacturerName": MANUFACTURER_NAME,
-        "ManufacturerProductDesignation": PRODUCT_DESIGNATION,
-        "ManufacturerProductType": PRODUCT_TYPE,
-        "OrderCodeOfManufacturer": ORDER_CODE,
-        "ProductArticleNumberOfManufacturer": ARTICLE_NUMBER,
-        "SerialNumber": SERIAL_NUMBER,
-        "YearOfConstruction": YEAR_OF_CONSTRUCTION,
-        "URIOfTheProduct": URI_OF_THE_PRODUCT,
-    }
+    """Return the nameplate's non-empty fields by idShort; address fields as ``Collection/idShort``."""
     found: dict[str, str] = {}
-    for id_short, semantic in wanted.items():
-        text = _text(_find(submodel.submodel_element, semantic, id_short))
+    for id_short, semantics in NAMEPLATE_FIELDS.items():
+        text = _text(_find(submodel.submodel_element, semantics, id_short))
         if text:
             found[id_short] = text
+    address = _find(
+        submodel.submodel_element,
+        (CONTACT_INFORMATION, ADDRESS_INFORMATION),
+        ("ContactInformation", "AddressInformation"),
+    )
+    if isinstance(address, model.SubmodelElementCollection):
+        for id_short, semantics in ADDRESS_FIELDS.items():
+            text = _text(_find(address.value, semantics, id_short))
+            if text:
+                found[f"{address.id_short}/{id_short}"] = text
     return found
+
+
+_NAMEPLATE_COLUMNS = {
+    "ManufacturerProductDesignation": "manufacturer_product_designation",
+    "ManufacturerProductFamily": "manufacturer_product_family",
+    "ManufacturerProductType": "manufacturer_product_type",
+    "OrderCodeOfManufacturer": "order_code_of_manufacturer",
+    "ProductArticleNumberOfManufacturer": "product_article_number_of_manufacturer",
+    "SerialNumber": "serial_number",
+    "YearOfConstruction": "year_of_construction",
+    "HardwareVersion": "hardware_version",
+    "FirmwareVersion": "firmware_version",
+    "CountryOfOrigin": "country_of_origin",
+    "URIOfTheProduct": "uri_of_the_product",
+    "Company": "company",
+    "Street": "street",
+    "Zipcode": "zipcode",
+    "CityTown": "city_town",
+    "StateCounty": "state_county",
+    "NationalCode": "national_code",
+}
+"""Where each text field of the nameplate is stored (address fields by their last idShort)."""
+
+
+def _manufacturer_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _nameplate_values(name: str, where: str, nameplate: dict[str, str]) -> dict[str, Any]:
+    """Return the :class:`SupplierNameplate` columns of ``nameplate``; absent fields are None.
+
+    Refuses a field too long for its column or a DateOfManufacture that is no date, naming it.
+    """
+    table = SupplierNameplate.__table__
+    values: dict[str, Any] = dict.fromkeys(_NAMEPLATE_COLUMNS.values())
+    values["manufacturer_name"] = nameplate["ManufacturerName"]
+    values["manufacturer_key"] = _manufacturer_key(nameplate["ManufacturerName"])
+    for key, text in nameplate.items():
+        column = (
+            "manufacturer_name" if key == "ManufacturerName" else _NAMEPLATE_COLUMNS.get(key.split("/")[-1])
+        )
+        if column is None:
+            continue
+        length = getattr(table.c[column].type, "length", None)
+        if length is not None and len(text) > length:
+            raise _fail(name, f"{where}/{key}", f"is {len(text)} characters long; at most {length} are kept")
+        values[column] = text
+    values["date_of_manufacture"] = None
+    if "DateOfManufacture" in nameplate:
+        text = nameplate["DateOfManufacture"]
+        # xs:date may carry a time zone, and some tools write an xs:dateTime: the day is what counts.
+        day = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2}|T.*)?", text)
+        try:
+            values["date_of_manufacture"] = date.fromisoformat(day.group(1) if day else text)
+        except ValueError:
+            raise _fail(name, f"{where}/DateOfManufacture", f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return values
 
 
 @dataclass(frozen=True)
@@ -1045,13 +1144,16 @@ def import_aasx(
     part_number: str | None = None,
     organization: str | None = None,
     file_name: str | None = None,
+    imported_by: str | None = None,
 ) -> AasxImport:
     """Store a supplier's AASX nameplate and carbon footprint as primary data of the matching part.
 
     The part is the one named by ``part_number``, else the catalog part whose part number equals
     the nameplate's article number, order code or product type, a specific asset id, or the GTIN
     of a Digital Link. The supplier is ``organization`` (a code), else the organization whose name
-    is the nameplate's manufacturer name. Everything is checked before anything is written.
+    is the nameplate's manufacturer name. The nameplate replaces the part's nameplate of the same
+    manufacturer, if one is held. Everything is checked before anything is written; both rows are
+    only flushed, so they commit, or not, together.
     """
     name = file_name or (path.name if isinstance(path, Path) else getattr(path, "name", None) or "AASX")
     name = Path(str(name)).name
@@ -1059,10 +1161,10 @@ def import_aasx(
     if not isinstance(path, Path):
         data = path.read()
         raw = io.BytesIO(data)
-        digest = hashlib.sha256(data).hexdigest()[:16]
+        digest = hashlib.sha256(data).hexdigest()
     else:
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as exc:
             raise Problem(422, "Unprocessable Content", f"{name}: cannot be read: {exc.strerror}") from None
     store, _ = _read_package(raw, name)
@@ -1080,6 +1182,10 @@ def import_aasx(
     nameplate = _nameplate_fields(nameplate_sm)
     if "ManufacturerName" not in nameplate:
         raise _fail(name, f"submodel {nameplate_sm.id_short}/ManufacturerName", "is missing or empty")
+    nameplate_values = _nameplate_values(name, f"submodel {nameplate_sm.id_short}", nameplate)
+    asset_id = shell.asset_information.global_asset_id
+    if asset_id is not None and len(asset_id) > 1000:
+        raise _fail(name, "asset/globalAssetId", f"is {len(asset_id)} characters long; at most 1000 are kept")
     footprint_sm = by_semantic.get(CARBON_FOOTPRINT_SUBMODEL)
     if footprint_sm is not None:
         pcf = _gate_footprint_1_0(name, footprint_sm)
@@ -1129,7 +1235,7 @@ def import_aasx(
         raise _fail(name, "ExpirationDate", "lies before the PublicationDate")
 
     described = ", ".join(f"{k}={v}" for k, v in sorted(nameplate.items()))
-    source = f"AASX {name} sha256:{digest}; nameplate {described}"[:1000]
+    source = f"AASX {name} sha256:{digest[:16]}; nameplate {described}"[:1000]
     same = select(SupplierPcf).where(SupplierPcf.part_id == part.id, SupplierPcf.kg_co2e_per_unit == kg)
     same = same.where(
         SupplierPcf.organization_id == org.id if org else SupplierPcf.organization_id.is_(None),
@@ -1151,6 +1257,27 @@ def import_aasx(
         )
         session.add(held)
         session.flush()
+    plate = session.scalars(
+        select(SupplierNameplate).where(
+            SupplierNameplate.part_id == part.id,
+            SupplierNameplate.manufacturer_key == nameplate_values["manufacturer_key"],
+        )
+    ).one_or_none()
+    replaced = plate is not None
+    if plate is None:
+        plate = SupplierNameplate(part_id=part.id)
+        session.add(plate)
+    for column, value in nameplate_values.items():
+        setattr(plate, column, value)
+    plate.organization_id = org.id if org else None
+    plate.template = _semantic(nameplate_sm) or NAMEPLATE_SUBMODEL
+    plate.global_asset_id = asset_id
+    # A label of where the fields came from; the digest below identifies the file exactly.
+    plate.source_file = name[:255]
+    plate.source_sha256 = digest
+    plate.imported_at = datetime.now(UTC)
+    plate.imported_by = imported_by
+    session.flush()
     return AasxImport(
         file=name,
         part_number=part.part_number,
@@ -1162,5 +1289,21 @@ def import_aasx(
         valid_to=pcf.expires,
         supplier_pcf_id=held.id,
         created=created,
+        nameplate_id=plate.id,
+        nameplate_replaced=replaced,
         warnings=tuple(warnings),
     )
+
+
+def list_nameplates(session: Session, *, part_number: str) -> list[tuple[SupplierNameplate, str | None]]:
+    """Return the part's supplier nameplates with their organization's code, by manufacturer name."""
+    part_id = session.scalar(select(Part.id).where(Part.part_number == part_number))
+    if part_id is None:
+        raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
+    rows = session.execute(
+        select(SupplierNameplate, Organization.code)
+        .outerjoin(Organization, Organization.id == SupplierNameplate.organization_id)
+        .where(SupplierNameplate.part_id == part_id)
+        .order_by(SupplierNameplate.manufacturer_key)
+    )
+    return [(plate, code) for plate, code in rows]

@@ -172,13 +172,33 @@ def aasx_import(
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {path}")
     report = _run(
-        lambda s: aas.import_aasx(s, path=path, part_number=part_number, organization=organization),
+        lambda s: aas.import_aasx(
+            s, path=path, part_number=part_number, organization=organization, imported_by="cli"
+        ),
         commit=True,
     )
     console.print(
         f"{report.file}: {report.part_number} (matched by {report.matched_by}), "
         f"{report.kg_co2e_per_unit:,.3f} kg CO2e per unit from {report.organization or 'the supplier'}"
         + ("" if report.created else ", held already")
+    )
+    plate = report.nameplate
+    described = ", ".join(
+        f"{label} {plate[key]}"
+        for key, label in (
+            ("ManufacturerProductDesignation", "designation"),
+            ("ProductArticleNumberOfManufacturer", "article number"),
+            ("SerialNumber", "serial number"),
+            ("CountryOfOrigin", "country of origin"),
+        )
+        if key in plate
+    )
+    console.print(
+        f"nameplate of {plate['ManufacturerName']}"
+        + (f" ({described})" if described else "")
+        + (" replaced the one held" if report.nameplate_replaced else " stored")
+        + f", {len(plate)} fields",
+        highlight=False,
     )
     for warning in report.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)

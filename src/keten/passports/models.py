@@ -1,5 +1,5 @@
 """Tables of passports: passports, their immutable signed revisions, the company's signing keys,
-the hand-written content per product, and who may read which tier.
+the hand-written content per product, who may read which tier, and the nameplates suppliers send.
 
 A passport outlives its part in the catalog (regulation keeps passports readable for years after a
 product is discontinued), so it keeps the part number and only loses the link when the part goes.
@@ -7,13 +7,14 @@ product is discontinued), so it keeps the part number and only loses the link wh
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -36,6 +37,7 @@ __all__ = [
     "PassportMember",
     "PassportRecord",
     "PassportRevision",
+    "SupplierNameplate",
 ]
 
 LEVELS = ("model", "batch", "item")
@@ -161,6 +163,55 @@ class PassportMember(Base):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
+
+
+class SupplierNameplate(Base):
+    """A supplier's Digital Nameplate (IDTA 02006) of a part, as its AASX package gave it.
+
+    One per part and manufacturer: importing a newer package of the same manufacturer for the
+    same part replaces the fields, so the row always says what the latest package said. Field
+    names follow the template's idShorts; text is kept exactly as given.
+    """
+
+    __tablename__ = "supplier_nameplates"
+    __table_args__ = (UniqueConstraint("part_id", "manufacturer_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    """The supplier in keten's partners, when one was named or is called the manufacturer's name."""
+    manufacturer_key: Mapped[str] = mapped_column(String(255))
+    """The manufacturer name folded to lower case with single spaces: what makes a re-import the same."""
+    manufacturer_name: Mapped[str] = mapped_column(String(255))
+    manufacturer_product_designation: Mapped[str | None] = mapped_column(String(500))
+    manufacturer_product_family: Mapped[str | None] = mapped_column(String(255))
+    manufacturer_product_type: Mapped[str | None] = mapped_column(String(255))
+    order_code_of_manufacturer: Mapped[str | None] = mapped_column(String(255))
+    product_article_number_of_manufacturer: Mapped[str | None] = mapped_column(String(255))
+    serial_number: Mapped[str | None] = mapped_column(String(255))
+    year_of_construction: Mapped[str | None] = mapped_column(String(20))
+    date_of_manufacture: Mapped[date | None] = mapped_column(Date)
+    hardware_version: Mapped[str | None] = mapped_column(String(255))
+    firmware_version: Mapped[str | None] = mapped_column(String(255))
+    country_of_origin: Mapped[str | None] = mapped_column(String(255))
+    uri_of_the_product: Mapped[str | None] = mapped_column(String(1000))
+    company: Mapped[str | None] = mapped_column(String(255))
+    """Of the nameplate's contact address (ContactInformation in 2.0, AddressInformation in 3.0)."""
+    street: Mapped[str | None] = mapped_column(String(255))
+    zipcode: Mapped[str | None] = mapped_column(String(255))
+    city_town: Mapped[str | None] = mapped_column(String(255))
+    state_county: Mapped[str | None] = mapped_column(String(255))
+    national_code: Mapped[str | None] = mapped_column(String(255))
+    template: Mapped[str] = mapped_column(String(100))
+    """The nameplate submodel's semantic id: which template version the fields were read after."""
+    global_asset_id: Mapped[str | None] = mapped_column(String(1000))
+    source_file: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the package, in hex: which file exactly the fields came from."""
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    imported_by: Mapped[str | None] = mapped_column(String(100))
 
 
 @event.listens_for(PassportRevision, "before_update")

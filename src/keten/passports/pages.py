@@ -4,7 +4,7 @@ The passport page is public: what a repairer sees after scanning the QR code on 
 the passport filtered to the reader's tier, exactly as the JSON does, so a section appears only
 after sign-in by someone whose tier reaches it. The resolver answers a browser with that page and a
 machine with JSON-LD, JSON, AAS JSON or an AASX package, by content negotiation (RFC 9110,
-section 12.5.1).
+section 12.5.1). A part's page loads the nameplates its suppliers' AASX packages gave it from here.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from keten.catalog.models import Part
 from keten.deps import get_session
 from keten.passports import service
 from keten.passports.models import PassportRecord
@@ -206,3 +208,15 @@ def passports_page(
         "passports.html",
         {"page": Page(items, page, 50, total), "q": q, "level": level, "levels": ("model", "batch", "item")},
     )
+
+
+@router.get("/nameplates/{part_id}")
+def part_nameplates(request: Request, session: DbSession, part_id: int) -> Response:
+    """The supplier nameplates of one part, as the part page loads them."""
+    from keten.passports import aas
+
+    part_number = session.scalar(select(Part.part_number).where(Part.id == part_id))
+    if part_number is None:
+        raise HTTPException(404, f"there is no part with id {part_id}")
+    plates = aas.list_nameplates(session, part_number=part_number)
+    return templates.render(request, "_nameplates.html", {"plates": plates})

@@ -31,6 +31,7 @@ from keten.passports.schemas import (
     GrantRead,
     IssueIn,
     MemberIn,
+    NameplateRead,
     PassportInputData,
     PassportRead,
     RevisionRead,
@@ -331,6 +332,7 @@ def read_aas(
     responses=problems(404, 422),
 )
 def import_aasx(
+    request: Request,
     session: DbSession,
     file: Annotated[UploadFile, File(description="The supplier's AASX package.")],
     part_number: Annotated[
@@ -341,9 +343,31 @@ def import_aasx(
     from keten.passports import aas
 
     report = aas.import_aasx(
-        session, path=file.file, part_number=part_number, organization=organization, file_name=file.filename
+        session,
+        path=file.file,
+        part_number=part_number,
+        organization=organization,
+        file_name=file.filename,
+        imported_by=_username(request),
     )
     return AasxImportRead.of(report)
+
+
+@router.get(
+    "/parts/{part_number}/nameplates",
+    response_model=list[NameplateRead],
+    summary="Supplier nameplates of a part",
+    description="The Digital Nameplate (IDTA 02006) each supplier's imported AASX package gave the part, one "
+    "per manufacturer, as the latest package of that manufacturer said it, with the file it came from.",
+    responses=problems(404),
+)
+def part_nameplates(session: DbSession, part_number: str) -> list[NameplateRead]:
+    from keten.passports import aas
+
+    return [
+        NameplateRead.of(plate, part_number=part_number, organization=code)
+        for plate, code in aas.list_nameplates(session, part_number=part_number)
+    ]
 
 
 @router.get(

@@ -38,6 +38,7 @@ __all__ = [
     "MaterialShare",
     "MemberIn",
     "ModelReference",
+    "NameplateRead",
     "Owner",
     "Party",
     "PassportContent",
@@ -480,9 +481,56 @@ class AasxImportRead(BaseModel):
     valid_to: date | None
     supplier_pcf_id: int
     created: bool
+    nameplate_id: int
+    nameplate_replaced: bool
     warnings: list[str]
 
     @classmethod
     def of(cls, report: Any) -> AasxImportRead:
         """Return the answer for an ``aas.AasxImport`` report."""
         return cls(**{**dataclasses.asdict(report), "warnings": list(report.warnings)})
+
+
+class NameplateRead(BaseModel):
+    """A supplier's Digital Nameplate of a part, as its latest imported AASX package gave it.
+
+    The fields are the IDTA 02006 nameplate's, named after its idShorts; the contact address is
+    the nameplate's ContactInformation (2.0) or AddressInformation (3.0).
+    """
+
+    id: int
+    part_number: str
+    organization: str | None = Field(description="Code of the supplier in keten's partners, if known.")
+    manufacturer_name: str
+    manufacturer_product_designation: str | None
+    manufacturer_product_family: str | None
+    manufacturer_product_type: str | None
+    order_code_of_manufacturer: str | None
+    product_article_number_of_manufacturer: str | None
+    serial_number: str | None
+    year_of_construction: str | None
+    date_of_manufacture: date | None
+    hardware_version: str | None
+    firmware_version: str | None
+    country_of_origin: str | None
+    uri_of_the_product: str | None
+    company: str | None
+    street: str | None
+    zipcode: str | None
+    city_town: str | None
+    state_county: str | None
+    national_code: str | None
+    template: str = Field(description="Semantic id of the nameplate submodel the fields were read from.")
+    global_asset_id: str | None
+    source_file: str
+    source_sha256: str
+    imported_at: datetime
+    imported_by: str | None
+
+    @classmethod
+    def of(cls, row: Any, *, part_number: str, organization: str | None) -> NameplateRead:
+        """Return the answer for a ``SupplierNameplate`` row of ``part_number``."""
+        columns = set(cls.model_fields) - {"part_number", "organization"}
+        return cls(
+            part_number=part_number, organization=organization, **{c: getattr(row, c) for c in columns}
+        )

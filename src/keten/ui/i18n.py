@@ -454,6 +454,26 @@ NL: dict[str, str] = {
     "recycle": "recycling",
     "recover": "terugwinning",
     "dispose": "verwijdering",
+    # supplier nameplates (Digital Nameplate of an imported AASX)
+    "Supplier nameplate": "Typeplaatje van de leverancier",
+    "Product designation": "Productaanduiding",
+    "Product family": "Productfamilie",
+    "Product type": "Producttype",
+    "Order code": "Bestelcode",
+    "Article number": "Artikelnummer",
+    "Year of construction": "Bouwjaar",
+    "Date of manufacture": "Productiedatum",
+    "Hardware version": "Hardwareversie",
+    "Firmware version": "Firmwareversie",
+    "Country of origin": "Land van herkomst",
+    "Address": "Adres",
+    "Product URI": "Product-URI",
+    "Asset ID": "Asset-ID",
+    "Source": "Bron",
+    "Imported": "Geïmporteerd",
+    "No supplier nameplate yet: import the supplier's AASX package.": (
+        "Nog geen typeplaatje van een leverancier: importeer het AASX-pakket van de leverancier."
+    ),
     # exchange
     "Exchange": "Uitwisseling",
     "Partners and credentials": "Partners en toegangsgegevens",
