@@ -217,7 +217,9 @@ def register(app: typer.Typer) -> None:
             migrate.upgrade(engine)
             with make_session_factory(engine)() as session:
                 report = demo_data.load(session, passports=True)
+                demo_data.load_exchange(session, node_name=settings.node_name)
                 password = demo_data.admin_password(session)
+                pact = demo_data.pact_credentials(session)
                 session.commit()
         except Problem as problem:
             _print_problem(problem)
@@ -227,7 +229,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"demo value chain loaded: {report.rows} rows ({report.seconds:.1f} s)")
         if load_only:
             return
-        for line in demo_data.welcome_lines(host, port, password):
+        for line in demo_data.welcome_lines(host, port, password, pact):
             console.print(line)
         import uvicorn
 

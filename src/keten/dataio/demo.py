@@ -12,7 +12,16 @@ from keten.footprints import service as footprints_service
 from keten.passports import service as passports_service
 from keten.problems import Problem
 
-__all__ = ["DEMO_ADMIN", "DEMO_DIR", "admin_password", "load", "welcome_lines"]
+__all__ = [
+    "DEMO_ADMIN",
+    "DEMO_DIR",
+    "DEMO_PARTNER",
+    "admin_password",
+    "load",
+    "load_exchange",
+    "pact_credentials",
+    "welcome_lines",
+]
 
 DEMO_ADMIN = "demo"
 
@@ -65,6 +74,59 @@ def load_passports(session: Session, resolver: str | None = None) -> None:
         passports_service.revise(session, passport_id=model.uid, resolver=resolver, username="demo")
 
 
+DEMO_PARTNER = "DEMO-OEM"
+"""The demo's PACT customer: its credentials are printed at start, so the PACT API can be tried."""
+
+
+def load_exchange(session: Session, *, node_name: str = "keten") -> None:
+    """Give the demo a PACT customer that is granted WS-1000's published footprint and has asked
+    for the footprint of one of its modules (an incoming request); a later load adds nothing."""
+    from keten.exchange import service as exchange
+    from keten.exchange.models import ExchangePartner, FootprintRequest
+    from keten.exchange.schemas import GrantCreate, PartnerCreate
+
+    partner = session.scalar(select(ExchangePartner).where(ExchangePartner.code == DEMO_PARTNER))
+    if partner is None:
+        partner, _ = exchange.create_partner(
+            session, data=PartnerCreate(code=DEMO_PARTNER, name="Demo OEM (a customer trying the PACT API)")
+        )
+        exchange.create_grant(
+            session,
+            data=GrantCreate(
+                partner=DEMO_PARTNER,
+                part_number="WS-1000",
+                purpose="product carbon footprint of supplied modules",
+            ),
+            username="demo",
+        )
+    if exchange.active_published(session, part_number="WS-1000") is None:
+        exchange.publish(session, part_number="WS-1000", node_name=node_name)
+    asked = session.scalar(
+        select(FootprintRequest.id).where(
+            FootprintRequest.partner_id == partner.id, FootprintRequest.direction == "incoming"
+        )
+    )
+    if asked is None:
+        event = exchange.make_event(
+            "2",
+            "created",
+            {
+                "pf": {"productIds": [exchange.product_urn("WS-1100")]},
+                "comment": "Please share the footprint of the long-stroke X stage for our 2026 report.",
+            },
+            source="https://pact.demo-oem.example/2/events",
+        )
+        exchange.handle_event(session, partner=partner, version="2", event=event)
+
+
+def pact_credentials(session: Session) -> tuple[str, str]:
+    """Return the demo customer's PACT client id and a new secret (the old one stops working)."""
+    from keten.exchange import service as exchange
+
+    partner, secret = exchange.rotate_secret(session, code=DEMO_PARTNER)
+    return partner.client_id, secret
+
+
 def admin_password(session: Session) -> str:
     """Return a fresh password of the demo's admin user, creating the user on the first run."""
     from keten.partners import auth
@@ -72,9 +134,20 @@ def admin_password(session: Session) -> str:
     return auth.demo_admin(session, username=DEMO_ADMIN)
 
 
-def welcome_lines(host: str, port: int, password: str) -> list[str]:
-    """Return the lines ``keten demo`` prints: how to sign in and where to go once the server runs."""
+def welcome_lines(host: str, port: int, password: str, pact: tuple[str, str] | None = None) -> list[str]:
+    """Return the lines ``keten demo`` prints: how to sign in and where to go once the server runs,
+    and with ``pact`` (client id, secret) how to call the PACT API as the demo customer."""
     base = f"http://{host}:{port}"
+    calls = []
+    if pact is not None:
+        client_id, secret = pact
+        calls = [
+            f"  PACT API as customer {DEMO_PARTNER}: client id [bold]{client_id}[/], "
+            f"secret [bold]{secret}[/] (new at every start)",
+            f"    token:      curl -u {client_id}:{secret} -d grant_type=client_credentials "
+            f"{base}/auth/token",
+            f'    footprints: curl -H "Authorization: Bearer TOKEN" {base}/2/footprints',
+        ]
     return [
         f"keten runs at [bold]{base}[/]",
         f"  sign in as [bold]{DEMO_ADMIN}[/] with password [bold]{password}[/] (new at every start)",
@@ -86,5 +159,7 @@ def welcome_lines(host: str, port: int, password: str) -> list[str]:
         f"  passport (scan me):  {base}/01/08712345001001/21/{DEMO_SERIALS[0]}",
         f"  API documentation:   {base}/docs",
         f"  BOM explosion (API): {base}/api/parts/WS-1000/explosion",
+        f"  footprint exchange:  {base}/exchange",
+        *calls,
         "stop with Ctrl+C",
     ]
