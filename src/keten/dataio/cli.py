@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,11 +213,16 @@ def register(app: typer.Typer) -> None:
         from keten.settings import get_settings
 
         settings = get_settings()
+        if "resolver_url" not in settings.model_fields_set:
+            # The passports' QR codes should lead to this demo, wherever it listens.
+            os.environ["KETEN_RESOLVER_URL"] = f"http://{host}:{port}"
+            get_settings.cache_clear()
+            settings = get_settings()
         engine = make_engine(settings.database_url)
         try:
             migrate.upgrade(engine)
             with make_session_factory(engine)() as session:
-                report = demo_data.load(session, passports=True)
+                report = demo_data.load(session, passports=True, resolver=str(settings.resolver_url))
                 demo_data.load_exchange(session, node_name=settings.node_name)
                 password = demo_data.admin_password(session)
                 pact = demo_data.pact_credentials(session)
