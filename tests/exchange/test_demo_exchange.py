@@ -1,5 +1,5 @@
 """The demo's PACT customer: loaded once, granted WS-1000's published footprint, with one incoming
-request, and printed credentials that work against the PACT API."""
+request that can be fulfilled at once, and printed credentials that work against the PACT API."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from keten.app import create_app
 from keten.dataio import demo
+from keten.exchange import client as exchange_client
 from keten.exchange.models import ExchangePartner, FootprintRequest, Grant, PublishedFootprint
 from keten.settings import Settings
 
@@ -29,6 +30,9 @@ def test_the_demo_customer_is_loaded_once_and_its_printed_credentials_work(
         assert request.direction == "incoming" and request.status == "pending"
         assert request.product_ids == ["urn:pathfinder:product:customcode:vendor-assigned:WS-1100"]
         client_id, secret = demo.pact_credentials(session)
+        # The demo customer has no PACT API of its own: fulfilling grants, and says it notified nobody.
+        done = exchange_client.fulfil(session, request_id=request.id, part_number="WS-1100", source="demo")
+        assert done.status == "fulfilled" and done.reason.startswith("not notified")
         session.commit()
     lines = demo.welcome_lines("127.0.0.1", 8000, "pw", (client_id, secret))
     assert any(f"curl -u {client_id}:{secret}" in line for line in lines)
@@ -43,6 +47,8 @@ def test_the_demo_customer_is_loaded_once_and_its_printed_credentials_work(
             "/2/footprints", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
         )
         assert listed.status_code == 200
-        (footprint,) = listed.json()["data"]
-        assert footprint["productIds"] == ["urn:pathfinder:product:customcode:vendor-assigned:WS-1000"]
+        assert sorted(pf["productIds"][0].rsplit(":", 1)[-1] for pf in listed.json()["data"]) == [
+            "WS-1000",
+            "WS-1100",
+        ]
     app.state.engine.dispose()

@@ -236,7 +236,8 @@ def register(app: typer.Typer) -> None:
         if load_only:
             return
         for line in demo_data.welcome_lines(host, port, password, pact):
-            console.print(line)
+            # Not wrapped at the terminal's width: the curl lines are meant to be copied whole.
+            console.print(line, soft_wrap=True)
         import uvicorn
 
         uvicorn.run("keten.asgi:app", host=host, port=port, log_level="warning")

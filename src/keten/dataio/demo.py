@@ -107,6 +107,8 @@ def load_exchange(session: Session, *, node_name: str = "keten") -> None:
         )
     )
     if asked is None:
+        # The asked-for module has a footprint of its own, so the request can be fulfilled at once.
+        footprints_service.calculate(session, part_number="WS-1100")
         event = exchange.make_event(
             "2",
             "created",

@@ -392,8 +392,9 @@ def fulfil(
     node_name: str = "keten",
     options: CallOptions | None = None,
 ) -> FootprintRequest:
-    """Return the incoming request fulfilled with the part's footprint (published now if it is not),
-    after sending the RequestFulfilled event; the requester is granted the part."""
+    """Return the incoming request fulfilled with the part's footprint (published now if it is not):
+    the requester is granted the part and, when its PACT API is configured, sent the
+    RequestFulfilled event; without one it reads the footprint with its grant (the request says so)."""
     request, partner = _incoming(session, request_id)
     published = service.active_published(session, part_number=part_number)
     if published is None:
@@ -405,13 +406,19 @@ def fulfil(
         {"requestEventId": request.event_id, "pfs": [json.loads(document)]},
         source=source,
     )
-    with client_for(partner, options) as client:
-        try:
-            client.post_event(event)
-        except PactCallFailed as exc:
-            raise Problem(
-                502, "Bad Gateway", f"partner '{partner.code}' did not take the answer: {exc}"
-            ) from None
+    if partner.base_url and partner.remote_client_id and partner.remote_client_secret:
+        with client_for(partner, options) as client:
+            try:
+                client.post_event(event)
+            except PactCallFailed as exc:
+                raise Problem(
+                    502, "Bad Gateway", f"partner '{partner.code}' did not take the answer: {exc}"
+                ) from None
+    else:
+        request.reason = (
+            "not notified: no PACT API of this partner is configured; "
+            "its grant lets it read the footprint with GetFootprint"
+        )
     service.grant_for_request(session, request=request, part_id=published.part_id)
     request.status = "fulfilled"
     request.footprint_ids = [published.id]
