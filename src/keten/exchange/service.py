@@ -5,7 +5,8 @@ hash), the owner grants them footprints per part or product group with a purpose
 and a partner lists and reads only what a grant lets it see at the moment of the call. Every call
 is written to the access log. Footprints are *published*: the PACT documents of both versions
 are built from the latest stored result, validated against the specification's schema and kept,
-so a list is a read of rows.
+so a list is a read of rows. After the commit, the partners granted a new footprint are told with
+a Published event (:func:`partners_to_notify` says which; keten.exchange.client sends it).
 
 Client side: :func:`pull` fetches a supplier's footprints (see keten.exchange.client), validates
 them, matches them to parts by their product identifiers and stores them as supplier PCFs, the
