@@ -34,15 +34,19 @@ def test_the_demo_customer_is_loaded_once_and_its_printed_credentials_work(
     assert any(f"curl -u {client_id}:{secret}" in line for line in lines)
 
     app = create_app(settings)
-    with TestClient(app) as client:
-        token = client.post(
-            "/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-        )
-        assert token.status_code == 200, token.text
-        listed = client.get(
-            "/2/footprints", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
-        )
-        assert listed.status_code == 200
-        (footprint,) = listed.json()["data"]
-        assert footprint["productIds"] == ["urn:pathfinder:product:customcode:vendor-assigned:WS-1000"]
-    app.state.engine.dispose()
+    # Disposed even when an assertion fails: a connection left open would be reported as a
+    # ResourceWarning in whichever test runs when it is collected.
+    try:
+        with TestClient(app) as client:
+            token = client.post(
+                "/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            )
+            assert token.status_code == 200, token.text
+            listed = client.get(
+                "/2/footprints", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+            )
+            assert listed.status_code == 200
+            (footprint,) = listed.json()["data"]
+            assert footprint["productIds"] == ["urn:pathfinder:product:customcode:vendor-assigned:WS-1000"]
+    finally:
+        app.state.engine.dispose()
