@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,79 @@ def build_chain(session: Session, *, own: str = "OWN", prefix: str = "", publish
         if publish:
             service.publish(session, part_number=number)
     return numbers
+
+
+def build_customer(session: Session) -> None:
+    """Store the customer's RACK of 2 bought MOD (2 kg aluminium each: 2 × 16.0 = 32.0 kg CO2e
+    from secondary data), calculated."""
+    footprints.load_factor_csv(session, FACTORS, name="hand", version="1", make_default=True)
+    al = make_material(session, code="AL")
+    rack = make_part(session, part_number="RACK", kind="product", mass_kg=5.0, category="racks")
+    mod = make_part(session, part_number="MOD", mass_kg=2.0, category="bought")
+    make_composition(session, part=mod, material=al, mass_kg=2.0)
+    make_bom(session, rack, (mod, 2.0))
+    session.flush()
+    footprints.calculate(session, part_number="RACK")
+
+
+class Gate:
+    """A loopback HTTP proxy in front of a node that holds every call whose path contains
+    ``held`` (GetFootprint: "/footprints/", an event: "/events") until ``open()``: while it is
+    shut, a call the other node started cannot have reached the node behind it."""
+
+    def __init__(self, target: str, *, held: str) -> None:
+        self.target = target
+        self.held = held
+        self._open = threading.Event()
+        self._http = httpx.Client(timeout=60)
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                if gate.held in self.path:
+                    gate._open.wait(timeout=60)
+                length = int(self.headers.get("content-length") or 0)
+                skip = ("host", "content-length")
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+                answer = gate._http.request(
+                    self.command,
+                    gate.target + self.path,
+                    headers=headers,
+                    content=self.rfile.read(length) if length else None,
+                )
+                self.send_response(answer.status_code)
+                hop = ("content-length", "content-encoding", "transfer-encoding", "connection")
+                for key, value in answer.headers.items():
+                    if key.lower() not in hop:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = _forward
+            do_POST = _forward
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def open(self) -> None:
+        self._open.set()
+
+    def __enter__(self) -> Gate:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.open()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+        self._http.close()
 
 
 @dataclass

@@ -8,9 +8,7 @@ against the text of the specifications."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,76 +31,18 @@ from keten.footprints.models import SupplierPcf
 from keten.settings import Settings
 from tests.conftest import make_user
 from tests.exchange.conftest import (
-    FACTORS,
+    Gate,
     Partner,
     add_partner,
     build_chain,
+    build_customer,
     live_server,
     new_database,
     token_of,
     wait_for,
 )
-from tests.factories import make_bom, make_composition, make_material, make_part
 
 VERSIONS = ["2", "3"]
-
-
-class _Gate:
-    """A loopback HTTP proxy in front of a node that holds every GetFootprint call until
-    ``open()``: while it is shut, a fetch the customer started cannot have finished."""
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-        self._open = threading.Event()
-        self._http = httpx.Client(timeout=60)
-        gate = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _forward(self) -> None:
-                if "/footprints/" in self.path:
-                    gate._open.wait(timeout=60)
-                length = int(self.headers.get("content-length") or 0)
-                skip = ("host", "content-length")
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-                answer = gate._http.request(
-                    self.command,
-                    gate.target + self.path,
-                    headers=headers,
-                    content=self.rfile.read(length) if length else None,
-                )
-                self.send_response(answer.status_code)
-                hop = ("content-length", "content-encoding", "transfer-encoding", "connection")
-                for key, value in answer.headers.items():
-                    if key.lower() not in hop:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            do_GET = _forward
-            do_POST = _forward
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def open(self) -> None:
-        self._open.set()
-
-    def __enter__(self) -> _Gate:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.open()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-        self._http.close()
 
 
 @dataclass
@@ -115,19 +55,6 @@ class Nodes:
     admin: str
     supplier_at_customer: Partner
     pf_id: str
-
-
-def _customer_data(session: Session) -> None:
-    """Store the customer's RACK of 2 bought MOD (2 kg aluminium each: 2 × 16.0 = 32.0 kg CO2e
-    from secondary data), calculated."""
-    footprints.load_factor_csv(session, FACTORS, name="hand", version="1", make_default=True)
-    al = make_material(session, code="AL")
-    rack = make_part(session, part_number="RACK", kind="product", mass_kg=5.0, category="racks")
-    mod = make_part(session, part_number="MOD", mass_kg=2.0, category="bought")
-    make_composition(session, part=mod, material=al, mass_kg=2.0)
-    make_bom(session, rack, (mod, 2.0))
-    session.flush()
-    footprints.calculate(session, part_number="RACK")
 
 
 def _supplier_at_customer(engine: Engine, remote: PartnerRemote | None) -> Partner:
@@ -164,7 +91,7 @@ def _customer(
     settings: Settings, engine: Engine, remote: PartnerRemote | None, pf_id: str
 ) -> Iterator[Nodes]:
     with Session(engine) as session:
-        _customer_data(session)
+        build_customer(session)
         session.commit()
     supplier = _supplier_at_customer(engine, remote)
     # A generous timeout: the gated test holds the customer's GetFootprint call on purpose.
@@ -218,7 +145,10 @@ def _stored(engine: Engine) -> list[SupplierPcf]:
 def test_a_published_footprint_is_fetched_after_the_answer_and_stored_as_primary_data(
     version: str, tmp_path: Path, settings: Settings, engine: Engine
 ) -> None:
-    with _supplier(tmp_path) as (supplier, pf_id, customer_at_supplier), _Gate(supplier) as gate:
+    with (
+        _supplier(tmp_path) as (supplier, pf_id, customer_at_supplier),
+        Gate(supplier, held="/footprints/") as gate,
+    ):
         remote = PartnerRemote(
             base_url=gate.base,
             client_id=customer_at_supplier.client_id,

@@ -126,15 +126,57 @@ def grant(
 
 @exchange_app.command("publish")
 def publish(
-    part_number: Annotated[str, typer.Argument(help="Part whose latest footprint to publish.")],
+    part_numbers: Annotated[list[str], typer.Argument(help="Parts whose latest footprints to publish.")],
 ) -> None:
-    """Publish a part's latest footprint over PACT (validated against the schemas of v2 and v3)."""
+    """Publish parts' latest footprints over PACT (validated against the schemas of v2 and v3), then
+    tell each partner granted them with one Published event."""
     from keten.exchange import service
     from keten.settings import get_settings
 
+    ids: list[str] = []
     with _session() as session:
-        published = service.publish(session, part_number=part_number, node_name=get_settings().node_name)
-        console.print(f"published {part_number} as {published.id} (version {published.version})")
+        for part_number in dict.fromkeys(part_numbers):
+            published = service.publish(session, part_number=part_number, node_name=get_settings().node_name)
+            console.print(f"published {part_number} as {published.id} (version {published.version})")
+            ids.append(published.id)
+    # The footprints are committed: only now may a partner be told to fetch them.
+    if not _notify(ids):
+        raise typer.Exit(2)
+
+
+def _notify(pf_ids: list[str]) -> bool:
+    """Return whether every granted partner with a remote took the Published event of ``pf_ids``,
+    after sending it to each, one progress line per partner."""
+    from keten.db import make_engine, make_session_factory
+    from keten.exchange import client, service
+    from keten.settings import get_settings
+
+    def show(outcome: client.Notified) -> None:
+        count = f"{len(outcome.pf_ids)} footprint{'s' if len(outcome.pf_ids) != 1 else ''}"
+        if outcome.status == 200:
+            console.print(f"notified {outcome.partner} of {count}")
+        elif outcome.status is None:
+            console.print(f"[yellow]not notified[/] {outcome.partner}: {outcome.detail}", highlight=False)
+        else:
+            err_console.print(
+                f"[bold red]notifying {outcome.partner} failed[/] ({outcome.status}): {outcome.detail}",
+                highlight=False,
+            )
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        done = client.notify_published(
+            make_session_factory(engine),
+            pf_ids=pf_ids,
+            source=_source(),
+            options=client.CallOptions.of(settings),
+            progress=show,
+        )
+    finally:
+        service.flush_access_log(engine)
+        engine.dispose()
+    return all(outcome.status in (200, None) for outcome in done)
 
 
 @exchange_app.command("pull")

@@ -4,7 +4,8 @@
 refreshes tokens, follows ``Link: rel="next"`` pagination, and retries timeouts, 5xx and 429
 answers with exponential backoff. The functions below it are what the CLI, API and pages call:
 pull a supplier's footprints, ask a supplier for one, fulfil or reject a customer's request, and
-fetch the footprints a supplier's Published event named.
+fetch the footprints a supplier's Published event named, and tell granted customers what this
+node published.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Part
@@ -30,11 +32,13 @@ from keten.settings import Settings
 
 __all__ = [
     "CallOptions",
+    "Notified",
     "PactCallFailed",
     "PactClient",
     "client_for",
     "fetch_published",
     "fulfil",
+    "notify_published",
     "pull",
     "reject",
     "send_request",
@@ -46,7 +50,12 @@ log = logging.getLogger(__name__)
 
 
 class PactCallFailed(Exception):
-    """A call to a partner failed after its retries; the message says which call and why."""
+    """A call to a partner failed after its retries; the message says which call and why, and
+    ``status`` is the partner's last HTTP status (None when no answer came)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -86,18 +95,21 @@ class PactClient:
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Return the answer, trying again after timeouts, lost connections, 5xx and 429."""
         last = ""
+        status: int | None = None
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
             try:
                 response = self._http.request(method, url, **kwargs)
             except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
+                last, status = f"{type(exc).__name__}: {exc}", None
                 continue
             if response.status_code not in RETRY_STATUSES:
                 return response
-            last = f"HTTP {response.status_code}"
-        raise PactCallFailed(f"{method} {url} failed after {self.retries + 1} attempts ({last})")
+            last, status = f"HTTP {response.status_code}", response.status_code
+        raise PactCallFailed(
+            f"{method} {url} failed after {self.retries + 1} attempts ({last})", status=status
+        )
 
     def token_endpoint(self) -> str:
         """Return the token endpoint: from OpenID discovery when the partner offers it."""
@@ -122,7 +134,9 @@ class PactClient:
                 auth=(self.client_id, self.client_secret),
             )
             if response.status_code != 200:
-                raise PactCallFailed(f"token: HTTP {response.status_code} {response.text[:200]}")
+                raise PactCallFailed(
+                    f"token: HTTP {response.status_code} {response.text[:200]}", status=response.status_code
+                )
             try:
                 self._token = str(response.json()["access_token"])
             except (ValueError, KeyError, TypeError):
@@ -178,7 +192,9 @@ class PactClient:
             headers={"Content-Type": "application/cloudevents+json; charset=UTF-8"},
         )
         if response.status_code != 200:
-            raise PactCallFailed(f"POST {url}: HTTP {response.status_code} {response.text[:200]}")
+            raise PactCallFailed(
+                f"POST {url}: HTTP {response.status_code} {response.text[:200]}", status=response.status_code
+            )
 
 
 @dataclass(frozen=True)
@@ -320,6 +336,88 @@ def fetch_published(
             status=status,
         )
         return result
+
+
+@dataclass(frozen=True)
+class Notified:
+    """What telling one partner of published footprints did. ``status`` is 200 when its events
+    endpoint took the Published event, the partner's failing status (502 when no answer came,
+    500 when this node failed), and None when nothing was sent; ``detail`` says why not."""
+
+    partner: str
+    pf_ids: tuple[str, ...]
+    status: int | None
+    detail: str = ""
+
+
+def _ids_text(pf_ids: Sequence[str]) -> str:
+    count = f"{len(pf_ids)} footprint{'s' if len(pf_ids) != 1 else ''}"
+    return f"{count}: {', '.join(pf_ids)}"
+
+
+def notify_published(
+    session_factory: Callable[[], Session],
+    *,
+    pf_ids: Sequence[str],
+    source: str,
+    options: CallOptions | None = None,
+    progress: Callable[[Notified], None] | None = None,
+) -> list[Notified]:
+    """Return what sending the Published event of ``pf_ids`` did, one entry per partner whose
+    active grant covers at least one of them (``service.partners_to_notify``), by partner code.
+
+    Each such partner gets one event of its PACT version naming every id it may read, at its
+    events endpoint, with the client's token handling, timeouts and retries. This runs after the
+    publishing transaction is committed, with a session of its own that is closed before any
+    partner is called. Every attempt is an access-log entry of the partner (``NOTIFY_ACTION``,
+    its status as in :class:`Notified`); a partner without a remote PACT API is not called and
+    gets an ``UNNOTIFIED_ACTION`` entry. One partner failing does not stop the others.
+    """
+    with session_factory() as session:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        # Closing the session (not committing) keeps the partners' loaded columns readable.
+        plan = service.partners_to_notify(session, pf_ids=pf_ids)
+    done: list[Notified] = []
+    for partner, ids in plan:
+        if not service.has_remote(partner):
+            outcome = Notified(partner.code, tuple(ids), None, "no remote configured")
+            service.record_access(
+                engine,
+                partner_id=partner.id,
+                action=service.UNNOTIFIED_ACTION,
+                target=f"{partner.code} not notified: no remote configured; {_ids_text(ids)}",
+                status=200,
+                ip=None,
+            )
+        else:
+            event = service.make_event(partner.pact_version, "published", {"pfIds": ids}, source=source)
+            try:
+                with client_for(partner, options) as pact:
+                    pact.post_event(event)
+                outcome = Notified(partner.code, tuple(ids), 200)
+            except PactCallFailed as exc:
+                outcome = Notified(partner.code, tuple(ids), exc.status or 502, str(exc))
+            except Exception as exc:
+                log.exception("sending partner %s the Published event failed", partner.code)
+                outcome = Notified(partner.code, tuple(ids), 500, f"{type(exc).__name__}: {exc}")
+            if outcome.status == 200:
+                target = f"to {partner.code}, {_ids_text(ids)}"
+            else:
+                log.warning("partner %s was not told of %s: %s", partner.code, ", ".join(ids), outcome.detail)
+                target = f"to {partner.code} failed: {outcome.detail[:200]}; {_ids_text(ids)}"
+            service.record_access(
+                engine,
+                partner_id=partner.id,
+                action=service.NOTIFY_ACTION,
+                target=target,
+                status=outcome.status or 502,
+                ip=None,
+            )
+        done.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return done
 
 
 def send_request(

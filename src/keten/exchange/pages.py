@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from keten.catalog.models import Part
 from keten.deps import get_session
@@ -175,12 +176,21 @@ def revoke_grant(session: DbSession, grant_id: RowId) -> Response:
 def publish(
     request: Request, session: DbSession, part_number: Annotated[str, Form(max_length=64)]
 ) -> Response:
+    settings = _settings(request)
     try:
-        service.publish(session, part_number=part_number, node_name=_settings(request).node_name)
+        published = service.publish(session, part_number=part_number, node_name=settings.node_name)
     except Problem as exc:
         session.rollback()
         return _grants_page(request, session, error=exc.detail or exc.title, status_code=exc.status)
-    return RedirectResponse("/exchange/grants", status_code=303)
+    # After the redirect is sent, so after the request's commit (see the JSON API's publish).
+    notify = BackgroundTask(
+        client.notify_published,
+        request.app.state.session_factory,
+        pf_ids=[published.id],
+        source=str(request.base_url).rstrip("/"),
+        options=client.CallOptions.of(settings),
+    )
+    return RedirectResponse("/exchange/grants", status_code=303, background=notify)
 
 
 @router.get("/exchange/log")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -697,11 +697,22 @@ def list_published(
     "/footprints/{part_number}/publish",
     response_model=PublishedRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Publish the part's latest footprint over PACT (validated against the schema)",
+    summary="Publish the part's latest footprint over PACT (validated against the schema); "
+    "granted partners get a Published event after the answer",
     responses=problems(404, 422),
 )
-def publish(part_number: str, request: Request, session: DbSession) -> Any:
-    published = service.publish(session, part_number=part_number, node_name=_settings(request).node_name)
+def publish(part_number: str, request: Request, session: DbSession, background: BackgroundTasks) -> Any:
+    settings = _settings(request)
+    published = service.publish(session, part_number=part_number, node_name=settings.node_name)
+    # Granted partners are told after the answer is sent, so after this request's commit: no
+    # partner is told of a footprint that was not kept, and none makes the owner wait.
+    background.add_task(
+        client.notify_published,
+        request.app.state.session_factory,
+        pf_ids=[published.id],
+        source=_source(request),
+        options=client.CallOptions.of(settings),
+    )
     return {
         "id": published.id,
         "part_number": part_number,

@@ -5,7 +5,8 @@ hash), the owner grants them footprints per part or product group with a purpose
 and a partner lists and reads only what a grant lets it see at the moment of the call. Every call
 is written to the access log. Footprints are *published*: the PACT documents of both versions
 are built from the latest stored result, validated against the specification's schema and kept,
-so a list is a read of rows.
+so a list is a read of rows. After the commit, the partners granted a new footprint are told with
+a Published event (:func:`partners_to_notify` says which; keten.exchange.client sends it).
 
 Client side: :func:`pull` fetches a supplier's footprints (see keten.exchange.client), validates
 them, matches them to parts by their product identifiers and stores them as supplier PCFs, the
@@ -63,8 +64,10 @@ __all__ = [
     "CLIENT_ID_PREFIX",
     "FETCH_ACTION",
     "MAX_FETCHED",
+    "NOTIFY_ACTION",
     "SCHEMA_DIR",
     "UNFETCHED_ACTION",
+    "UNNOTIFIED_ACTION",
     "VERSIONS",
     "EventHandled",
     "Filters",
@@ -92,6 +95,7 @@ __all__ = [
     "parse_time",
     "partner_code",
     "partner_for_token",
+    "partners_to_notify",
     "product_urn",
     "publish",
     "pull_summary",
@@ -118,6 +122,10 @@ FETCH_ACTION = "fetch published footprints"
 """Access-log action of fetching the footprints a supplier's Published event named."""
 UNFETCHED_ACTION = "published, not fetched"
 """Access-log action of a Published event whose footprints this node cannot fetch."""
+NOTIFY_ACTION = "notify published"
+"""Access-log action of sending a granted partner the Published event of our new footprints."""
+UNNOTIFIED_ACTION = "published, not notified"
+"""Access-log action of a granted partner not told of our new footprints: it has no remote."""
 
 log = logging.getLogger(__name__)
 
@@ -801,6 +809,44 @@ def publish(session: Session, *, part_number: str, node_name: str = "keten") -> 
     session.add(published)
     session.flush()
     return published
+
+
+def partners_to_notify(session: Session, *, pf_ids: Sequence[str]) -> list[tuple[ExchangePartner, list[str]]]:
+    """Return, by partner code, each partner whose active grant (of the part or of its category;
+    not revoked, not expired) covers at least one of the published footprints ``pf_ids``, with
+    the ids it covers in their given order. Partners whose credentials are revoked are left out:
+    they could not read the footprints they would be told of."""
+    ordered = list(dict.fromkeys(pf_ids))
+    if not ordered:
+        return []
+    footprints_of = session.execute(
+        select(PublishedFootprint.id, Part.id, Part.category)
+        .join(Part, Part.id == PublishedFootprint.part_id)
+        .where(PublishedFootprint.id.in_(ordered))
+    ).all()
+    now = _now()
+    grants = session.execute(
+        select(Grant.partner_id, Grant.part_id, Grant.category)
+        .join(ExchangePartner, ExchangePartner.id == Grant.partner_id)
+        .where(
+            ExchangePartner.revoked_at.is_(None),
+            Grant.revoked_at.is_(None),
+            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+        )
+    ).all()
+    covered: dict[int, set[str]] = {}
+    for partner_id, part_id, category in grants:
+        for pf_id, pf_part_id, pf_category in footprints_of:
+            if (part_id is not None and part_id == pf_part_id) or (
+                category is not None and category == pf_category
+            ):
+                covered.setdefault(partner_id, set()).add(pf_id)
+    if not covered:
+        return []
+    partners = session.scalars(
+        select(ExchangePartner).where(ExchangePartner.id.in_(covered)).order_by(ExchangePartner.code)
+    )
+    return [(p, [pf_id for pf_id in ordered if pf_id in covered[p.id]]) for p in partners]
 
 
 def list_published(session: Session, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
