@@ -5,6 +5,7 @@ issued before a rotation) is checked on every replay; every replayed PACT call i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -365,7 +366,6 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
         return 1
 
     middleware._version = read  # type: ignore[method-assign]
-    import asyncio
 
     async def get(path: str) -> int:
         sent: list[dict[str, Any]] = []
@@ -395,3 +395,4 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     assert len(kept) == before
     asyncio.run(get("/200/0"))  # the oldest went first
     assert len(kept) == before + 1
+    assert len(calls) == 18  # every request read the counter once, replayed or not
