@@ -8,13 +8,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from keten.cli_support import print_problem
 from keten.problems import Problem
 
 __all__ = ["register"]
@@ -75,16 +76,13 @@ def _lazy_progress(delay_s: float = 1.0) -> Iterator[object]:
             bar.stop()
 
 
+def _where(error: dict[str, Any]) -> str:
+    return str(error.get("file") or "") + (f", row {error['row']}" if error.get("row") else "")
+
+
 def _print_problem(problem: Problem) -> None:
-    err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}")
-    for error in problem.errors:
-        where = error.get("file") or ""
-        if error.get("row"):
-            where += f", row {error['row']}"
-        err_console.print(f"  {where}: {error['message']}", highlight=False)
-    total = problem.extensions.get("total_errors")
-    if isinstance(total, int) and total > len(problem.errors):
-        err_console.print(f"  … and {total - len(problem.errors)} more errors")
+    # Every error the import reports (it caps them itself), and how many more it found.
+    print_problem(problem, where=_where, limit=None)
 
 
 def _print_report(report: object) -> None:

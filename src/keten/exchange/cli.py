@@ -3,44 +3,26 @@ footprints over PACT, and footprint requests in both directions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from keten.problems import Problem
+from keten import cli_support
+from keten.cli_support import err_console
 
 __all__ = ["exchange_app", "register"]
 
 console = Console()
-err_console = Console(stderr=True)
 
 exchange_app = typer.Typer(help="Footprint exchange with partners over the PACT API.", no_args_is_help=True)
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    """Yield a session that commits at the end of the command; a problem ends it with exit code 1."""
-    from keten.db import make_engine, make_session_factory
-    from keten.settings import get_settings
-
-    engine = make_engine(get_settings().database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-            session.commit()
-    except Problem as problem:
-        err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}")
-        for error in problem.errors[:50]:
-            err_console.print(f"  {error.get('message')}", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+_session = partial(cli_support.session_scope, commit=True)
+"""Yield a session that commits at the end of the command; a problem ends it with exit code 1."""
 
 
 def _source() -> str:

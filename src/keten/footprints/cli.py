@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -13,35 +12,19 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from keten.problems import Problem
+from keten import cli_support
 
 __all__ = ["footprint_app", "register"]
 
 console = Console()
-err_console = Console(stderr=True)
 
 footprint_app = typer.Typer(help="Product carbon footprints.", no_args_is_help=True)
 factors_app = typer.Typer(help="Emission factor sets.", no_args_is_help=True)
 footprint_app.add_typer(factors_app, name="factors")
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    from keten.db import make_engine, make_session_factory
-    from keten.settings import get_settings
-
-    engine = make_engine(get_settings().database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    except Problem as problem:
-        err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}")
-        for error in problem.errors[:50]:
-            where = error.get("part") or error.get("row") or ""
-            err_console.print(f"  {where}: {error.get('message')}", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+def _where(error: dict[str, Any]) -> str:
+    return str(error.get("part") or error.get("row") or "")
 
 
 def _print_run(summary: dict[str, Any]) -> None:
@@ -62,12 +45,8 @@ def _print_run(summary: dict[str, Any]) -> None:
         console.print(f"[yellow]fallback:[/] {used} took the value of {stand_in}")
 
 
-def _run(work: Callable[[Session], Any], *, commit: bool = False) -> Any:
-    with _session() as session:
-        out = work(session)
-        if commit:
-            session.commit()
-        return out
+_run = partial(cli_support.run, where=_where)
+"""Return ``work(session)`` for one command (committed with ``commit=True``); a problem ends it."""
 
 
 @footprint_app.command("calculate")

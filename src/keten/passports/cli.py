@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,43 +14,23 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from keten import cli_support
+from keten.cli_support import err_console
 from keten.problems import Problem
 
 __all__ = ["passport_app", "register"]
 
 console = Console()
-err_console = Console(stderr=True)
 
 passport_app = typer.Typer(help="Digital product passports.", no_args_is_help=True)
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    from keten.db import make_engine, make_session_factory
-    from keten.settings import get_settings
-
-    engine = make_engine(get_settings().database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    except Problem as problem:
-        err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}", highlight=False)
-        for error in problem.errors[:50]:
-            where = ", ".join(
-                f"{k} {error[k]}" for k in ("file", "row", "column", "part", "field") if error.get(k)
-            )
-            err_console.print(f"  {where}: {error.get('message')}", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+def _where(error: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {error[k]}" for k in ("file", "row", "column", "part", "field") if error.get(k))
 
 
-def _run(work: Callable[[Session], Any], *, commit: bool = False) -> Any:
-    with _session() as session:
-        out = work(session)
-        if commit:
-            session.commit()
-        return out
+_run = partial(cli_support.run, where=_where)
+"""Return ``work(session)`` for one command (committed with ``commit=True``); a problem ends it."""
 
 
 def _resolver() -> str:

@@ -3,9 +3,8 @@ critical nodes, mitigations and the risk assessment report."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,12 +13,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from keten.problems import Problem
+from keten import cli_support
 
 __all__ = ["register", "risk_app"]
 
 console = Console()
-err_console = Console(stderr=True)
 
 risk_app = typer.Typer(
     help="Supply-chain risk: concentration, raw materials, scenarios.", no_args_is_help=True
@@ -28,31 +26,12 @@ risk_app = typer.Typer(
 KINDS = ("site", "supplier", "country", "material")
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    from keten.db import make_engine, make_session_factory
-    from keten.settings import get_settings
-
-    engine = make_engine(get_settings().database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    except Problem as problem:
-        err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}", highlight=False)
-        for error in problem.errors[:50]:
-            where = error.get("node") or error.get("field") or ""
-            err_console.print(f"  {where}: {error.get('message')}", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+def _where(error: dict[str, Any]) -> str:
+    return str(error.get("node") or error.get("field") or "")
 
 
-def _run(work: Callable[[Session], Any], *, commit: bool = False) -> Any:
-    with _session() as session:
-        out = work(session)
-        if commit:
-            session.commit()
-        return out
+_run = partial(cli_support.run, where=_where)
+"""Return ``work(session)`` for one command (committed with ``commit=True``); a problem ends it."""
 
 
 def _eur(value: float | None) -> str:
