@@ -442,13 +442,7 @@ def send_request(
         else {"productId": product_ids, "comment": comment}
     )
     event = service.make_event(version, "created", data, source=source)
-    with client_for(partner, options) as client:
-        try:
-            client.post_event(event)
-        except PactCallFailed as exc:
-            raise Problem(
-                502, "Bad Gateway", f"partner '{partner.code}' did not take the request: {exc}"
-            ) from None
+    _send_event(partner, event, "request", options)
     request = FootprintRequest(
         direction="outgoing",
         partner_id=partner.id,
@@ -464,8 +458,18 @@ def send_request(
     return request
 
 
-def _refused(partner: ExchangePartner, what: str, exc: Exception) -> Problem:
-    return Problem(502, "Bad Gateway", f"partner '{partner.code}' did not take the {what}: {exc}")
+def _send_event(
+    partner: ExchangePartner, event: dict[str, Any], what: str, options: CallOptions | None
+) -> None:
+    """Send ``event`` to the partner's events endpoint; a 502 problem names the partner and ``what``
+    it did not take (the request, the answer)."""
+    with client_for(partner, options) as client:
+        try:
+            client.post_event(event)
+        except PactCallFailed as exc:
+            raise Problem(
+                502, "Bad Gateway", f"partner '{partner.code}' did not take the {what}: {exc}"
+            ) from None
 
 
 def _incoming(session: Session, request_id: int) -> tuple[FootprintRequest, ExchangePartner]:
@@ -504,14 +508,8 @@ def fulfil(
         {"requestEventId": request.event_id, "pfs": [json.loads(document)]},
         source=source,
     )
-    if partner.base_url and partner.remote_client_id and partner.remote_client_secret:
-        with client_for(partner, options) as client:
-            try:
-                client.post_event(event)
-            except PactCallFailed as exc:
-                raise Problem(
-                    502, "Bad Gateway", f"partner '{partner.code}' did not take the answer: {exc}"
-                ) from None
+    if service.has_remote(partner):
+        _send_event(partner, event, "answer", options)
     else:
         request.reason = (
             "not notified: no PACT API of this partner is configured; "
@@ -542,13 +540,7 @@ def reject(
         {"requestEventId": request.event_id, "error": {"code": code, "message": reason}},
         source=source,
     )
-    with client_for(partner, options) as client:
-        try:
-            client.post_event(event)
-        except PactCallFailed as exc:
-            raise Problem(
-                502, "Bad Gateway", f"partner '{partner.code}' did not take the answer: {exc}"
-            ) from None
+    _send_event(partner, event, "answer", options)
     request.status = "rejected"
     request.reason = reason
     request.answered_at = datetime.now(UTC)
