@@ -703,17 +703,25 @@ def with_extra_stock(net: SupplyNetwork, parts: npt.ArrayLike, units: npt.ArrayL
 
 
 def with_alternate(
-    net: SupplyNetwork, part: int, site: int, share: float, qual_weeks: int, lead_days: float = 0.0
+    net: SupplyNetwork,
+    part: int | npt.ArrayLike,
+    site: int,
+    share: float,
+    qual_weeks: int,
+    lead_days: float = 0.0,
 ) -> SupplyNetwork:
-    """Return the network with one more alternate source of ``part`` at ``site``."""
+    """Return the network with one more alternate source at ``site`` of ``part`` (a part, or an
+    array of parts of shape (a,), each getting the same share, lead time and qualification)."""
+    parts = np.atleast_1d(np.asarray(part, dtype=np.int64))
+    m = parts.size
     return build_network(
         net.bom,
-        edge_part=np.append(net.edge_part, part),
-        edge_site=np.append(net.edge_site, site),
-        edge_share=np.append(net.edge_share, share),
-        edge_lead_days=np.append(net.edge_lead_days, lead_days),
-        edge_alternate=np.append(net.edge_alternate, True),
-        edge_qual_weeks=np.append(net.edge_qual_weeks, qual_weeks),
+        edge_part=np.concatenate([net.edge_part, parts]),
+        edge_site=np.concatenate([net.edge_site, np.full(m, site)]),
+        edge_share=np.concatenate([net.edge_share, np.full(m, share, dtype=np.float64)]),
+        edge_lead_days=np.concatenate([net.edge_lead_days, np.full(m, lead_days, dtype=np.float64)]),
+        edge_alternate=np.concatenate([net.edge_alternate, np.ones(m, dtype=bool)]),
+        edge_qual_weeks=np.concatenate([net.edge_qual_weeks, np.full(m, qual_weeks)]),
         site_country=net.site_country,
         site_org=net.site_org,
         n_countries=net.n_countries,

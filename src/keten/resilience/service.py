@@ -1231,35 +1231,6 @@ def run_saved_scenario(
 # --- mitigations ------------------------------------------------------------------------------
 
 
-def _with_alternates(
-    net: risk.SupplyNetwork, parts: IntArray, site: int, qual_weeks: int
-) -> risk.SupplyNetwork:
-    """Return the network with a full alternate of each of ``parts`` at ``site`` after ``qual_weeks``."""
-    m = parts.size
-    return risk.build_network(
-        net.bom,
-        edge_part=np.concatenate([net.edge_part, parts]),
-        edge_site=np.concatenate([net.edge_site, np.full(m, site)]),
-        edge_share=np.concatenate([net.edge_share, np.ones(m)]),
-        edge_lead_days=np.concatenate([net.edge_lead_days, np.zeros(m)]),
-        edge_alternate=np.concatenate([net.edge_alternate, np.ones(m, dtype=bool)]),
-        edge_qual_weeks=np.concatenate([net.edge_qual_weeks, np.full(m, qual_weeks)]),
-        site_country=net.site_country,
-        site_org=net.site_org,
-        n_countries=net.n_countries,
-        comp_part=net.comp_part,
-        comp_material=net.comp_material,
-        comp_kg=net.comp_kg,
-        n_materials=net.n_materials,
-        material_country_share=net.material_country_share,
-        stock=net.stock,
-        usage=net.usage,
-        products=net.products,
-        demand=net.demand,
-        revenue=net.revenue,
-    )
-
-
 def _candidate_site(network: Network, failed: IntArray) -> int | None:
     """Return the site outside the failure (its organizations and countries) that supplies most parts."""
     net = network.net
@@ -1346,7 +1317,7 @@ def mitigations(
         affected = np.unique(net.edge_part[edges[~net.edge_alternate[edges]]])
         site = _candidate_site(network, ids)
         if affected.size and site is not None:
-            alt_net = _with_alternates(net, affected, site, qualification_weeks)
+            alt_net = risk.with_alternate(net, affected, site, 1.0, qualification_weeks)
             after_alt = risk.node_impact(alt_net, ids, outage)
             options.append(
                 {
