@@ -59,6 +59,7 @@ __all__ = [
     "list_stock",
     "load_bom_graph",
     "put_part",
+    "raw_rows",
     "replace_bom",
     "replace_composition",
     "set_stock",
@@ -253,15 +254,15 @@ class BomArrays(NamedTuple):
     """Revision of the part at each position, shape (n,); read with the parts by load_bom_graph."""
 
 
-def _raw_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
-    """Return the rows of a parameterless ``statement`` as plain DB-API tuples.
+def raw_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
+    """Return the rows of ``statement`` as plain DB-API tuples (its values are written into the SQL).
 
     Skips SQLAlchemy's per-row result processing, which costs more than the query itself for the
-    few hundred thousand narrow rows of a whole BOM. Runs on the session's connection, so it sees
-    what the session has flushed.
+    few hundred thousand narrow rows of a whole BOM or supply network. Runs on the session's
+    connection, so it sees what the session has flushed.
     """
     connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect))
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql)
@@ -275,11 +276,11 @@ def _load_parts_and_edges(
 ) -> tuple[IntArray, list[str], npt.NDArray[np.float64], IntArray]:
     """Return part ids, their part numbers, BOM lines as rows of (parent_id, child_id, quantity)
     and the parts' revisions."""
-    parts = _raw_rows(session, select(Part.id, Part.part_number, Part.revision))
+    parts = raw_rows(session, select(Part.id, Part.part_number, Part.revision))
     ids = np.fromiter((row[0] for row in parts), dtype=np.int64, count=len(parts))
     part_numbers = [row[1] for row in parts]
     revisions = np.fromiter((row[2] for row in parts), dtype=np.int64, count=len(parts))
-    edges = _raw_rows(session, select(BomLine.parent_id, BomLine.child_id, BomLine.quantity))
+    edges = raw_rows(session, select(BomLine.parent_id, BomLine.child_id, BomLine.quantity))
     triplets = np.array(edges, dtype=np.float64).reshape(len(edges), 3)
     return ids, part_numbers, triplets, revisions
 

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, delete, event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Material, Part, PartMaterial
-from keten.catalog.service import BomArrays, load_bom_graph
+from keten.catalog.service import BomArrays, load_bom_graph, raw_rows
 from keten.core import footprint as fp
 from keten.core.bom import build_bom
 from keten.core.errors import CoreError
@@ -358,18 +358,6 @@ def _factor_set(session: Session, name: str | None) -> FactorSet:
 # --- loading the arrays -----------------------------------------------------------------------
 
 
-def _rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
-    """Return the rows of a parameterless select as plain DB-API tuples (no ORM row processing)."""
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 @dataclass(frozen=True)
 class Loaded:
     """Everything one factor set and the stored data give the engine, plus what breakdowns need."""
@@ -552,10 +540,10 @@ def _secondary_rows(
     own_kinds = {k for k, stage in _STAGE_OF_KIND.items() if stage < fp.Stage.TRANSPORT}
     covered = parents | {r[0] for r in comp} | {r[0] for r in pcfs}
     covered |= {r[0] for r in acts if r[1] in own_kinds}
-    parts = _rows(session, select(Part.id, Part.category, Part.mass_kg).where(Part.category.is_not(None)))
+    parts = raw_rows(session, select(Part.id, Part.category, Part.mass_kg).where(Part.category.is_not(None)))
     prices: dict[int, list[float]] = {}
     if by_spend:
-        for part_id, share, price in _rows(
+        for part_id, share, price in raw_rows(
             session,
             select(Sourcing.part_id, Sourcing.share, Sourcing.price_eur).where(
                 Sourcing.price_eur.is_not(None)
@@ -583,7 +571,7 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
 
     factor_rows = tuple(
         (r[0], r[1], r[2], r[3], float(r[4] or 0.0), float(r[5]))
-        for r in _rows(
+        for r in raw_rows(
             session,
             select(
                 Factor.kind,
@@ -597,9 +585,9 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
             .order_by(Factor.id),
         )
     )
-    materials = _rows(session, select(Material.id, Material.code).order_by(Material.id))
+    materials = raw_rows(session, select(Material.id, Material.code).order_by(Material.id))
     material_ids = np.array([m[0] for m in materials], dtype=np.int64)
-    comp = _rows(
+    comp = raw_rows(
         session,
         select(
             PartMaterial.part_id, PartMaterial.material_id, PartMaterial.mass_kg, PartMaterial.recycled_share
@@ -607,10 +595,10 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
     )
     sites = {
         r[0]: (r[1], r[2], r[3])
-        for r in _rows(session, select(Site.id, Site.code, Site.country, Site.organization_id))
+        for r in raw_rows(session, select(Site.id, Site.code, Site.country, Site.organization_id))
     }
-    orgs = {r[0]: r[1] for r in _rows(session, select(Organization.id, Organization.code))}
-    acts = _rows(
+    orgs = {r[0]: r[1] for r in raw_rows(session, select(Organization.id, Organization.code))}
+    acts = raw_rows(
         session,
         select(
             Activity.part_id,
@@ -622,7 +610,7 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         ),
     )
     pcfs = _pcfs_valid(session, at)
-    sourcing = _rows(session, select(Sourcing.part_id, Sourcing.site_id, Sourcing.share))
+    sourcing = raw_rows(session, select(Sourcing.part_id, Sourcing.site_id, Sourcing.share))
     acts = acts + _secondary_rows(session, bom, chosen.id, factor_rows, comp, acts, pcfs)
 
     def site_country(site_id: int | None) -> str:

@@ -42,11 +42,11 @@ import numpy as np
 import numpy.typing as npt
 import pycountry
 from scipy.optimize import nnls
-from sqlalchemy import Engine, Select, event, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
-from keten.catalog.service import load_bom_graph
+from keten.catalog.service import load_bom_graph, raw_rows
 from keten.core import risk
 from keten.core.bom import explode
 from keten.core.errors import CoreError
@@ -211,18 +211,6 @@ def _material_shares(data: CrmData, code: str) -> dict[str, dict[str, float]]:
 # --- loading the network ----------------------------------------------------------------------
 
 
-def _rows(session: Session, statement: Select[*tuple[Any, ...]]) -> list[Any]:
-    """Return the rows of a parameterless select as plain DB-API tuples (no ORM row processing)."""
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 def _lookup(ids: IntArray, values: Iterable[int]) -> IntArray:
     lookup = np.full(int(ids.max(initial=0)) + 2, -1, dtype=np.int64)
     lookup[ids] = np.arange(ids.size, dtype=np.int64)
@@ -363,13 +351,13 @@ def _fingerprint(session: Session) -> str:
     ]
     digest = hashlib.sha256(repr((tuple(parts), [tuple(a) for a in aggregates])).encode())
     # Sites are few; their country and organization change without leaving a trace elsewhere.
-    for row in _rows(
+    for row in raw_rows(
         session, select(Site.id, Site.code, Site.country, Site.organization_id).order_by(Site.id)
     ):
         digest.update(repr(tuple(row)).encode())
-    for row in _rows(session, select(Material.id, Material.code).order_by(Material.id)):
+    for row in raw_rows(session, select(Material.id, Material.code).order_by(Material.id)):
         digest.update(repr(tuple(row)).encode())
-    for row in _rows(
+    for row in raw_rows(
         session, select(Organization.id, Organization.code, Organization.role).order_by(Organization.id)
     ):
         digest.update(repr(tuple(row)).encode())
@@ -445,13 +433,14 @@ def _load(session: Session, fingerprint: str) -> Network:
     ids = np.asarray(arrays.part_index.ids, dtype=np.int64)
     n = ids.size
     info = {
-        r[0]: r[1:] for r in _rows(session, select(Part.id, Part.name, Part.kind, Part.revenue_per_unit_eur))
+        r[0]: r[1:]
+        for r in raw_rows(session, select(Part.id, Part.name, Part.kind, Part.revenue_per_unit_eur))
     }
     names = [info[i][0] for i in ids.tolist()]
     kinds = [info[i][1] for i in ids.tolist()]
     revenue_per_unit = np.array([info[i][2] or 0.0 for i in ids.tolist()], dtype=np.float64)
 
-    orgs = _rows(
+    orgs = raw_rows(
         session,
         select(Organization.id, Organization.code, Organization.name, Organization.role).order_by(
             Organization.id
@@ -459,13 +448,13 @@ def _load(session: Session, fingerprint: str) -> Network:
     )
     org_ids = np.array([o[0] for o in orgs], dtype=np.int64)
     own = next((o[1] for o in orgs if o[3] == "own"), None)
-    sites = _rows(
+    sites = raw_rows(
         session, select(Site.id, Site.code, Site.name, Site.country, Site.organization_id).order_by(Site.id)
     )
     site_ids = np.array([s[0] for s in sites], dtype=np.int64)
     site_org = _lookup(org_ids, (s[4] for s in sites)) if sites else np.zeros(0, dtype=np.int64)
 
-    materials = _rows(session, select(Material.id, Material.code, Material.name).order_by(Material.id))
+    materials = raw_rows(session, select(Material.id, Material.code, Material.name).order_by(Material.id))
     material_ids = np.array([m[0] for m in materials], dtype=np.int64)
     material_codes = [m[1] for m in materials]
     material_crm = [crm.by_code.get(code.upper()) for code in material_codes]
@@ -487,7 +476,7 @@ def _load(session: Session, fingerprint: str) -> Network:
                 j = country_index[country]
                 mcs[k, j] = max(mcs[k, j], min(value, 1.0))
 
-    src = _rows(
+    src = raw_rows(
         session,
         select(
             Sourcing.part_id,
@@ -514,7 +503,7 @@ def _load(session: Session, fingerprint: str) -> Network:
     )
     qual = np.where(alternate, np.ceil(e_lead / 7.0), 0).astype(np.int64)
 
-    stock_rows = _rows(session, select(Stock.part_id, Stock.on_hand, Stock.weekly_usage))
+    stock_rows = raw_rows(session, select(Stock.part_id, Stock.on_hand, Stock.weekly_usage))
     stock = np.zeros(n)
     usage_stored = np.zeros(n)
     if stock_rows:
@@ -522,7 +511,7 @@ def _load(session: Session, fingerprint: str) -> Network:
         stock[at] = [float(r[1] or 0.0) for r in stock_rows]
         usage_stored[at] = [float(r[2] or 0.0) for r in stock_rows]
 
-    comp = _rows(session, select(PartMaterial.part_id, PartMaterial.material_id, PartMaterial.mass_kg))
+    comp = raw_rows(session, select(PartMaterial.part_id, PartMaterial.material_id, PartMaterial.mass_kg))
     comp_part = _lookup(ids, (r[0] for r in comp)) if comp else np.zeros(0, dtype=np.int64)
     comp_material = _lookup(material_ids, (r[1] for r in comp)) if comp else np.zeros(0, dtype=np.int64)
     comp_kg = np.array([float(r[2]) for r in comp], dtype=np.float64)
