@@ -65,7 +65,8 @@ def serve_keten(database_url: str, folder: Path, *, port: int | None = None) -> 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
+    # Starting Python, keten and uvicorn takes well over 30 s when every core is busy with other tests.
+    deadline = time.monotonic() + 120
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -73,9 +74,10 @@ def serve_keten(database_url: str, folder: Path, *, port: int | None = None) -> 
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(
-                    f"keten did not start: {process.stderr.read().decode() if process.stderr else ''}"
-                ) from None
+                # Reap the process and close its pipe, so a failed start leaves nothing behind that a
+                # later test would report as an unclosed resource.
+                _, stderr = process.communicate(timeout=10)
+                raise RuntimeError(f"keten did not start: {stderr.decode() if stderr else ''}") from None
             time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
