@@ -114,7 +114,8 @@ class SupplierPcf(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
     kg_co2e_per_unit: Mapped[float] = mapped_column(Float)
     biogenic_kg_co2e_per_unit: Mapped[float] = mapped_column(Float, default=0.0)
-    primary_data_share: Mapped[float] = mapped_column(Float, default=1.0)
+    primary_data_share: Mapped[float | None] = mapped_column(Float)
+    """0..1; None when the supplier gave none (it then counts as 0, and results say so)."""
     quality: Mapped[float] = mapped_column(Float, default=2.0)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)

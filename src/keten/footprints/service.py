@@ -385,6 +385,8 @@ class Loaded:
     pcf_value: FloatArray
     pcf_biogenic: FloatArray
     pcf_share: FloatArray
+    pcf_share_unknown: npt.NDArray[np.bool_]
+    """True where a held PCF gave no primary data share: it counts as 0 and the result says so."""
     pcf_quality: FloatArray
     src_part: IntArray
     src_share: FloatArray
@@ -412,25 +414,68 @@ def _lookup(ids: IntArray, values: Iterable[int]) -> IntArray:
     return lookup[np.clip(arr, 0, lookup.size - 1)]
 
 
-def _pcfs_valid(session: Session, at: date) -> list[Any]:
-    """Return (part_id, kg, biogenic, share, quality) of the PCF valid at ``at`` per part, latest first."""
+def _pcfs_valid(session: Session, at: date) -> list[tuple[int, float, float, float | None, float]]:
+    """Return (part_id, kg, biogenic, share or None, quality) of the supplier PCFs valid at ``at``.
+
+    Each supplier's latest valid PCF of a part counts. A part bought from several suppliers that
+    each gave one gets their mix, weighted by the sourcing shares of those suppliers (renormalised
+    over them); when none of them has a sourcing share, the latest PCF stands alone. The mix's
+    primary data share is weighted by emissions, and is unknown (None) if any PCF in it has none.
+    """
     rows = session.execute(
         select(
             SupplierPcf.part_id,
+            SupplierPcf.organization_id,
             SupplierPcf.kg_co2e_per_unit,
             SupplierPcf.biogenic_kg_co2e_per_unit,
             SupplierPcf.primary_data_share,
             SupplierPcf.quality,
-            SupplierPcf.valid_from,
         )
         .where((SupplierPcf.valid_from.is_(None)) | (SupplierPcf.valid_from <= at))
         .where((SupplierPcf.valid_to.is_(None)) | (SupplierPcf.valid_to >= at))
         .order_by(SupplierPcf.part_id, SupplierPcf.valid_from.desc(), SupplierPcf.id.desc())
     ).all()
-    chosen: dict[int, Any] = {}
+    by_part: dict[int, dict[int | None, Any]] = {}
     for row in rows:
-        chosen.setdefault(row[0], row)
-    return list(chosen.values())
+        by_part.setdefault(row[0], {}).setdefault(row[1], row)
+    several = [part for part, held in by_part.items() if len(held) > 1]
+    sourced: dict[tuple[int, int], float] = {}
+    if several:
+        for part_id, org_id, share in session.execute(
+            select(Sourcing.part_id, Site.organization_id, Sourcing.share)
+            .join(Site, Site.id == Sourcing.site_id)
+            .where(Sourcing.part_id.in_(several))
+        ):
+            key = (part_id, org_id)
+            sourced[key] = sourced.get(key, 0.0) + float(share or 0.0)
+    chosen = []
+    for part_id, held in by_part.items():
+        pcfs = list(held.values())
+        weights = [sourced.get((part_id, row[1]), 0.0) if row[1] is not None else 0.0 for row in pcfs]
+        if len(pcfs) == 1 or sum(weights) <= 0.0:
+            latest = pcfs[0]
+            chosen.append((part_id, latest[2], latest[3] or 0.0, latest[4], latest[5]))
+            continue
+        chosen.append(_mix(part_id, pcfs, weights))
+    return chosen
+
+
+def _mix(
+    part_id: int, pcfs: Sequence[Any], weights: Sequence[float]
+) -> tuple[int, float, float, float | None, float]:
+    """Return the PCF of a part bought from several suppliers, weighted by their sourcing shares."""
+    total_weight = sum(weights)
+    w = [x / total_weight for x in weights]
+    fossil = sum(wi * row[2] for wi, row in zip(w, pcfs, strict=True))
+    biogenic = sum(wi * (row[3] or 0.0) for wi, row in zip(w, pcfs, strict=True))
+    quality = sum(wi * row[5] for wi, row in zip(w, pcfs, strict=True))
+    share: float | None = None
+    if all(row[4] is not None for wi, row in zip(w, pcfs, strict=True) if wi > 0.0):
+        emitted = [wi * (row[2] + (row[3] or 0.0)) for wi, row in zip(w, pcfs, strict=True)]
+        total = sum(emitted)
+        primary = sum(e * (row[4] or 0.0) for e, row in zip(emitted, pcfs, strict=True))
+        share = primary / total if total else 0.0
+    return part_id, fossil, biogenic, share, quality
 
 
 def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any, ...]:
@@ -448,7 +493,7 @@ def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any
             SupplierPcf,
             [
                 func.max(SupplierPcf.id),
-                func.sum(SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
+                func.sum(SupplierPcf.kg_co2e_per_unit + func.coalesce(SupplierPcf.primary_data_share, -1.0)),
             ],
         ),
         # Sourcing rows are updated in place by re-imports; one scan summing shares and prices sees
@@ -639,8 +684,9 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         act_primary=np.array([r[5] for r in acts], dtype=np.float64),
         pcf_part=_lookup(ids, (r[0] for r in pcfs)),
         pcf_value=np.array([r[1] for r in pcfs], dtype=np.float64),
-        pcf_biogenic=np.array([r[2] or 0.0 for r in pcfs], dtype=np.float64),
-        pcf_share=np.array([r[3] for r in pcfs], dtype=np.float64),
+        pcf_biogenic=np.array([r[2] for r in pcfs], dtype=np.float64),
+        pcf_share=np.array([0.0 if r[3] is None else r[3] for r in pcfs], dtype=np.float64),
+        pcf_share_unknown=np.array([r[3] is None for r in pcfs], dtype=np.bool_),
         pcf_quality=np.array([r[4] for r in pcfs], dtype=np.float64),
         src_part=_lookup(ids, (r[0] for r in sourcing)),
         src_share=np.array([r[2] for r in sourcing], dtype=np.float64),
@@ -859,6 +905,19 @@ def _gate_primary_share(loaded: Loaded, result: fp.FootprintResult) -> float:
     return primary / gate if gate else math.nan
 
 
+UNKNOWN_SHARE = "no primary data share: counted as 0 %"
+
+
+def _unknown_shares(loaded: Loaded, result: fp.FootprintResult) -> list[list[str]]:
+    """Return a data-quality note for each supplier PCF in the footprint that gave no primary
+    data share; its share counts as 0, never as 100 %."""
+    inside = result.quantity_in_gate > 0
+    parts = loaded.pcf_part[loaded.pcf_share_unknown]
+    return sorted(
+        [f"supplier PCF {loaded.bom.part_numbers[i]}", UNKNOWN_SHARE] for i in parts.tolist() if inside[i]
+    )
+
+
 def _top_parts(loaded: Loaded, result: fp.FootprintResult, top: int = TOP_PARTS) -> list[dict[str, Any]]:
     return [
         {"part_number": h.label, "kg_co2e": h.kg_co2e, "share": h.share, "stage": fp.STAGE_NAMES[h.stage]}
@@ -904,7 +963,7 @@ def calculate(
         data_quality_rating=None if math.isnan(quality.rating) else quality.rating,
         data_quality_coverage=None if math.isnan(quality.coverage) else quality.coverage,
         top_parts=_top_parts(loaded, result),
-        fallbacks=[list(pair) for pair in result.fallbacks],
+        fallbacks=[list(pair) for pair in result.fallbacks] + _unknown_shares(loaded, result),
     )
     session.add(run)
     session.flush()
@@ -1185,16 +1244,100 @@ def what_if(
 # --- exports ----------------------------------------------------------------------------------
 
 
-def _decimal(value: float) -> str:
-    """Return a PACT decimal: the float's shortest exact digits as a string, never an exponent."""
-    text = format(Decimal(repr(float(value))), "f")
-    return text if "." in text else text + ".0"
+SIGNIFICANT_DIGITS = 6
+"""Significant digits of the largest figure of a PACT footprint; its other figures get as many
+decimal places, so that the totals sent are the exact sums of the components sent."""
+
+
+def pact_decimal(value: float, places: int | None = None) -> str:
+    """Return a PACT decimal string: rounded to ``places`` decimal places, or else to
+    ``SIGNIFICANT_DIGITS`` significant digits; never an exponent, never ``-0``."""
+    exact = Decimal(repr(float(value)))
+    if places is None:
+        places = decimal_places(float(value))
+    rounded = exact.quantize(Decimal(1).scaleb(-places)) if places > 0 else exact.quantize(Decimal(1))
+    if rounded == 0:
+        rounded = abs(rounded)
+    return format(rounded, "f")
+
+
+def decimal_places(largest: float) -> int:
+    """Return the decimal places that give ``largest`` ``SIGNIFICANT_DIGITS`` significant digits."""
+    if largest == 0.0 or not math.isfinite(largest):
+        return SIGNIFICANT_DIGITS - 1
+    exponent = math.floor(math.log10(abs(largest)))
+    return max(0, min(12, SIGNIFICANT_DIGITS - 1 - exponent))
+
+
+def quality_of_dqr(dqr: float, version: str) -> float:
+    """Return keten's 1 (best) … 5 (worst) rating of a PACT data quality rating: v3 rates on
+    1..5 as keten does, v2 on 1..3 (mapped linearly)."""
+    if version == "2":
+        return max(1.0, min(5.0, 1.0 + 2.0 * (dqr - 1.0)))
+    return max(1.0, min(5.0, dqr))
 
 
 def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class PactFigures:
+    """A stored footprint's cradle-to-gate figures per piece, as PACT documents declare them.
+
+    ``biogenic_kg_co2e`` holds the biogenic emissions in the footprint other than the product's
+    CO2 uptake (PACT v3 ``biogenicNonCO2Emissions``, v2 ``otherBiogenicGhgEmissions``). The
+    footprint excluding the uptake is their sum with ``fossil_kg_co2e``. keten has no data on
+    carbon content or uptake, so PACT documents leave those out where the version allows it.
+    """
+
+    mass_kg: float
+    fossil_kg_co2e: float
+    biogenic_kg_co2e: float
+    primary_data_share: float | None
+    """0..1, of the cradle-to-gate emissions."""
+    rating: float | None
+    """keten's 1 (best) … 5 (worst) emission-weighted data quality rating."""
+    coverage: float | None
+
+    def decimals(self, per: float = 1.0) -> dict[str, str]:
+        """Return fossil, biogenic and total (their sum) per ``per`` pieces as PACT decimals with
+        one number of decimal places, so the total sent is the sum of the components sent."""
+        fossil = max(self.fossil_kg_co2e, 0.0) * per
+        biogenic = max(self.biogenic_kg_co2e, 0.0) * per
+        places = decimal_places(max(fossil + biogenic, fossil, biogenic))
+        f, b = Decimal(pact_decimal(fossil, places)), Decimal(pact_decimal(biogenic, places))
+        return {"fossil": format(f, "f"), "biogenic": format(b, "f"), "total": format(f + b, "f")}
+
+
+def pact_figures(session: Session, *, part_number: str) -> PactFigures:
+    """Return the latest stored footprint's cradle-to-gate figures per piece; a 422 problem if
+    the part has no mass (PACT documents declare it)."""
+    run = latest(session, part_number=part_number)
+    return _figures(session, run, part_number)
+
+
+def _figures(session: Session, run: FootprintRun, part_number: str) -> PactFigures:
+    part = session.scalars(select(Part).where(Part.id == run.part_id)).one()
+    if not part.mass_kg or part.mass_kg <= 0:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"'{part_number}' has no mass; PACT declares a footprint per kilogram, so give the part its mass",
+        )
+    including = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
+    # Biogenic emissions enter through materials and supplier PCFs, all before the gate.
+    biogenic = run.biogenic_kg_co2e
+    return PactFigures(
+        mass_kg=float(part.mass_kg),
+        fossil_kg_co2e=including - biogenic,
+        biogenic_kg_co2e=biogenic,
+        primary_data_share=run.primary_data_share,
+        rating=run.data_quality_rating,
+        coverage=run.data_quality_coverage,
+    )
 
 
 def pact_footprint(
@@ -1209,34 +1352,26 @@ def pact_footprint(
     """
     run = latest(session, part_number=part_number)
     part = session.scalars(select(Part).where(Part.id == run.part_id)).one()
-    if not part.mass_kg or part.mass_kg <= 0:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"'{part_number}' has no mass; PACT declares a footprint per kilogram, so give the part its mass",
-        )
-    mass = float(part.mass_kg)
+    figures = _figures(session, run, part_number)
+    mass = figures.mass_kg
+    per_kg = figures.decimals(1.0 / mass)
     factor_set = session.get(FactorSet, run.factor_set_id)
-    including = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
-    # Biogenic emissions enter through materials and supplier PCFs, all before the gate.
-    biogenic = run.biogenic_kg_co2e
-    fossil = including - biogenic
     period_start = datetime(run.at.year - 1, run.at.month, 1, tzinfo=UTC)
     period_end = datetime(run.at.year, run.at.month, 1, tzinfo=UTC)
     pcf: dict[str, Any] = {
         "declaredUnit": "kilogram",
-        "unitaryProductAmount": _decimal(mass),
-        "pCfExcludingBiogenic": _decimal(max(fossil, 0.0) / mass),
-        "pCfIncludingBiogenic": _decimal(including / mass),
-        "fossilGhgEmissions": _decimal(max(fossil, 0.0) / mass),
+        "unitaryProductAmount": pact_decimal(mass),
+        "pCfExcludingBiogenic": per_kg["fossil"],
+        "pCfIncludingBiogenic": per_kg["total"],
+        "fossilGhgEmissions": per_kg["fossil"],
         "fossilCarbonContent": "0",
+        # Mandatory in v2; keten holds no carbon content, and the materials it rates are not
+        # biobased, so 0 (v3 leaves it out).
         "biogenicCarbonContent": "0",
-        "otherBiogenicGhgEmissions": _decimal(max(biogenic, 0.0) / mass),
-        "biogenicCarbonWithdrawal": "0",
+        "otherBiogenicGhgEmissions": per_kg["biogenic"],
         "characterizationFactors": "AR6",
         "ipccCharacterizationFactorsSources": ["AR6"],
         "crossSectoralStandardsUsed": ["GHG Protocol Product standard", "ISO Standard 14067"],
-        "productOrSectorSpecificRules": [],
         "boundaryProcessesDescription": (
             "Cradle to gate: materials, purchased parts (supplier PCFs where held), own manufacturing "
             "energy, process emissions and inbound transport, rolled up over the bill of materials"
@@ -1250,19 +1385,20 @@ def pact_footprint(
         "exemptedEmissionsDescription": "",
         "packagingEmissionsIncluded": False,
     }
-    if run.primary_data_share is not None:
-        pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, run.primary_data_share)), 4)
-    if run.data_quality_rating is not None and run.data_quality_coverage is not None:
+    if figures.primary_data_share is not None:
+        pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, figures.primary_data_share)), 2)
+    if figures.rating is not None and figures.coverage is not None:
         # keten keeps one rating per factor, so the five PACT dimensions carry the same value.
-        dqr = round(fp.DataQuality(run.data_quality_rating, run.data_quality_coverage).pact_dqr, 2)
+        dqr = round(fp.DataQuality(figures.rating, figures.coverage).pact_dqr, 2)
         pcf["dqi"] = {
-            "coveragePercent": round(100.0 * run.data_quality_coverage, 2),
+            "coveragePercent": round(100.0 * figures.coverage, 2),
             "technologicalDQR": dqr,
             "temporalDQR": dqr,
             "geographicalDQR": dqr,
             "completenessDQR": dqr,
             "reliabilityDQR": dqr,
         }
+    per_piece = figures.decimals()["total"]
     return {
         "id": _uuid_for(run),
         "specVersion": "2.3.0",
@@ -1277,7 +1413,7 @@ def pact_footprint(
         "productNameCompany": part.name,
         "comment": (
             f"Computed by keten with factor set {run.factor_set_version}; "
-            f"input revisions {run.input_revisions[:16]}; {_decimal(including)} kg CO2e per piece"
+            f"input revisions {run.input_revisions[:16]}; {per_piece} kg CO2e per piece"
         ),
         "pcf": pcf,
     }
