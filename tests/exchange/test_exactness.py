@@ -1,0 +1,183 @@
+"""PACT documents exact to the published specifications: what the schemas refuse (as the
+official OpenAPI files do), how the v3 totals follow the spec's formula, the DQR scale of each
+version, and what a pulled footprint without a primary data share counts as."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keten.exchange import service
+from keten.footprints import service as footprints
+from keten.footprints.models import SupplierPcf
+from tests.exchange.conftest import add_partner, build_chain
+
+# The v3 formula (PACT 3.0 CarbonFootprint): the footprint excluding the product's biogenic CO2
+# uptake is the sum of these components; including it adds biogenicCO2Uptake.
+V3_COMPONENTS = (
+    "fossilGhgEmissions",
+    "landUseChangeGhgEmissions",
+    "landManagementBiogenicCO2Emissions",
+    "landManagementBiogenicCO2Removals",
+    "technologicalCO2Removals",
+    "ccsTechnologicalCO2Capture",
+    "biogenicNonCO2Emissions",
+)
+
+
+def _documents(session: Session, part_number: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    published = service.active_published(session, part_number=part_number)
+    assert published is not None
+    return json.loads(published.document_v2), json.loads(published.document_v3)
+
+
+def test_the_schemas_refuse_what_the_published_openapi_files_refuse(session: Session) -> None:
+    mod, _cmp, _brk = build_chain(session)
+    v2, v3 = _documents(session, mod)
+    assert "productOrSectorSpecificRules" not in v2["pcf"]
+    empty = copy.deepcopy(v2)
+    empty["pcf"]["productOrSectorSpecificRules"] = []
+    assert any(e.startswith("pcf/productOrSectorSpecificRules:") for e in service.validate(empty, "2"))
+    signed = copy.deepcopy(v2)
+    signed["pcf"]["fossilGhgEmissions"] = "+1.0"  # 2.2.0 allows no sign
+    assert service.validate(signed, "2") != []
+    for rating, valid in (("5", True), ("1.00", True), ("5.5", False), ("0.9", False), ("6", False)):
+        rated = copy.deepcopy(v3)
+        rated["pcf"]["dqi"]["technologicalDQR"] = rating
+        assert (service.validate(rated, "3") == []) is valid, rating
+    partial = copy.deepcopy(v3)
+    del partial["pcf"]["dqi"]["temporalDQR"]
+    assert service.validate(partial, "3") != []
+    short = copy.deepcopy(v3)
+    short["specVersion"] = "3.0"
+    assert service.validate(short, "3") != []
+
+
+def test_v3_totals_are_the_sum_of_the_components_sent(session: Session) -> None:
+    mod, _cmp, _brk = build_chain(session)
+    run = footprints.latest(session, part_number=mod)
+    # Give the stored result biogenic emissions, as a factor with them would, and publish again.
+    run.biogenic_kg_co2e = 0.375
+    session.flush()
+    service.publish(session, part_number=mod)
+    v2, v3 = _documents(session, mod)
+    pcf = v3["pcf"]
+    components = sum(Decimal(pcf.get(name, "0")) for name in V3_COMPONENTS)
+    assert Decimal(pcf["pcfExcludingBiogenicUptake"]) == components
+    assert Decimal(pcf["pcfIncludingBiogenicUptake"]) == components + Decimal(
+        pcf.get("biogenicCO2Uptake", "0")
+    )
+    assert Decimal(pcf["biogenicNonCO2Emissions"]) == Decimal("0.375000")
+    assert Decimal(pcf["fossilGhgEmissions"]) == Decimal("11.0000") - Decimal("0.375000")
+    # Nothing is known of carbon content or uptake: v3 leaves them out rather than send 0.
+    for unknown in ("biogenicCarbonContent", "biogenicCO2Uptake"):
+        assert unknown not in pcf
+    assert "biogenicCarbonWithdrawal" not in v2["pcf"]
+    v2pcf = v2["pcf"]
+    assert Decimal(v2pcf["pCfIncludingBiogenic"]) == Decimal(v2pcf["fossilGhgEmissions"]) + Decimal(
+        v2pcf["otherBiogenicGhgEmissions"]
+    )
+    assert service.validate(v2, "2") == [] and service.validate(v3, "3") == []
+
+
+def test_each_version_rates_data_quality_on_its_own_scale(session: Session) -> None:
+    mod, _cmp, _brk = build_chain(session)
+    v2, v3 = _documents(session, mod)
+    run = footprints.latest(session, part_number=mod)
+    assert run.data_quality_rating is not None
+    rating = run.data_quality_rating
+    assert v3["pcf"]["dqi"]["technologicalDQR"] == footprints.pact_decimal(rating, 2)
+    assert v2["pcf"]["dqi"]["technologicalDQR"] == round(1.0 + (rating - 1.0) / 2.0, 2)
+
+
+def _supplier_document(part_number: str, version: str) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "3f1c1d1e-8a50-4d6a-9a62-3a4b7c1e2f10",
+        "created": "2026-01-01T00:00:00Z",
+        "status": "Active",
+        "validityPeriodStart": "2026-01-01T00:00:00Z",
+        "validityPeriodEnd": "2029-01-01T00:00:00Z",
+        "companyName": "Supplier",
+        "companyIds": ["urn:lei:1234"],
+        "productDescription": "component",
+        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:{part_number}"],
+        "productNameCompany": part_number,
+    }
+    period = {"referencePeriodStart": "2025-01-01T00:00:00Z", "referencePeriodEnd": "2026-01-01T00:00:00Z"}
+    if version == "2":
+        return base | {
+            "specVersion": "2.3.0",
+            "version": 1,
+            "productCategoryCpc": "4449",
+            "comment": "",
+            "pcf": period
+            | {
+                "declaredUnit": "kilogram",
+                "unitaryProductAmount": "2",
+                "pCfExcludingBiogenic": "0.5",
+                "fossilGhgEmissions": "0.5",
+                "fossilCarbonContent": "0",
+                "biogenicCarbonContent": "0",
+                "characterizationFactors": "AR6",
+                "ipccCharacterizationFactorsSources": ["AR6"],
+                "crossSectoralStandardsUsed": ["ISO Standard 14067"],
+                "boundaryProcessesDescription": "cradle to gate",
+                "exemptedEmissionsPercent": 0,
+                "exemptedEmissionsDescription": "",
+                "packagingEmissionsIncluded": False,
+                "dqi": {
+                    "coveragePercent": 100,
+                    "technologicalDQR": 2,
+                    "temporalDQR": 2,
+                    "geographicalDQR": 2,
+                    "completenessDQR": 2,
+                    "reliabilityDQR": 2,
+                },
+            },
+        }
+    return base | {
+        "specVersion": "3.0.0",
+        "pcf": period
+        | {
+            "declaredUnitOfMeasurement": "piece",
+            "declaredUnitAmount": "1",
+            "productMassPerDeclaredUnit": "2",
+            "pcfExcludingBiogenicUptake": "1.2",
+            "pcfIncludingBiogenicUptake": "1.2",
+            "fossilGhgEmissions": "1.0",
+            "biogenicNonCO2Emissions": "0.2",
+            "fossilCarbonContent": "0",
+            "ipccCharacterizationFactors": ["AR6"],
+            "crossSectoralStandards": ["ISO14067"],
+            "exemptedEmissionsPercent": "0",
+            "dqi": {"technologicalDQR": "4", "geographicalDQR": "4", "temporalDQR": "4"},
+        },
+    }
+
+
+@pytest.mark.parametrize(("version", "quality"), [("2", 3.0), ("3", 4.0)])
+def test_a_pulled_footprint_without_primary_data_share_counts_as_zero_and_keeps_its_dqr_scale(
+    session: Session, version: str, quality: float
+) -> None:
+    mod, cmp_, _brk = build_chain(session, publish=False)
+    add_partner(session, "SUP")
+    supplier = service.get_partner(session, code="SUP")
+    doc = _supplier_document(cmp_, version)
+    assert service.validate(doc, version) == []
+    result = service.import_footprints(session, partner=supplier, documents=[doc], version=version)
+    assert result.stored == [cmp_]
+    pcf = session.scalars(select(SupplierPcf).where(SupplierPcf.source == f"pact:SUP:{cmp_}")).one()
+    assert pcf.primary_data_share is None
+    # v2 rates 2 on its 1..3 scale: keten's 3 of 5; v3 rates 4 on 1..5 as keten does.
+    assert pcf.quality == pytest.approx(quality)
+    assert pcf.kg_co2e_per_unit == pytest.approx(1.0)
+    run = footprints.latest(session, part_number=mod)
+    assert [f"supplier PCF {cmp_}", footprints.UNKNOWN_SHARE] in run.fallbacks
+    # Only the measured electricity of the chain is primary data: the supplier's share is 0.
+    assert run.primary_data_share is not None and run.primary_data_share < 1.0
