@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from keten.exchange import service
 from keten.footprints import service as footprints
 from keten.footprints.models import SupplierPcf
-from tests.exchange.conftest import add_partner, build_chain
+from tests.exchange.conftest import add_partner, build_chain, supplier_document
 
 # The v3 formula (PACT 3.0 CarbonFootprint): the footprint excluding the product's biogenic CO2
 # uptake is the sum of these components; including it adds biogenicCO2Uptake.
@@ -96,71 +96,6 @@ def test_each_version_rates_data_quality_on_its_own_scale(session: Session) -> N
     assert v2["pcf"]["dqi"]["technologicalDQR"] == round(1.0 + (rating - 1.0) / 2.0, 2)
 
 
-def _supplier_document(part_number: str, version: str) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": "3f1c1d1e-8a50-4d6a-9a62-3a4b7c1e2f10",
-        "created": "2026-01-01T00:00:00Z",
-        "status": "Active",
-        "validityPeriodStart": "2026-01-01T00:00:00Z",
-        "validityPeriodEnd": "2029-01-01T00:00:00Z",
-        "companyName": "Supplier",
-        "companyIds": ["urn:lei:1234"],
-        "productDescription": "component",
-        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:{part_number}"],
-        "productNameCompany": part_number,
-    }
-    period = {"referencePeriodStart": "2025-01-01T00:00:00Z", "referencePeriodEnd": "2026-01-01T00:00:00Z"}
-    if version == "2":
-        return base | {
-            "specVersion": "2.3.0",
-            "version": 1,
-            "productCategoryCpc": "4449",
-            "comment": "",
-            "pcf": period
-            | {
-                "declaredUnit": "kilogram",
-                "unitaryProductAmount": "2",
-                "pCfExcludingBiogenic": "0.5",
-                "fossilGhgEmissions": "0.5",
-                "fossilCarbonContent": "0",
-                "biogenicCarbonContent": "0",
-                "characterizationFactors": "AR6",
-                "ipccCharacterizationFactorsSources": ["AR6"],
-                "crossSectoralStandardsUsed": ["ISO Standard 14067"],
-                "boundaryProcessesDescription": "cradle to gate",
-                "exemptedEmissionsPercent": 0,
-                "exemptedEmissionsDescription": "",
-                "packagingEmissionsIncluded": False,
-                "dqi": {
-                    "coveragePercent": 100,
-                    "technologicalDQR": 2,
-                    "temporalDQR": 2,
-                    "geographicalDQR": 2,
-                    "completenessDQR": 2,
-                    "reliabilityDQR": 2,
-                },
-            },
-        }
-    return base | {
-        "specVersion": "3.0.0",
-        "pcf": period
-        | {
-            "declaredUnitOfMeasurement": "piece",
-            "declaredUnitAmount": "1",
-            "productMassPerDeclaredUnit": "2",
-            "pcfExcludingBiogenicUptake": "1.2",
-            "pcfIncludingBiogenicUptake": "1.2",
-            "fossilGhgEmissions": "1.0",
-            "biogenicNonCO2Emissions": "0.2",
-            "fossilCarbonContent": "0",
-            "ipccCharacterizationFactors": ["AR6"],
-            "crossSectoralStandards": ["ISO14067"],
-            "exemptedEmissionsPercent": "0",
-            "dqi": {"technologicalDQR": "4", "geographicalDQR": "4", "temporalDQR": "4"},
-        },
-    }
-
-
 @pytest.mark.parametrize(("version", "quality"), [("2", 3.0), ("3", 4.0)])
 def test_a_pulled_footprint_without_primary_data_share_counts_as_zero_and_keeps_its_dqr_scale(
     session: Session, version: str, quality: float
@@ -168,7 +103,7 @@ def test_a_pulled_footprint_without_primary_data_share_counts_as_zero_and_keeps_
     mod, cmp_, _brk = build_chain(session, publish=False)
     add_partner(session, "SUP")
     supplier = service.get_partner(session, code="SUP")
-    doc = _supplier_document(cmp_, version)
+    doc = supplier_document(cmp_, version)
     assert service.validate(doc, version) == []
     result = service.import_footprints(session, partner=supplier, documents=[doc], version=version)
     assert result.stored == [cmp_]
