@@ -116,3 +116,42 @@ def test_a_pulled_footprint_without_primary_data_share_counts_as_zero_and_keeps_
     assert [f"supplier PCF {cmp_}", footprints.UNKNOWN_SHARE] in run.fallbacks
     # Only the measured electricity of the chain is primary data: the supplier's share is 0.
     assert run.primary_data_share is not None and run.primary_data_share < 1.0
+
+
+def test_a_known_uptake_is_sent_and_the_including_total_adds_it(session: Session) -> None:
+    mod, _cmp, _brk = build_chain(session)
+    run = footprints.latest(session, part_number=mod)
+    run.biogenic_carbon_kg, run.biogenic_uptake_kg_co2e = 0.2, -0.5
+    session.flush()
+    service.publish(session, part_number=mod)
+    v2, v3 = _documents(session, mod)
+    pcf = v3["pcf"]
+    assert (pcf["biogenicCarbonContent"], pcf["biogenicCO2Uptake"]) == ("0.2000", "-0.5000")
+    components = sum(Decimal(pcf.get(name, "0")) for name in V3_COMPONENTS)
+    assert Decimal(pcf["pcfExcludingBiogenicUptake"]) == components == Decimal("11")
+    assert Decimal(pcf["pcfIncludingBiogenicUptake"]) == components + Decimal("-0.5")
+    # v2 per kg of the 2 kg module
+    assert (v2["pcf"]["biogenicCarbonContent"], v2["pcf"]["biogenicCarbonWithdrawal"]) == (
+        "0.10000",
+        "-0.25000",
+    )
+    assert Decimal(v2["pcf"]["pCfIncludingBiogenic"]) == Decimal("5.25")
+    assert service.validate(v2, "2") == [] and service.validate(v3, "3") == []
+
+
+def test_a_pulled_v3_footprint_keeps_its_carbon_content_and_uptake(session: Session) -> None:
+    _mod, cmp_, _brk = build_chain(session, publish=False)
+    add_partner(session, "SUP")
+    doc = supplier_document(cmp_, "3")
+    doc["pcf"] |= {
+        "biogenicCarbonContent": "0.1",
+        "biogenicCO2Uptake": "-0.3",
+        "pcfIncludingBiogenicUptake": "0.9",
+    }
+    assert service.validate(doc, "3") == []
+    service.import_footprints(
+        session, partner=service.get_partner(session, code="SUP"), documents=[doc], version="3"
+    )
+    pcf = session.scalars(select(SupplierPcf).where(SupplierPcf.source == f"pact:SUP:{cmp_}")).one()
+    assert (pcf.biogenic_carbon_kg_per_unit, pcf.biogenic_uptake_kg_co2e_per_unit) == (0.1, -0.3)
+    assert (pcf.kg_co2e_per_unit, pcf.biogenic_kg_co2e_per_unit) == pytest.approx((1.0, 0.2))

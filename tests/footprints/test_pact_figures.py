@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from keten.footprints import service
 from keten.footprints.models import SupplierPcf
 from keten.partners.models import Sourcing
-from tests.factories import make_org, make_site, make_sourcing
+from tests.factories import make_bom_line, make_org, make_part, make_site, make_sourcing
 from tests.footprints.test_service import AT, FACTORS, GATE, build
 
 
@@ -119,3 +119,39 @@ def test_pact_decimals_carry_six_significant_digits(value: float, places: int | 
 )
 def test_pact_ratings_map_onto_ketens_scale_per_version(dqr: float, version: str, rating: float) -> None:
     assert service.quality_of_dqr(dqr, version) == pytest.approx(rating)
+
+
+def test_biogenic_carbon_and_uptake_come_from_the_inputs_that_state_them(session: Session) -> None:
+    rows = build(session)
+    text = FACTORS.replace("quality,source,licence", "quality,source,licence,biogenic_carbon_kg_per_unit")
+    text = "\n".join(
+        line + ("" if i == 0 else (",0.1" if line.startswith("material,AL") else ",0"))
+        for i, line in enumerate(text.strip().splitlines())
+    )
+    service.load_factor_csv(session, text, name="with-carbon", version="1")
+    # C's PCF says nothing of carbon: the product's carbon is not known, and nothing is sent.
+    unknown = service.calculate(session, part_number="P", factor_set="with-carbon", at=AT)
+    assert (unknown.biogenic_carbon_kg, unknown.biogenic_uptake_kg_co2e) == (None, None)
+    pcf = session.scalars(select(SupplierPcf).where(SupplierPcf.part_id == rows["c"].id)).one()
+    pcf.biogenic_carbon_kg_per_unit, pcf.biogenic_uptake_kg_co2e_per_unit = 0.2, -0.5
+    session.flush()
+    run = service.calculate(session, part_number="P", factor_set="with-carbon", at=AT)
+    # B: 0.5 kg AL x 0.1 kg C, six in P: 0.3 kg C; C's PCF 0.2 kg C. Uptake: 0.3 x 44.009/12.011
+    # = 1.099218 kg CO2 of the materials and C's own -0.5.
+    assert run.biogenic_carbon_kg == pytest.approx(0.5, rel=1e-12)
+    assert run.biogenic_uptake_kg_co2e == pytest.approx(-0.3 * 44.009 / 12.011 - 0.5, rel=1e-12)
+    doc = service.pact_footprint(session, part_number="P", company_name="c", company_id="urn:c")["pcf"]
+    assert doc["biogenicCarbonContent"] == "0.005000"
+    assert doc["biogenicCarbonWithdrawal"] == "-0.015992"
+    assert Decimal(doc["pCfIncludingBiogenic"]) == Decimal(doc["pCfExcludingBiogenic"]) + Decimal(
+        doc["otherBiogenicGhgEmissions"]
+    ) + Decimal(doc["biogenicCarbonWithdrawal"])
+    # A bought part counted by its category factor has an unknown make-up: unknown again.
+    board = make_part(session, part_number="E", category="boards", mass_kg=0.2)
+    make_bom_line(session, parent=rows["p"], child=board, quantity=1.0, position="40")
+    session.flush()
+    service.load_factor_csv(
+        session, text + "\ncategory,boards,kg,4,,4,hand,CC0-1.0,\n", name="with-boards", version="1"
+    )
+    by_category = service.calculate(session, part_number="P", factor_set="with-boards", at=AT)
+    assert by_category.biogenic_carbon_kg is None

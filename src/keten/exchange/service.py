@@ -681,8 +681,8 @@ def _v3_document(v2: dict[str, Any], *, figures: footprints.PactFigures) -> dict
 
     The totals follow the v3 formula: ``pcfExcludingBiogenicUptake`` is the sum of the emission
     components sent (here ``fossilGhgEmissions`` and ``biogenicNonCO2Emissions``), and
-    ``pcfIncludingBiogenicUptake`` adds ``biogenicCO2Uptake``, which keten does not know and so
-    leaves out (it counts as 0). Data quality is rated on v3's 1..5.
+    ``pcfIncludingBiogenicUptake`` adds ``biogenicCO2Uptake``, left out (counting as 0) where the
+    inputs do not state it. Data quality is rated on v3's 1..5.
     """
     pcf2 = v2["pcf"]
     per_piece = figures.decimals()
@@ -694,7 +694,7 @@ def _v3_document(v2: dict[str, Any], *, figures: footprints.PactFigures) -> dict
         "referencePeriodEnd": pcf2["referencePeriodEnd"],
         "boundaryProcessesDescription": pcf2["boundaryProcessesDescription"],
         "pcfExcludingBiogenicUptake": per_piece["total"],
-        "pcfIncludingBiogenicUptake": per_piece["total"],
+        "pcfIncludingBiogenicUptake": per_piece.get("including", per_piece["total"]),
         "fossilCarbonContent": "0",
         "fossilGhgEmissions": per_piece["fossil"],
         "biogenicNonCO2Emissions": per_piece["biogenic"],
@@ -705,6 +705,10 @@ def _v3_document(v2: dict[str, Any], *, figures: footprints.PactFigures) -> dict
         "exemptedEmissionsDescription": "",
         "secondaryEmissionFactorSources": pcf2["secondaryEmissionFactorSources"],
     }
+    if "uptake" in per_piece:
+        pcf["biogenicCO2Uptake"] = per_piece["uptake"]
+    if "carbon" in per_piece:
+        pcf["biogenicCarbonContent"] = per_piece["carbon"]
     for key in ("geographyCountry",):
         if key in pcf2:
             pcf[key] = pcf2[key]
@@ -1107,15 +1111,33 @@ def _match_part(session: Session, product_ids: Iterable[str]) -> Part | None:
     ).first()
 
 
-def _per_unit(doc: dict[str, Any], version: str, part: Part) -> tuple[float, float, float | None, float]:
-    """Return (fossil kg CO2e, biogenic kg CO2e, primary data share 0..1 or None when not given,
-    quality on keten's 1..5) per unit of ``part``."""
+@dataclass(frozen=True)
+class _PerUnit:
+    """A supplier footprint per unit of the part: kg CO2e fossil and biogenic, primary data share
+    0..1, keten's 1..5 quality; carbon content and uptake where the footprint gives them."""
+
+    fossil: float
+    biogenic: float
+    share: float | None
+    quality: float
+    carbon: float | None
+    uptake: float | None
+
+
+def _per_unit(doc: dict[str, Any], version: str, part: Part) -> _PerUnit:
+    """Return a supplier footprint per unit of ``part``."""
     pcf = doc["pcf"]
+
+    def given(key: str, scale: float) -> float | None:
+        return None if key not in pcf else float(pcf[key]) * scale
+
     if version == "2":
-        amount = float(pcf["unitaryProductAmount"])
-        fossil = float(pcf["pCfExcludingBiogenic"]) * amount
-        including = float(pcf.get("pCfIncludingBiogenic", pcf["pCfExcludingBiogenic"])) * amount
-        biogenic = max(including - fossil, 0.0)
+        scale = float(pcf["unitaryProductAmount"])
+        uptake = given("biogenicCarbonWithdrawal", scale)
+        carbon = given("biogenicCarbonContent", scale)
+        fossil = float(pcf["pCfExcludingBiogenic"]) * scale
+        including = float(pcf.get("pCfIncludingBiogenic", pcf["pCfExcludingBiogenic"])) * scale
+        biogenic = max(including - fossil - (uptake or 0.0), 0.0)
     else:
         amount = float(pcf["declaredUnitAmount"])
         unit = pcf["declaredUnitOfMeasurement"]
@@ -1125,6 +1147,8 @@ def _per_unit(doc: dict[str, Any], version: str, part: Part) -> tuple[float, flo
             scale = float(part.mass_kg) / amount
         else:
             raise ValueError(f"declared unit {unit!r} cannot be converted to one {part.unit} of the part")
+        uptake = given("biogenicCO2Uptake", scale)
+        carbon = given("biogenicCarbonContent", scale)
         fossil = float(pcf["fossilGhgEmissions"]) * scale
         biogenic = max(float(pcf["pcfExcludingBiogenicUptake"]) * scale - fossil, 0.0)
     share = pcf.get("primaryDataShare")
@@ -1132,7 +1156,7 @@ def _per_unit(doc: dict[str, Any], version: str, part: Part) -> tuple[float, flo
     dqi = pcf.get("dqi") or {}
     ratings = [float(dqi[k]) for k in ("technologicalDQR", "temporalDQR", "geographicalDQR") if k in dqi]
     quality = footprints.quality_of_dqr(sum(ratings) / len(ratings), version) if ratings else 2.0
-    return fossil, biogenic, primary, quality
+    return _PerUnit(fossil, biogenic, primary, quality, carbon, uptake)
 
 
 def _validity(doc: dict[str, Any]) -> tuple[date, date]:
@@ -1171,7 +1195,7 @@ def import_footprints(
             result.unmatched.append(pf_id)
             continue
         try:
-            fossil, biogenic, share, quality = _per_unit(doc, version, part)
+            figures = _per_unit(doc, version, part)
             valid_from, valid_to = _validity(doc)
         except (ValueError, KeyError) as exc:
             result.invalid.append(f"{pf_id}: {exc}")
@@ -1184,10 +1208,12 @@ def import_footprints(
             SupplierPcf(
                 part_id=part.id,
                 organization_id=partner.organization_id,
-                kg_co2e_per_unit=fossil,
-                biogenic_kg_co2e_per_unit=biogenic,
-                primary_data_share=share,
-                quality=quality,
+                kg_co2e_per_unit=figures.fossil,
+                biogenic_kg_co2e_per_unit=figures.biogenic,
+                primary_data_share=figures.share,
+                quality=figures.quality,
+                biogenic_carbon_kg_per_unit=figures.carbon,
+                biogenic_uptake_kg_co2e_per_unit=figures.uptake,
                 valid_from=valid_from,
                 valid_to=valid_to,
                 source=source,

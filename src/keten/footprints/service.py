@@ -274,7 +274,8 @@ def load_factor_csv(
     """Load a user's factor set from CSV text; a 422 problem lists every bad row.
 
     Columns: kind, code, unit, kg_co2e_per_unit, and optionally secondary_kg_co2e_per_unit,
-    biogenic_kg_co2e_per_unit, quality (1..5), source, licence.
+    biogenic_kg_co2e_per_unit, biogenic_carbon_kg_per_unit (kg of biogenic carbon in a unit of a
+    material; empty when not known), quality (1..5), source, licence.
     """
     reader = csv.DictReader(io.StringIO(text))
     absent = [c for c in FACTOR_CSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -301,6 +302,7 @@ def load_factor_csv(
             continue
         try:
             quality = _float_or_none(r.get("quality")) or 3.0
+            carbon = _float_or_none(r.get("biogenic_carbon_kg_per_unit"))
             row = {
                 "kind": kind,
                 "code": code.upper() if kind == "material" else code,
@@ -308,6 +310,7 @@ def load_factor_csv(
                 "kg_co2e_per_unit": _float_or_none(r.get("kg_co2e_per_unit")),
                 "secondary_kg_co2e_per_unit": _float_or_none(r.get("secondary_kg_co2e_per_unit")),
                 "biogenic_kg_co2e_per_unit": _float_or_none(r.get("biogenic_kg_co2e_per_unit")) or 0.0,
+                "biogenic_carbon_kg_per_unit": carbon,
                 "quality": quality,
                 "source": (r.get("source") or "").strip() or None,
                 "licence": (r.get("licence") or "").strip() or None,
@@ -317,6 +320,11 @@ def load_factor_csv(
             continue
         if not 1.0 <= quality <= 5.0:
             errors.append({"row": number, "column": "quality", "message": "a rating from 1 to 5"})
+            continue
+        if carbon is not None and carbon < 0.0:
+            errors.append(
+                {"row": number, "column": "biogenic_carbon_kg_per_unit", "message": "a mass of at least 0"}
+            )
             continue
         rows.append(row)
     if errors:
@@ -388,6 +396,11 @@ class Loaded:
     pcf_share_unknown: npt.NDArray[np.bool_]
     """True where a held PCF gave no primary data share: it counts as 0 and the result says so."""
     pcf_quality: FloatArray
+    pcf_carbon: FloatArray
+    """Biogenic carbon kg per unit of each held PCF; NaN where it does not say (also pcf_uptake)."""
+    pcf_uptake: FloatArray
+    material_carbon: FloatArray
+    """Biogenic carbon kg per kg of each material of ``material_codes``; NaN where not known."""
     src_part: IntArray
     src_share: FloatArray
     src_site: IntArray
@@ -414,8 +427,27 @@ def _lookup(ids: IntArray, values: Iterable[int]) -> IntArray:
     return lookup[np.clip(arr, 0, lookup.size - 1)]
 
 
-def _pcfs_valid(session: Session, at: date) -> list[tuple[int, float, float, float | None, float]]:
-    """Return (part_id, kg, biogenic, share or None, quality) of the supplier PCFs valid at ``at``.
+_Pcf = tuple[int, float, float, float | None, float, float | None, float | None]
+"""(part_id, kg, biogenic, share, quality, biogenic carbon kg, uptake kg CO2e); None: not known."""
+
+
+def _material_carbon(session: Session, factor_set_id: int, codes: Sequence[str]) -> FloatArray:
+    """Return the biogenic carbon kg per kg of each material in ``codes`` (NaN: not known)."""
+    known = dict(
+        session.execute(
+            select(Factor.code, Factor.biogenic_carbon_kg_per_unit).where(
+                Factor.factor_set_id == factor_set_id,
+                Factor.kind == "material",
+                Factor.biogenic_carbon_kg_per_unit.is_not(None),
+            )
+        ).all()
+    )
+    return np.array([known.get(code.upper(), math.nan) for code in codes], dtype=np.float64)
+
+
+def _pcfs_valid(session: Session, at: date) -> list[_Pcf]:
+    """Return (part_id, kg, biogenic, share, quality, carbon, uptake) of the supplier PCFs valid at
+    ``at``; None where a PCF does not say.
 
     Each supplier's latest valid PCF of a part counts. A part bought from several suppliers that
     each gave one gets their mix, weighted by the sourcing shares of those suppliers (renormalised
@@ -430,6 +462,8 @@ def _pcfs_valid(session: Session, at: date) -> list[tuple[int, float, float, flo
             SupplierPcf.biogenic_kg_co2e_per_unit,
             SupplierPcf.primary_data_share,
             SupplierPcf.quality,
+            SupplierPcf.biogenic_carbon_kg_per_unit,
+            SupplierPcf.biogenic_uptake_kg_co2e_per_unit,
         )
         .where((SupplierPcf.valid_from.is_(None)) | (SupplierPcf.valid_from <= at))
         .where((SupplierPcf.valid_to.is_(None)) | (SupplierPcf.valid_to >= at))
@@ -454,15 +488,20 @@ def _pcfs_valid(session: Session, at: date) -> list[tuple[int, float, float, flo
         weights = [sourced.get((part_id, row[1]), 0.0) if row[1] is not None else 0.0 for row in pcfs]
         if len(pcfs) == 1 or sum(weights) <= 0.0:
             latest = pcfs[0]
-            chosen.append((part_id, latest[2], latest[3] or 0.0, latest[4], latest[5]))
+            chosen.append((part_id, latest[2], latest[3] or 0.0, latest[4], latest[5], latest[6], latest[7]))
             continue
         chosen.append(_mix(part_id, pcfs, weights))
     return chosen
 
 
-def _mix(
-    part_id: int, pcfs: Sequence[Any], weights: Sequence[float]
-) -> tuple[int, float, float, float | None, float]:
+def _weighted(w: Sequence[float], values: Sequence[float | None]) -> float | None:
+    """Return the weighted sum, or None if a value that carries weight is not known."""
+    if any(v is None for wi, v in zip(w, values, strict=True) if wi > 0.0):
+        return None
+    return sum(wi * (v or 0.0) for wi, v in zip(w, values, strict=True))
+
+
+def _mix(part_id: int, pcfs: Sequence[Any], weights: Sequence[float]) -> _Pcf:
     """Return the PCF of a part bought from several suppliers, weighted by their sourcing shares."""
     total_weight = sum(weights)
     w = [x / total_weight for x in weights]
@@ -475,7 +514,9 @@ def _mix(
         total = sum(emitted)
         primary = sum(e * (row[4] or 0.0) for e, row in zip(emitted, pcfs, strict=True))
         share = primary / total if total else 0.0
-    return part_id, fossil, biogenic, share, quality
+    carbon = _weighted(w, [row[6] for row in pcfs])
+    uptake = _weighted(w, [row[7] for row in pcfs])
+    return part_id, fossil, biogenic, share, quality, carbon, uptake
 
 
 def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any, ...]:
@@ -494,6 +535,10 @@ def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any
             [
                 func.max(SupplierPcf.id),
                 func.sum(SupplierPcf.kg_co2e_per_unit + func.coalesce(SupplierPcf.primary_data_share, -1.0)),
+                func.sum(
+                    func.coalesce(SupplierPcf.biogenic_carbon_kg_per_unit, -1.0)
+                    + func.coalesce(SupplierPcf.biogenic_uptake_kg_co2e_per_unit, 1.0)
+                ),
             ],
         ),
         # Sourcing rows are updated in place by re-imports; one scan summing shares and prices sees
@@ -688,6 +733,9 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         pcf_share=np.array([0.0 if r[3] is None else r[3] for r in pcfs], dtype=np.float64),
         pcf_share_unknown=np.array([r[3] is None for r in pcfs], dtype=np.bool_),
         pcf_quality=np.array([r[4] for r in pcfs], dtype=np.float64),
+        pcf_carbon=np.array([math.nan if r[5] is None else r[5] for r in pcfs], dtype=np.float64),
+        pcf_uptake=np.array([math.nan if r[6] is None else r[6] for r in pcfs], dtype=np.float64),
+        material_carbon=_material_carbon(session, chosen.id, tuple(m[1] for m in materials)),
         src_part=_lookup(ids, (r[0] for r in sourcing)),
         src_share=np.array([r[2] for r in sourcing], dtype=np.float64),
         src_site=_lookup(site_ids, (r[1] for r in sourcing)),
@@ -906,6 +954,35 @@ def _gate_primary_share(loaded: Loaded, result: fp.FootprintResult) -> float:
 
 
 UNKNOWN_SHARE = "no primary data share: counted as 0 %"
+CO2_PER_C = 44.009 / 12.011
+"""kg CO2 per kg carbon (molar masses): the uptake of the biogenic carbon held in a product."""
+
+
+def _biogenic_carbon(loaded: Loaded, result: fp.FootprintResult) -> tuple[float | None, float | None]:
+    """Return (biogenic carbon kg, its CO2 uptake kg CO2e, 0 or less) in the product at the gate.
+
+    The carbon is in the materials of the parts (mass × the material's carbon content) and in
+    the parts bought with a supplier PCF (its own figures). Either figure is None unless every
+    input that brings mass into the product states it: a material without a carbon content, a
+    PCF without it, or a part counted by a category or spend factor leaves it unknown.
+    """
+    x = result.quantity_in_gate
+    held = np.zeros(x.size, dtype=bool)
+    held[loaded.pcf_part] = True
+    rows = (x[loaded.comp_part] > 0) & ~held[loaded.comp_part]
+    carbon_per_kg = loaded.material_carbon[loaded.comp_material[rows]]
+    pcfs = x[loaded.pcf_part] > 0
+    by_factor = np.isin(np.array(loaded.act_kind, dtype=object), ("category", "spend"))
+    if (by_factor & (x[loaded.act_part] > 0)).any() or np.isnan(carbon_per_kg).any():
+        return None, None
+    in_materials = float(np.dot(x[loaded.comp_part[rows]] * loaded.comp_mass[rows], carbon_per_kg))
+    carbon = uptake = None
+    if not np.isnan(loaded.pcf_carbon[pcfs]).any():
+        carbon = in_materials + float(np.dot(x[loaded.pcf_part[pcfs]], loaded.pcf_carbon[pcfs]))
+    if not np.isnan(loaded.pcf_uptake[pcfs]).any():
+        in_pcfs = float(np.dot(x[loaded.pcf_part[pcfs]], loaded.pcf_uptake[pcfs]))
+        uptake = -CO2_PER_C * in_materials + in_pcfs
+    return carbon, uptake
 
 
 def _unknown_shares(loaded: Loaded, result: fp.FootprintResult) -> list[list[str]]:
@@ -949,6 +1026,7 @@ def calculate(
     result = _compute(loaded.model, root, use)
     share = _gate_primary_share(loaded, result)
     quality = fp.data_quality(loaded.model, result)
+    carbon, uptake = _biogenic_carbon(loaded, result)
     run = FootprintRun(
         part_id=part_id,
         factor_set_id=loaded.factor_set_id,
@@ -958,6 +1036,8 @@ def calculate(
         total_kg_co2e=result.total_kg_co2e,
         fossil_kg_co2e=result.fossil_total_kg_co2e,
         biogenic_kg_co2e=result.biogenic_total_kg_co2e,
+        biogenic_carbon_kg=carbon,
+        biogenic_uptake_kg_co2e=uptake,
         by_stage=_stages(result),
         primary_data_share=None if math.isnan(share) else share,
         data_quality_rating=None if math.isnan(quality.rating) else quality.rating,
@@ -1289,8 +1369,9 @@ class PactFigures:
 
     ``biogenic_kg_co2e`` holds the biogenic emissions in the footprint other than the product's
     CO2 uptake (PACT v3 ``biogenicNonCO2Emissions``, v2 ``otherBiogenicGhgEmissions``). The
-    footprint excluding the uptake is their sum with ``fossil_kg_co2e``. keten has no data on
-    carbon content or uptake, so PACT documents leave those out where the version allows it.
+    footprint excluding the uptake is their sum with ``fossil_kg_co2e``; including it adds
+    ``biogenic_uptake_kg_co2e``. Carbon content and uptake are None when not known: PACT
+    documents then leave them out where the version allows it.
     """
 
     mass_kg: float
@@ -1301,15 +1382,26 @@ class PactFigures:
     rating: float | None
     """keten's 1 (best) … 5 (worst) emission-weighted data quality rating."""
     coverage: float | None
+    biogenic_carbon_kg: float | None = None
+    biogenic_uptake_kg_co2e: float | None = None
 
     def decimals(self, per: float = 1.0) -> dict[str, str]:
-        """Return fossil, biogenic and total (their sum) per ``per`` pieces as PACT decimals with
-        one number of decimal places, so the total sent is the sum of the components sent."""
+        """Return per ``per`` pieces, as PACT decimals with one number of decimal places:
+        ``fossil``, ``biogenic``, ``total`` (their sum), and where known ``uptake``, ``including``
+        (total plus uptake) and ``carbon``; so each total sent is the sum of the parts sent."""
         fossil = max(self.fossil_kg_co2e, 0.0) * per
         biogenic = max(self.biogenic_kg_co2e, 0.0) * per
-        places = decimal_places(max(fossil + biogenic, fossil, biogenic))
+        known = self.biogenic_uptake_kg_co2e
+        uptake = None if known is None else min(known, 0.0) * per
+        places = decimal_places(max(fossil + biogenic, fossil, biogenic, abs(uptake or 0.0)))
         f, b = Decimal(pact_decimal(fossil, places)), Decimal(pact_decimal(biogenic, places))
-        return {"fossil": format(f, "f"), "biogenic": format(b, "f"), "total": format(f + b, "f")}
+        out = {"fossil": format(f, "f"), "biogenic": format(b, "f"), "total": format(f + b, "f")}
+        if uptake is not None:
+            u = Decimal(pact_decimal(uptake, places))
+            out |= {"uptake": format(u, "f"), "including": format(f + b + u, "f")}
+        if self.biogenic_carbon_kg is not None:
+            out["carbon"] = pact_decimal(max(self.biogenic_carbon_kg, 0.0) * per, places)
+        return out
 
 
 def pact_figures(session: Session, *, part_number: str) -> PactFigures:
@@ -1337,6 +1429,8 @@ def _figures(session: Session, run: FootprintRun, part_number: str) -> PactFigur
         primary_data_share=run.primary_data_share,
         rating=run.data_quality_rating,
         coverage=run.data_quality_coverage,
+        biogenic_carbon_kg=run.biogenic_carbon_kg,
+        biogenic_uptake_kg_co2e=run.biogenic_uptake_kg_co2e,
     )
 
 
@@ -1362,12 +1456,11 @@ def pact_footprint(
         "declaredUnit": "kilogram",
         "unitaryProductAmount": pact_decimal(mass),
         "pCfExcludingBiogenic": per_kg["fossil"],
-        "pCfIncludingBiogenic": per_kg["total"],
+        "pCfIncludingBiogenic": per_kg.get("including", per_kg["total"]),
         "fossilGhgEmissions": per_kg["fossil"],
         "fossilCarbonContent": "0",
-        # Mandatory in v2; keten holds no carbon content, and the materials it rates are not
-        # biobased, so 0 (v3 leaves it out).
-        "biogenicCarbonContent": "0",
+        # Mandatory in v2: 0 where the inputs do not state it (v3 leaves it out then).
+        "biogenicCarbonContent": per_kg.get("carbon", "0"),
         "otherBiogenicGhgEmissions": per_kg["biogenic"],
         "characterizationFactors": "AR6",
         "ipccCharacterizationFactorsSources": ["AR6"],
@@ -1385,6 +1478,9 @@ def pact_footprint(
         "exemptedEmissionsDescription": "",
         "packagingEmissionsIncluded": False,
     }
+    if "uptake" in per_kg:
+        # 2.2 writes a zero withdrawal as "0" only.
+        pcf["biogenicCarbonWithdrawal"] = per_kg["uptake"] if Decimal(per_kg["uptake"]) else "0"
     if figures.primary_data_share is not None:
         pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, figures.primary_data_share)), 2)
     if figures.rating is not None and figures.coverage is not None:
