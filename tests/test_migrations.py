@@ -64,8 +64,37 @@ def test_supplier_nameplates_come_and_go_with_their_migration(blank_engine: Engi
     assert "supplier_nameplates" in tables
     unique = inspect(blank_engine).get_unique_constraints("supplier_nameplates")
     assert [u["column_names"] for u in unique] == [["part_id", "manufacturer_key"]]
-    # One step down removes exactly the nameplates, whichever revision comes before them.
-    downgrade(blank_engine, "-1")
+    # Down to the revision before them removes exactly the nameplates.
+    downgrade(blank_engine, "0008")
     assert set(inspect(blank_engine).get_table_names()) == tables - {"supplier_nameplates"}
     upgrade(blank_engine)
     assert set(inspect(blank_engine).get_table_names()) == tables
+
+
+def test_an_unknown_primary_data_share_is_kept_as_null_and_becomes_0_going_down(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+
+    def nullable() -> bool:
+        columns = inspect(blank_engine).get_columns("supplier_pcfs")
+        return next(c["nullable"] for c in columns if c["name"] == "primary_data_share")
+
+    assert nullable()
+    with blank_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO parts (part_number, name, kind, unit, revision, created_at, updated_at) "
+                "VALUES ('X', 'X', 'component', 'pc', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO supplier_pcfs (part_id, kg_co2e_per_unit, biogenic_kg_co2e_per_unit, quality) "
+                "SELECT id, 1.0, 0.0, 2.0 FROM parts"
+            )
+        )
+    downgrade(blank_engine, "0009")
+    assert not nullable()
+    with blank_engine.connect() as conn:
+        assert conn.execute(text("SELECT primary_data_share FROM supplier_pcfs")).scalar_one() == 0.0
+    upgrade(blank_engine)
+    assert nullable()

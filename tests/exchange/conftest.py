@@ -396,3 +396,71 @@ def wait_for(check: Any, timeout: float = 20.0) -> Any:
             return found
         time.sleep(0.05)
     raise AssertionError("the awaited state did not come")
+
+
+def supplier_document(part_number: str, version: str) -> dict[str, Any]:
+    """Return a supplier's Active footprint of ``part_number`` in PACT ``version``: 1.0 kg CO2e a
+    piece (v2: 0.5 per kg of 2 kg; v3: 1.0 fossil and 0.2 biogenic), DQR 2 (v2) or 4 (v3), no
+    primary data share."""
+    base: dict[str, Any] = {
+        "id": "3f1c1d1e-8a50-4d6a-9a62-3a4b7c1e2f10",
+        "created": "2026-01-01T00:00:00Z",
+        "status": "Active",
+        "validityPeriodStart": "2026-01-01T00:00:00Z",
+        "validityPeriodEnd": "2029-01-01T00:00:00Z",
+        "companyName": "Supplier",
+        "companyIds": ["urn:lei:1234"],
+        "productDescription": "component",
+        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:{part_number}"],
+        "productNameCompany": part_number,
+    }
+    period = {"referencePeriodStart": "2025-01-01T00:00:00Z", "referencePeriodEnd": "2026-01-01T00:00:00Z"}
+    if version == "2":
+        return base | {
+            "specVersion": "2.3.0",
+            "version": 1,
+            "productCategoryCpc": "4449",
+            "comment": "",
+            "pcf": period
+            | {
+                "declaredUnit": "kilogram",
+                "unitaryProductAmount": "2",
+                "pCfExcludingBiogenic": "0.5",
+                "fossilGhgEmissions": "0.5",
+                "fossilCarbonContent": "0",
+                "biogenicCarbonContent": "0",
+                "characterizationFactors": "AR6",
+                "ipccCharacterizationFactorsSources": ["AR6"],
+                "crossSectoralStandardsUsed": ["ISO Standard 14067"],
+                "boundaryProcessesDescription": "cradle to gate",
+                "exemptedEmissionsPercent": 0,
+                "exemptedEmissionsDescription": "",
+                "packagingEmissionsIncluded": False,
+                "dqi": {
+                    "coveragePercent": 100,
+                    "technologicalDQR": 2,
+                    "temporalDQR": 2,
+                    "geographicalDQR": 2,
+                    "completenessDQR": 2,
+                    "reliabilityDQR": 2,
+                },
+            },
+        }
+    return base | {
+        "specVersion": "3.0.0",
+        "pcf": period
+        | {
+            "declaredUnitOfMeasurement": "piece",
+            "declaredUnitAmount": "1",
+            "productMassPerDeclaredUnit": "2",
+            "pcfExcludingBiogenicUptake": "1.2",
+            "pcfIncludingBiogenicUptake": "1.2",
+            "fossilGhgEmissions": "1.0",
+            "biogenicNonCO2Emissions": "0.2",
+            "fossilCarbonContent": "0",
+            "ipccCharacterizationFactors": ["AR6"],
+            "crossSectoralStandards": ["ISO14067"],
+            "exemptedEmissionsPercent": "0",
+            "dqi": {"technologicalDQR": "4", "geographicalDQR": "4", "temporalDQR": "4"},
+        },
+    }

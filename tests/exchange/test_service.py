@@ -17,7 +17,7 @@ from keten.exchange.schemas import GrantCreate, PartnerCreate
 from keten.footprints import service as footprints
 from keten.footprints.models import SupplierPcf
 from keten.problems import Problem
-from tests.exchange.conftest import add_partner, build_chain
+from tests.exchange.conftest import add_partner, build_chain, supplier_document
 
 
 def _bearer(session: Session, partner_client_id: str, secret: str) -> str:
@@ -212,40 +212,13 @@ def test_importing_a_supplier_footprint_stores_primary_data_and_recalculates(ses
     before = footprints.latest(session, part_number=mod)
     partner = session.scalars(select(ExchangePartner)).first() or add_partner(session, "SUP")
     supplier = service.get_partner(session, code="SUP")
-    doc = {
-        "id": "3f1c1d1e-8a50-4d6a-9a62-3a4b7c1e2f10",
-        "specVersion": "2.3.0",
-        "version": 1,
-        "created": "2026-01-01T00:00:00Z",
-        "status": "Active",
-        "validityPeriodStart": "2026-01-01T00:00:00Z",
-        "validityPeriodEnd": "2029-01-01T00:00:00Z",
-        "companyName": "Supplier",
-        "companyIds": ["urn:lei:1234"],
-        "productDescription": "component",
-        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:{cmp_.lower()}"],
-        "productCategoryCpc": "4449",
-        "productNameCompany": "CMP",
-        "comment": "",
-        "pcf": {
-            "declaredUnit": "kilogram",
-            "unitaryProductAmount": "0.5",
-            "pCfExcludingBiogenic": "2.0",
-            "pCfIncludingBiogenic": "2.0",
-            "fossilGhgEmissions": "2.0",
-            "fossilCarbonContent": "0",
-            "biogenicCarbonContent": "0",
-            "characterizationFactors": "AR6",
-            "ipccCharacterizationFactorsSources": ["AR6"],
-            "crossSectoralStandardsUsed": ["ISO Standard 14067"],
-            "boundaryProcessesDescription": "cradle to gate",
-            "referencePeriodStart": "2025-01-01T00:00:00Z",
-            "referencePeriodEnd": "2026-01-01T00:00:00Z",
-            "exemptedEmissionsPercent": 0,
-            "exemptedEmissionsDescription": "",
-            "packagingEmissionsIncluded": False,
-            "primaryDataShare": 80,
-        },
+    doc = supplier_document(cmp_.lower(), "2")
+    doc["pcf"] |= {
+        "unitaryProductAmount": "0.5",
+        "pCfExcludingBiogenic": "2.0",
+        "pCfIncludingBiogenic": "2.0",
+        "fossilGhgEmissions": "2.0",
+        "primaryDataShare": 80,
     }
     broken = {**doc, "id": "not-a-uuid"}
     unknown = {**doc, "id": "4f1c1d1e-8a50-4d6a-9a62-3a4b7c1e2f10", "productIds": ["urn:gtin:0000000000000"]}

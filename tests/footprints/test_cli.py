@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 
 def _keten(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KETEN_DATABASE_URL": url, "COLUMNS": "200"}
@@ -63,3 +65,29 @@ def test_loading_activity_data_and_listing_factor_sets(tmp_path: Path) -> None:
     refused = _keten("footprint", "activities", str(bad), url=url, cwd=tmp_path)
     assert refused.returncode == 1
     assert "bad.csv" in refused.stderr and "2: a number of at least 0" in refused.stderr
+
+
+def test_a_supplier_pcf_without_primary_data_share_is_named_in_data_quality(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert _keten("demo", "--load-only", url=url, cwd=tmp_path).returncode == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        child = conn.execute(
+            text(
+                "SELECT c.id, c.part_number FROM bom_lines b JOIN parts p ON p.id = b.parent_id "
+                "JOIN parts c ON c.id = b.child_id WHERE p.part_number = 'WS-1000' ORDER BY c.id LIMIT 1"
+            )
+        ).one()
+        conn.execute(
+            text(
+                "INSERT INTO supplier_pcfs (part_id, kg_co2e_per_unit, biogenic_kg_co2e_per_unit, quality) "
+                "VALUES (:part, 10.0, 0.0, 2.0)"
+            ),
+            {"part": child.id},
+        )
+    engine.dispose()
+    calculated = _keten("footprint", "calculate", "WS-1000", url=url, cwd=tmp_path)
+    assert calculated.returncode == 0, calculated.stderr
+    assert f"data quality: supplier PCF {child.part_number}: no primary data share: counted as 0 %" in (
+        calculated.stdout
+    )

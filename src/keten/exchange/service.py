@@ -676,23 +676,28 @@ def _own_company(session: Session, node_name: str) -> tuple[str, list[str], str 
     return own.name, ids, own.country
 
 
-def _v3_document(v2: dict[str, Any], *, mass_kg: float) -> dict[str, Any]:
-    """Return the v3 ProductFootprint of the same footprint: declared per piece, with its mass."""
+def _v3_document(v2: dict[str, Any], *, figures: footprints.PactFigures) -> dict[str, Any]:
+    """Return the v3 ProductFootprint of the same footprint: declared per piece, with its mass.
+
+    The totals follow the v3 formula: ``pcfExcludingBiogenicUptake`` is the sum of the emission
+    components sent (here ``fossilGhgEmissions`` and ``biogenicNonCO2Emissions``), and
+    ``pcfIncludingBiogenicUptake`` adds ``biogenicCO2Uptake``, left out (counting as 0) where the
+    inputs do not state it. Data quality is rated on v3's 1..5.
+    """
     pcf2 = v2["pcf"]
-    per_kg_including = float(pcf2["pCfIncludingBiogenic"])
-    per_kg_fossil = float(pcf2["fossilGhgEmissions"])
-    dec = footprints._decimal
+    per_piece = figures.decimals()
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": "piece",
         "declaredUnitAmount": "1",
-        "productMassPerDeclaredUnit": dec(mass_kg),
+        "productMassPerDeclaredUnit": footprints.pact_decimal(figures.mass_kg),
         "referencePeriodStart": pcf2["referencePeriodStart"],
         "referencePeriodEnd": pcf2["referencePeriodEnd"],
         "boundaryProcessesDescription": pcf2["boundaryProcessesDescription"],
-        "pcfExcludingBiogenicUptake": dec(per_kg_including * mass_kg),
-        "pcfIncludingBiogenicUptake": dec(per_kg_including * mass_kg),
+        "pcfExcludingBiogenicUptake": per_piece["total"],
+        "pcfIncludingBiogenicUptake": per_piece.get("including", per_piece["total"]),
         "fossilCarbonContent": "0",
-        "fossilGhgEmissions": dec(per_kg_fossil * mass_kg),
+        "fossilGhgEmissions": per_piece["fossil"],
+        "biogenicNonCO2Emissions": per_piece["biogenic"],
         "packagingEmissionsIncluded": False,
         "ipccCharacterizationFactors": ["AR6"],
         "crossSectoralStandards": ["ISO14067", "GHGP-Product", "PACT-3.0"],
@@ -700,15 +705,20 @@ def _v3_document(v2: dict[str, Any], *, mass_kg: float) -> dict[str, Any]:
         "exemptedEmissionsDescription": "",
         "secondaryEmissionFactorSources": pcf2["secondaryEmissionFactorSources"],
     }
+    if "uptake" in per_piece:
+        pcf["biogenicCO2Uptake"] = per_piece["uptake"]
+    if "carbon" in per_piece:
+        pcf["biogenicCarbonContent"] = per_piece["carbon"]
     for key in ("geographyCountry",):
         if key in pcf2:
             pcf[key] = pcf2[key]
-    if "primaryDataShare" in pcf2:
-        pcf["primaryDataShare"] = dec(pcf2["primaryDataShare"])
-    if "dqi" in pcf2:
-        pcf["dqi"] = {
-            name: dec(pcf2["dqi"][name]) for name in ("technologicalDQR", "geographicalDQR", "temporalDQR")
-        }
+    if figures.primary_data_share is not None:
+        pcf["primaryDataShare"] = footprints.pact_decimal(
+            100.0 * max(0.0, min(1.0, figures.primary_data_share)), 2
+        )
+    if figures.rating is not None:
+        rating = footprints.pact_decimal(max(1.0, min(5.0, figures.rating)), 2)
+        pcf["dqi"] = {name: rating for name in ("technologicalDQR", "geographicalDQR", "temporalDQR")}
     doc: dict[str, Any] = {
         key: v2[key]
         for key in (
@@ -771,7 +781,7 @@ def publish(session: Session, *, part_number: str, node_name: str = "keten") -> 
     if country:
         v2["pcf"]["geographyCountry"] = country.upper()
     v2["specVersion"] = SPEC_VERSION["2"]
-    v3 = _v3_document(v2, mass_kg=float(part.mass_kg or 0.0))
+    v3 = _v3_document(v2, figures=footprints.pact_figures(session, part_number=part_number))
     errors = [f"v2 {e}" for e in validate(v2, "2")] + [f"v3 {e}" for e in validate(v3, "3")]
     if errors:
         raise Problem(
@@ -1101,14 +1111,33 @@ def _match_part(session: Session, product_ids: Iterable[str]) -> Part | None:
     ).first()
 
 
-def _per_unit(doc: dict[str, Any], version: str, part: Part) -> tuple[float, float, float | None, float]:
-    """Return (fossil kg CO2e, biogenic kg CO2e, primary data share 0..1, quality) per unit of ``part``."""
+@dataclass(frozen=True)
+class _PerUnit:
+    """A supplier footprint per unit of the part: kg CO2e fossil and biogenic, primary data share
+    0..1, keten's 1..5 quality; carbon content and uptake where the footprint gives them."""
+
+    fossil: float
+    biogenic: float
+    share: float | None
+    quality: float
+    carbon: float | None
+    uptake: float | None
+
+
+def _per_unit(doc: dict[str, Any], version: str, part: Part) -> _PerUnit:
+    """Return a supplier footprint per unit of ``part``."""
     pcf = doc["pcf"]
+
+    def given(key: str, scale: float) -> float | None:
+        return None if key not in pcf else float(pcf[key]) * scale
+
     if version == "2":
-        amount = float(pcf["unitaryProductAmount"])
-        fossil = float(pcf["pCfExcludingBiogenic"]) * amount
-        including = float(pcf.get("pCfIncludingBiogenic", pcf["pCfExcludingBiogenic"])) * amount
-        biogenic = max(including - fossil, 0.0)
+        scale = float(pcf["unitaryProductAmount"])
+        uptake = given("biogenicCarbonWithdrawal", scale)
+        carbon = given("biogenicCarbonContent", scale)
+        fossil = float(pcf["pCfExcludingBiogenic"]) * scale
+        including = float(pcf.get("pCfIncludingBiogenic", pcf["pCfExcludingBiogenic"])) * scale
+        biogenic = max(including - fossil - (uptake or 0.0), 0.0)
     else:
         amount = float(pcf["declaredUnitAmount"])
         unit = pcf["declaredUnitOfMeasurement"]
@@ -1118,14 +1147,16 @@ def _per_unit(doc: dict[str, Any], version: str, part: Part) -> tuple[float, flo
             scale = float(part.mass_kg) / amount
         else:
             raise ValueError(f"declared unit {unit!r} cannot be converted to one {part.unit} of the part")
+        uptake = given("biogenicCO2Uptake", scale)
+        carbon = given("biogenicCarbonContent", scale)
         fossil = float(pcf["fossilGhgEmissions"]) * scale
         biogenic = max(float(pcf["pcfExcludingBiogenicUptake"]) * scale - fossil, 0.0)
     share = pcf.get("primaryDataShare")
     primary = None if share is None else max(0.0, min(1.0, float(share) / 100.0))
     dqi = pcf.get("dqi") or {}
     ratings = [float(dqi[k]) for k in ("technologicalDQR", "temporalDQR", "geographicalDQR") if k in dqi]
-    quality = sum(ratings) / len(ratings) if ratings else 2.0
-    return fossil, biogenic, primary, quality
+    quality = footprints.quality_of_dqr(sum(ratings) / len(ratings), version) if ratings else 2.0
+    return _PerUnit(fossil, biogenic, primary, quality, carbon, uptake)
 
 
 def _validity(doc: dict[str, Any]) -> tuple[date, date]:
@@ -1164,7 +1195,7 @@ def import_footprints(
             result.unmatched.append(pf_id)
             continue
         try:
-            fossil, biogenic, share, quality = _per_unit(doc, version, part)
+            figures = _per_unit(doc, version, part)
             valid_from, valid_to = _validity(doc)
         except (ValueError, KeyError) as exc:
             result.invalid.append(f"{pf_id}: {exc}")
@@ -1177,10 +1208,12 @@ def import_footprints(
             SupplierPcf(
                 part_id=part.id,
                 organization_id=partner.organization_id,
-                kg_co2e_per_unit=fossil,
-                biogenic_kg_co2e_per_unit=biogenic,
-                primary_data_share=1.0 if share is None else share,
-                quality=quality,
+                kg_co2e_per_unit=figures.fossil,
+                biogenic_kg_co2e_per_unit=figures.biogenic,
+                primary_data_share=figures.share,
+                quality=figures.quality,
+                biogenic_carbon_kg_per_unit=figures.carbon,
+                biogenic_uptake_kg_co2e_per_unit=figures.uptake,
                 valid_from=valid_from,
                 valid_to=valid_to,
                 source=source,

@@ -41,8 +41,13 @@ def _print_run(summary: dict[str, Any]) -> None:
     share = summary["primary_data_share"]
     if share is not None:
         console.print(f"primary data share {100 * share:.1f} %")
+    from keten.footprints.service import UNKNOWN_SHARE
+
     for used, stand_in in summary["fallbacks"]:
-        console.print(f"[yellow]fallback:[/] {used} took the value of {stand_in}")
+        if stand_in == UNKNOWN_SHARE:
+            console.print(f"[yellow]data quality:[/] {used}: {stand_in}")
+        else:
+            console.print(f"[yellow]fallback:[/] {used} took the value of {stand_in}")
 
 
 _run = partial(cli_support.run, where=_where)

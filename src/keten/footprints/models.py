@@ -68,6 +68,8 @@ class Factor(Base):
     kg_co2e_per_unit: Mapped[float | None] = mapped_column(Float)
     secondary_kg_co2e_per_unit: Mapped[float | None] = mapped_column(Float)
     biogenic_kg_co2e_per_unit: Mapped[float] = mapped_column(Float, default=0.0)
+    biogenic_carbon_kg_per_unit: Mapped[float | None] = mapped_column(Float)
+    """kg of biogenic carbon in one unit of a material; None when not known."""
     quality: Mapped[float] = mapped_column(Float, default=3.0)
     source: Mapped[str | None] = mapped_column(String(1000))
     licence: Mapped[str | None] = mapped_column(String(64))
@@ -114,7 +116,11 @@ class SupplierPcf(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
     kg_co2e_per_unit: Mapped[float] = mapped_column(Float)
     biogenic_kg_co2e_per_unit: Mapped[float] = mapped_column(Float, default=0.0)
-    primary_data_share: Mapped[float] = mapped_column(Float, default=1.0)
+    primary_data_share: Mapped[float | None] = mapped_column(Float)
+    """0..1; None when the supplier gave none (it then counts as 0, and results say so)."""
+    biogenic_carbon_kg_per_unit: Mapped[float | None] = mapped_column(Float)
+    biogenic_uptake_kg_co2e_per_unit: Mapped[float | None] = mapped_column(Float)
+    """The biogenic CO2 uptake of the carbon in the part (0 or less); None when not given."""
     quality: Mapped[float] = mapped_column(Float, default=2.0)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -136,6 +142,10 @@ class FootprintRun(Base):
     total_kg_co2e: Mapped[float] = mapped_column(Float)
     fossil_kg_co2e: Mapped[float] = mapped_column(Float)
     biogenic_kg_co2e: Mapped[float] = mapped_column(Float)
+    biogenic_carbon_kg: Mapped[float | None] = mapped_column(Float)
+    """Biogenic carbon in the product at the gate; None unless every input in it states its own."""
+    biogenic_uptake_kg_co2e: Mapped[float | None] = mapped_column(Float)
+    """Biogenic CO2 uptake of that carbon (0 or less); None when not known."""
     by_stage: Mapped[dict[str, Any]] = mapped_column(JSON)
     primary_data_share: Mapped[float | None] = mapped_column(Float)
     data_quality_rating: Mapped[float | None] = mapped_column(Float)

@@ -24,7 +24,6 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from keten.catalog.service import BomArrays, load_bom_graph, raw_rows
 from keten.core import footprint as fp
 from keten.core.bom import build_bom
 from keten.core.errors import CoreError
+from keten.footprints import pact
 from keten.footprints.models import (
     ACTIVITY_KINDS,
     FACTOR_KINDS,
@@ -48,6 +48,10 @@ from keten.footprints.models import (
     SupplierPcf,
     UseProfile,
 )
+from keten.footprints.pact import PactFigures as PactFigures
+from keten.footprints.pact import decimal_places as decimal_places
+from keten.footprints.pact import pact_decimal as pact_decimal
+from keten.footprints.pact import quality_of_dqr as quality_of_dqr
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -274,7 +278,8 @@ def load_factor_csv(
     """Load a user's factor set from CSV text; a 422 problem lists every bad row.
 
     Columns: kind, code, unit, kg_co2e_per_unit, and optionally secondary_kg_co2e_per_unit,
-    biogenic_kg_co2e_per_unit, quality (1..5), source, licence.
+    biogenic_kg_co2e_per_unit, biogenic_carbon_kg_per_unit (kg of biogenic carbon in a unit of a
+    material; empty when not known), quality (1..5), source, licence.
     """
     reader = csv.DictReader(io.StringIO(text))
     absent = [c for c in FACTOR_CSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -301,6 +306,7 @@ def load_factor_csv(
             continue
         try:
             quality = _float_or_none(r.get("quality")) or 3.0
+            carbon = _float_or_none(r.get("biogenic_carbon_kg_per_unit"))
             row = {
                 "kind": kind,
                 "code": code.upper() if kind == "material" else code,
@@ -308,6 +314,7 @@ def load_factor_csv(
                 "kg_co2e_per_unit": _float_or_none(r.get("kg_co2e_per_unit")),
                 "secondary_kg_co2e_per_unit": _float_or_none(r.get("secondary_kg_co2e_per_unit")),
                 "biogenic_kg_co2e_per_unit": _float_or_none(r.get("biogenic_kg_co2e_per_unit")) or 0.0,
+                "biogenic_carbon_kg_per_unit": carbon,
                 "quality": quality,
                 "source": (r.get("source") or "").strip() or None,
                 "licence": (r.get("licence") or "").strip() or None,
@@ -317,6 +324,11 @@ def load_factor_csv(
             continue
         if not 1.0 <= quality <= 5.0:
             errors.append({"row": number, "column": "quality", "message": "a rating from 1 to 5"})
+            continue
+        if carbon is not None and carbon < 0.0:
+            errors.append(
+                {"row": number, "column": "biogenic_carbon_kg_per_unit", "message": "a mass of at least 0"}
+            )
             continue
         rows.append(row)
     if errors:
@@ -385,7 +397,14 @@ class Loaded:
     pcf_value: FloatArray
     pcf_biogenic: FloatArray
     pcf_share: FloatArray
+    pcf_share_unknown: npt.NDArray[np.bool_]
+    """True where a held PCF gave no primary data share: it counts as 0 and the result says so."""
     pcf_quality: FloatArray
+    pcf_carbon: FloatArray
+    """Biogenic carbon kg per unit of each held PCF; NaN where it does not say (also pcf_uptake)."""
+    pcf_uptake: FloatArray
+    material_carbon: FloatArray
+    """Biogenic carbon kg per kg of each material of ``material_codes``; NaN where not known."""
     src_part: IntArray
     src_share: FloatArray
     src_site: IntArray
@@ -412,25 +431,96 @@ def _lookup(ids: IntArray, values: Iterable[int]) -> IntArray:
     return lookup[np.clip(arr, 0, lookup.size - 1)]
 
 
-def _pcfs_valid(session: Session, at: date) -> list[Any]:
-    """Return (part_id, kg, biogenic, share, quality) of the PCF valid at ``at`` per part, latest first."""
+_Pcf = tuple[int, float, float, float | None, float, float | None, float | None]
+"""(part_id, kg, biogenic, share, quality, biogenic carbon kg, uptake kg CO2e); None: not known."""
+
+
+def _material_carbon(session: Session, factor_set_id: int, codes: Sequence[str]) -> FloatArray:
+    """Return the biogenic carbon kg per kg of each material in ``codes`` (NaN: not known)."""
+    known = dict(
+        session.execute(
+            select(Factor.code, Factor.biogenic_carbon_kg_per_unit).where(
+                Factor.factor_set_id == factor_set_id,
+                Factor.kind == "material",
+                Factor.biogenic_carbon_kg_per_unit.is_not(None),
+            )
+        ).all()
+    )
+    return np.array([known.get(code.upper(), math.nan) for code in codes], dtype=np.float64)
+
+
+def _pcfs_valid(session: Session, at: date) -> list[_Pcf]:
+    """Return (part_id, kg, biogenic, share, quality, carbon, uptake) of the supplier PCFs valid at
+    ``at``; None where a PCF does not say.
+
+    Each supplier's latest valid PCF of a part counts. A part bought from several suppliers that
+    each gave one gets their mix, weighted by the sourcing shares of those suppliers (renormalised
+    over them); when none of them has a sourcing share, the latest PCF stands alone. The mix's
+    primary data share is weighted by emissions, and is unknown (None) if any PCF in it has none.
+    """
     rows = session.execute(
         select(
             SupplierPcf.part_id,
+            SupplierPcf.organization_id,
             SupplierPcf.kg_co2e_per_unit,
             SupplierPcf.biogenic_kg_co2e_per_unit,
             SupplierPcf.primary_data_share,
             SupplierPcf.quality,
-            SupplierPcf.valid_from,
+            SupplierPcf.biogenic_carbon_kg_per_unit,
+            SupplierPcf.biogenic_uptake_kg_co2e_per_unit,
         )
         .where((SupplierPcf.valid_from.is_(None)) | (SupplierPcf.valid_from <= at))
         .where((SupplierPcf.valid_to.is_(None)) | (SupplierPcf.valid_to >= at))
         .order_by(SupplierPcf.part_id, SupplierPcf.valid_from.desc(), SupplierPcf.id.desc())
     ).all()
-    chosen: dict[int, Any] = {}
+    by_part: dict[int, dict[int | None, Any]] = {}
     for row in rows:
-        chosen.setdefault(row[0], row)
-    return list(chosen.values())
+        by_part.setdefault(row[0], {}).setdefault(row[1], row)
+    several = [part for part, held in by_part.items() if len(held) > 1]
+    sourced: dict[tuple[int, int], float] = {}
+    if several:
+        for part_id, org_id, share in session.execute(
+            select(Sourcing.part_id, Site.organization_id, Sourcing.share)
+            .join(Site, Site.id == Sourcing.site_id)
+            .where(Sourcing.part_id.in_(several))
+        ):
+            key = (part_id, org_id)
+            sourced[key] = sourced.get(key, 0.0) + float(share or 0.0)
+    chosen = []
+    for part_id, held in by_part.items():
+        pcfs = list(held.values())
+        weights = [sourced.get((part_id, row[1]), 0.0) if row[1] is not None else 0.0 for row in pcfs]
+        if len(pcfs) == 1 or sum(weights) <= 0.0:
+            latest = pcfs[0]
+            chosen.append((part_id, latest[2], latest[3] or 0.0, latest[4], latest[5], latest[6], latest[7]))
+            continue
+        chosen.append(_mix(part_id, pcfs, weights))
+    return chosen
+
+
+def _weighted(w: Sequence[float], values: Sequence[float | None]) -> float | None:
+    """Return the weighted sum, or None if a value that carries weight is not known."""
+    if any(v is None for wi, v in zip(w, values, strict=True) if wi > 0.0):
+        return None
+    return sum(wi * (v or 0.0) for wi, v in zip(w, values, strict=True))
+
+
+def _mix(part_id: int, pcfs: Sequence[Any], weights: Sequence[float]) -> _Pcf:
+    """Return the PCF of a part bought from several suppliers, weighted by their sourcing shares."""
+    total_weight = sum(weights)
+    w = [x / total_weight for x in weights]
+    fossil = sum(wi * row[2] for wi, row in zip(w, pcfs, strict=True))
+    biogenic = sum(wi * (row[3] or 0.0) for wi, row in zip(w, pcfs, strict=True))
+    quality = sum(wi * row[5] for wi, row in zip(w, pcfs, strict=True))
+    share: float | None = None
+    if all(row[4] is not None for wi, row in zip(w, pcfs, strict=True) if wi > 0.0):
+        emitted = [wi * (row[2] + (row[3] or 0.0)) for wi, row in zip(w, pcfs, strict=True)]
+        total = sum(emitted)
+        primary = sum(e * (row[4] or 0.0) for e, row in zip(emitted, pcfs, strict=True))
+        share = primary / total if total else 0.0
+    carbon = _weighted(w, [row[6] for row in pcfs])
+    uptake = _weighted(w, [row[7] for row in pcfs])
+    return part_id, fossil, biogenic, share, quality, carbon, uptake
 
 
 def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any, ...]:
@@ -448,7 +538,11 @@ def _fingerprint(session: Session, factor_set: FactorSet, at: date) -> tuple[Any
             SupplierPcf,
             [
                 func.max(SupplierPcf.id),
-                func.sum(SupplierPcf.kg_co2e_per_unit + SupplierPcf.primary_data_share),
+                func.sum(SupplierPcf.kg_co2e_per_unit + func.coalesce(SupplierPcf.primary_data_share, -1.0)),
+                func.sum(
+                    func.coalesce(SupplierPcf.biogenic_carbon_kg_per_unit, -1.0)
+                    + func.coalesce(SupplierPcf.biogenic_uptake_kg_co2e_per_unit, 1.0)
+                ),
             ],
         ),
         # Sourcing rows are updated in place by re-imports; one scan summing shares and prices sees
@@ -639,9 +733,13 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         act_primary=np.array([r[5] for r in acts], dtype=np.float64),
         pcf_part=_lookup(ids, (r[0] for r in pcfs)),
         pcf_value=np.array([r[1] for r in pcfs], dtype=np.float64),
-        pcf_biogenic=np.array([r[2] or 0.0 for r in pcfs], dtype=np.float64),
-        pcf_share=np.array([r[3] for r in pcfs], dtype=np.float64),
+        pcf_biogenic=np.array([r[2] for r in pcfs], dtype=np.float64),
+        pcf_share=np.array([0.0 if r[3] is None else r[3] for r in pcfs], dtype=np.float64),
+        pcf_share_unknown=np.array([r[3] is None for r in pcfs], dtype=np.bool_),
         pcf_quality=np.array([r[4] for r in pcfs], dtype=np.float64),
+        pcf_carbon=np.array([math.nan if r[5] is None else r[5] for r in pcfs], dtype=np.float64),
+        pcf_uptake=np.array([math.nan if r[6] is None else r[6] for r in pcfs], dtype=np.float64),
+        material_carbon=_material_carbon(session, chosen.id, tuple(m[1] for m in materials)),
         src_part=_lookup(ids, (r[0] for r in sourcing)),
         src_share=np.array([r[2] for r in sourcing], dtype=np.float64),
         src_site=_lookup(site_ids, (r[1] for r in sourcing)),
@@ -859,6 +957,48 @@ def _gate_primary_share(loaded: Loaded, result: fp.FootprintResult) -> float:
     return primary / gate if gate else math.nan
 
 
+UNKNOWN_SHARE = "no primary data share: counted as 0 %"
+CO2_PER_C = 44.009 / 12.011
+"""kg CO2 per kg carbon (molar masses): the uptake of the biogenic carbon held in a product."""
+
+
+def _biogenic_carbon(loaded: Loaded, result: fp.FootprintResult) -> tuple[float | None, float | None]:
+    """Return (biogenic carbon kg, its CO2 uptake kg CO2e, 0 or less) in the product at the gate.
+
+    The carbon is in the materials of the parts (mass × the material's carbon content) and in
+    the parts bought with a supplier PCF (its own figures). Either figure is None unless every
+    input that brings mass into the product states it: a material without a carbon content, a
+    PCF without it, or a part counted by a category or spend factor leaves it unknown.
+    """
+    x = result.quantity_in_gate
+    held = np.zeros(x.size, dtype=bool)
+    held[loaded.pcf_part] = True
+    rows = (x[loaded.comp_part] > 0) & ~held[loaded.comp_part]
+    carbon_per_kg = loaded.material_carbon[loaded.comp_material[rows]]
+    pcfs = x[loaded.pcf_part] > 0
+    by_factor = np.isin(np.array(loaded.act_kind, dtype=object), ("category", "spend"))
+    if (by_factor & (x[loaded.act_part] > 0)).any() or np.isnan(carbon_per_kg).any():
+        return None, None
+    in_materials = float(np.dot(x[loaded.comp_part[rows]] * loaded.comp_mass[rows], carbon_per_kg))
+    carbon = uptake = None
+    if not np.isnan(loaded.pcf_carbon[pcfs]).any():
+        carbon = in_materials + float(np.dot(x[loaded.pcf_part[pcfs]], loaded.pcf_carbon[pcfs]))
+    if not np.isnan(loaded.pcf_uptake[pcfs]).any():
+        in_pcfs = float(np.dot(x[loaded.pcf_part[pcfs]], loaded.pcf_uptake[pcfs]))
+        uptake = -CO2_PER_C * in_materials + in_pcfs
+    return carbon, uptake
+
+
+def _unknown_shares(loaded: Loaded, result: fp.FootprintResult) -> list[list[str]]:
+    """Return a data-quality note for each supplier PCF in the footprint that gave no primary
+    data share; its share counts as 0, never as 100 %."""
+    inside = result.quantity_in_gate > 0
+    parts = loaded.pcf_part[loaded.pcf_share_unknown]
+    return sorted(
+        [f"supplier PCF {loaded.bom.part_numbers[i]}", UNKNOWN_SHARE] for i in parts.tolist() if inside[i]
+    )
+
+
 def _top_parts(loaded: Loaded, result: fp.FootprintResult, top: int = TOP_PARTS) -> list[dict[str, Any]]:
     return [
         {"part_number": h.label, "kg_co2e": h.kg_co2e, "share": h.share, "stage": fp.STAGE_NAMES[h.stage]}
@@ -890,6 +1030,7 @@ def calculate(
     result = _compute(loaded.model, root, use)
     share = _gate_primary_share(loaded, result)
     quality = fp.data_quality(loaded.model, result)
+    carbon, uptake = _biogenic_carbon(loaded, result)
     run = FootprintRun(
         part_id=part_id,
         factor_set_id=loaded.factor_set_id,
@@ -899,12 +1040,14 @@ def calculate(
         total_kg_co2e=result.total_kg_co2e,
         fossil_kg_co2e=result.fossil_total_kg_co2e,
         biogenic_kg_co2e=result.biogenic_total_kg_co2e,
+        biogenic_carbon_kg=carbon,
+        biogenic_uptake_kg_co2e=uptake,
         by_stage=_stages(result),
         primary_data_share=None if math.isnan(share) else share,
         data_quality_rating=None if math.isnan(quality.rating) else quality.rating,
         data_quality_coverage=None if math.isnan(quality.coverage) else quality.coverage,
         top_parts=_top_parts(loaded, result),
-        fallbacks=[list(pair) for pair in result.fallbacks],
+        fallbacks=[list(pair) for pair in result.fallbacks] + _unknown_shares(loaded, result),
     )
     session.add(run)
     session.flush()
@@ -1185,109 +1328,24 @@ def what_if(
 # --- exports ----------------------------------------------------------------------------------
 
 
-def _decimal(value: float) -> str:
-    """Return a PACT decimal: the float's shortest exact digits as a string, never an exponent."""
-    text = format(Decimal(repr(float(value))), "f")
-    return text if "." in text else text + ".0"
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def pact_figures(session: Session, *, part_number: str) -> PactFigures:
+    """Return the latest stored footprint's cradle-to-gate figures per piece; a 422 problem if
+    the part has no mass (PACT documents declare it)."""
+    return pact.figures(session, latest(session, part_number=part_number), part_number)
 
 
 def pact_footprint(
     session: Session, *, part_number: str, company_name: str, company_id: str
 ) -> dict[str, Any]:
-    """Return the latest stored footprint as a PACT Technical Specifications v2 ProductFootprint.
-
-    PACT declares footprints per unit of a physical quantity, not per piece: the declared unit is
-    the kilogram, ``unitaryProductAmount`` the part's mass, and every emission value is per kg.
-    Cradle to gate only, as PACT requires, with fossil and biogenic kept apart. A part without a
-    mass cannot be declared this way: a 422 problem says so.
-    """
-    run = latest(session, part_number=part_number)
-    part = session.scalars(select(Part).where(Part.id == run.part_id)).one()
-    if not part.mass_kg or part.mass_kg <= 0:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"'{part_number}' has no mass; PACT declares a footprint per kilogram, so give the part its mass",
-        )
-    mass = float(part.mass_kg)
-    factor_set = session.get(FactorSet, run.factor_set_id)
-    including = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
-    # Biogenic emissions enter through materials and supplier PCFs, all before the gate.
-    biogenic = run.biogenic_kg_co2e
-    fossil = including - biogenic
-    period_start = datetime(run.at.year - 1, run.at.month, 1, tzinfo=UTC)
-    period_end = datetime(run.at.year, run.at.month, 1, tzinfo=UTC)
-    pcf: dict[str, Any] = {
-        "declaredUnit": "kilogram",
-        "unitaryProductAmount": _decimal(mass),
-        "pCfExcludingBiogenic": _decimal(max(fossil, 0.0) / mass),
-        "pCfIncludingBiogenic": _decimal(including / mass),
-        "fossilGhgEmissions": _decimal(max(fossil, 0.0) / mass),
-        "fossilCarbonContent": "0",
-        "biogenicCarbonContent": "0",
-        "otherBiogenicGhgEmissions": _decimal(max(biogenic, 0.0) / mass),
-        "biogenicCarbonWithdrawal": "0",
-        "characterizationFactors": "AR6",
-        "ipccCharacterizationFactorsSources": ["AR6"],
-        "crossSectoralStandardsUsed": ["GHG Protocol Product standard", "ISO Standard 14067"],
-        "productOrSectorSpecificRules": [],
-        "boundaryProcessesDescription": (
-            "Cradle to gate: materials, purchased parts (supplier PCFs where held), own manufacturing "
-            "energy, process emissions and inbound transport, rolled up over the bill of materials"
-        ),
-        "referencePeriodStart": _iso(period_start),
-        "referencePeriodEnd": _iso(period_end),
-        "secondaryEmissionFactorSources": [
-            {"name": factor_set.name if factor_set else "unknown", "version": run.factor_set_version}
-        ],
-        "exemptedEmissionsPercent": 0,
-        "exemptedEmissionsDescription": "",
-        "packagingEmissionsIncluded": False,
-    }
-    if run.primary_data_share is not None:
-        pcf["primaryDataShare"] = round(100.0 * max(0.0, min(1.0, run.primary_data_share)), 4)
-    if run.data_quality_rating is not None and run.data_quality_coverage is not None:
-        # keten keeps one rating per factor, so the five PACT dimensions carry the same value.
-        dqr = round(fp.DataQuality(run.data_quality_rating, run.data_quality_coverage).pact_dqr, 2)
-        pcf["dqi"] = {
-            "coveragePercent": round(100.0 * run.data_quality_coverage, 2),
-            "technologicalDQR": dqr,
-            "temporalDQR": dqr,
-            "geographicalDQR": dqr,
-            "completenessDQR": dqr,
-            "reliabilityDQR": dqr,
-        }
-    return {
-        "id": _uuid_for(run),
-        "specVersion": "2.3.0",
-        "version": 1,
-        "created": _iso(run.computed_at),
-        "status": "Active",
-        "companyName": company_name,
-        "companyIds": [company_id],
-        "productDescription": part.description or part.name,
-        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:{part.part_number}"],
-        "productCategoryCpc": "4449",
-        "productNameCompany": part.name,
-        "comment": (
-            f"Computed by keten with factor set {run.factor_set_version}; "
-            f"input revisions {run.input_revisions[:16]}; {_decimal(including)} kg CO2e per piece"
-        ),
-        "pcf": pcf,
-    }
-
-
-def _uuid_for(run: FootprintRun) -> str:
-    """Return a stable UUID (version 5 style) of a stored run, so exports of it always match."""
-    import uuid
-
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"keten:footprint:{run.id}:{run.input_revisions}"))
+    """Return the latest stored footprint as a PACT Technical Specifications v2 ProductFootprint
+    (see ``pact.footprint_v2``)."""
+    return pact.footprint_v2(
+        session,
+        latest(session, part_number=part_number),
+        part_number=part_number,
+        company_name=company_name,
+        company_id=company_id,
+    )
 
 
 def idta_submodel(session: Session, *, part_number: str) -> dict[str, Any]:
