@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from keten.dataio import demo
 from keten.footprints.models import SupplierPcf
-from keten.passports import aas, service
+from keten.passports import aas_export, service
 
 from .conftest import GTIN, RESOLVER
 
@@ -97,7 +97,7 @@ def test_an_editor_uploads_a_supplier_aasx_and_it_becomes_primary_data(
 ) -> None:
     out = io.BytesIO()
     with Session(engine) as session:
-        aas.export_aasx(session, part_number="WS-1000", out=out, tier="public")
+        aas_export.export_aasx(session, part_number="WS-1000", out=out, tier="public")
         before = session.scalar(select(func.count()).select_from(SupplierPcf))
     answer = client.post(
         "/api/passport-aasx",

@@ -145,33 +145,23 @@ def json_answer(
 def aas_answer(
     request: Request, session: Session, *, record: PassportRecord, tier: str, package: bool
 ) -> Response:
-    """Answer with the passport's product as an AAS, filtered to ``tier``: JSON or an AASX package."""
+    """Answer with the passport as an AAS, made from the download of ``tier``: JSON or an AASX package."""
     from basyx.aas.adapter import json as aas_json
 
-    from keten.passports import aas
+    from keten.passports import aas_export
 
-    content = aas.content_from_catalog(
-        session, part_number=record.part_number, serial=record.serial, gtin=record.gtin
-    )
-    base = _resolver(request).rstrip("/")
-    headers = {"Vary": "Accept, Cookie", "Cache-Control": "private, no-cache"}
+    downloaded = service.document(session, record=record, tier=tier)
+    content = aas_export.content_of(downloaded["passport"], tier=tier, signed=downloaded)
+    headers = {"Vary": "Accept, Authorization, Cookie", "Cache-Control": "private, no-cache"}
     if package:
         buffer = io.BytesIO()
-        aas.export_aasx(
-            session,
-            part_number=record.part_number,
-            out=buffer,
-            serial=record.serial,
-            gtin=record.gtin,
-            tier=tier,
-            base=base,
-        )
+        aas_export.write_aasx(content, buffer)
         name = quote(record.part_number, safe="") + (
             f"-{quote(record.serial, safe='')}" if record.serial else ""
         )
         headers["Content-Disposition"] = f'attachment; filename="{name}.aasx"'
         return Response(buffer.getvalue(), media_type=AASX, headers=headers)
-    store, _, _ = aas.build_environment(content, tier=tier, base=base)
+    store, _, _ = aas_export.build_environment(content)
     return Response(aas_json.object_store_to_json(store), media_type=AAS_JSON, headers=headers)
 
 
