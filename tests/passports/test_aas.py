@@ -371,7 +371,7 @@ def test_a_file_that_is_no_aasx_is_refused_by_name(oem: Session, tmp_path: Path)
     with pytest.raises(Problem) as caught:
         aas.import_aasx(oem, path=bad)
     assert caught.value.status == 422
-    assert "datasheet.aasx" in str(caught.value) and "not a readable AASX package" in str(caught.value)
+    assert str(caught.value) == "datasheet.aasx: file: is not a ZIP archive, so not an AASX package"
     assert _pcf_count(oem) == count
 
 
@@ -476,3 +476,22 @@ def test_without_an_own_organization_there_is_no_manufacturer_to_name(session: S
     with pytest.raises(Problem) as caught:
         aas_export.export_aasx(session, part_number="LONE-1", out=io.BytesIO())
     assert caught.value.status == 422 and "role 'own'" in str(caught.value)
+
+
+def test_without_a_gtin_given_the_export_names_the_product_by_its_own(oem: Session) -> None:
+    # The demo's passport input gives WS-1000 its GTIN; no passport is issued yet.
+    service.import_inputs(oem, service.read_inputs(demo.DEMO_DIR / "passports"))
+    summary = aas_export.export_aasx(
+        oem, part_number=PRODUCT, out=io.BytesIO(), base="https://id.example.com"
+    )
+    assert summary.global_asset_id == "https://id.example.com/01/08712345001001"
+    same = aas_export.export_aasx(oem, part_number=PRODUCT, out=io.BytesIO(), gtin="8712345001001")
+    assert same.global_asset_id.endswith("/01/08712345001001")
+    with pytest.raises(Problem) as other:
+        aas_export.export_aasx(oem, part_number=PRODUCT, out=io.BytesIO(), gtin="08712345000127")
+    assert other.value.status == 422
+    assert "WS-1000 has GTIN 08712345001001; the GTIN given, 08712345000127, is another" in str(other.value)
+    # Once issued, the passport's own Digital Link names the asset.
+    service.issue(oem, part_number=PRODUCT, resolver="https://id.example.com")
+    issued = aas_export.export_aasx(oem, part_number=PRODUCT, out=io.BytesIO())
+    assert issued.global_asset_id == "https://id.example.com/01/08712345001001"

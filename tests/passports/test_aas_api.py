@@ -140,3 +140,8 @@ def test_the_commands_export_and_import_an_aasx(tmp_path: Path) -> None:
     assert "replaced the one held" in again.stdout
     missing = keten("passport", "aasx-import", str(tmp_path / "none.aasx"))
     assert missing.returncode != 0 and "no such file" in (missing.stderr + missing.stdout)
+    # Without --gtin, the product's own GTIN (from its passport input) names the asset.
+    assert keten("passport", "input", str(demo.DEMO_DIR / "passports")).returncode == 0
+    named = keten("passport", "aasx-export", "WS-1000", "--out", str(target))
+    assert named.returncode == 0, named.stderr
+    assert "/01/08712345001001 (" in named.stdout

@@ -12,7 +12,6 @@ the IDTA templates give them, serve the export (``keten.passports.aas_export``) 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +21,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from basyx.aas import model
-from basyx.aas.adapter import aasx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Part
 from keten.footprints.models import SupplierPcf
 from keten.partners.models import Organization
+from keten.passports.aasx_package import AasxLimits, check_size, read_package, refusal
 from keten.passports.models import SupplierNameplate
 from keten.problems import Problem
 
@@ -175,34 +174,6 @@ def _find(elements: Iterable[Any], semantic: str | Sequence[str], id_short: str 
     return None
 
 
-def _read_package(source: Path | BinaryIO, name: str) -> tuple[Store, list[str]]:
-    store: Store = model.DictIdentifiableStore()
-    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    target: Any = str(source) if isinstance(source, Path) else source
-    try:
-        with aasx.AASXReader(target, failsafe=False) as reader:
-            reader.read_into(store, files)
-    except FileNotFoundError:
-        raise Problem(422, "Unprocessable Content", f"{name}: no such file") from None
-    except Exception as exc:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"{name}: not a readable AASX package (AAS metamodel 3.0): {exc}",
-            errors=[{"file": name, "message": str(exc)}],
-        ) from None
-    return store, sorted(files)
-
-
-def _fail(name: str, where: str, message: str) -> Problem:
-    return Problem(
-        422,
-        "Unprocessable Content",
-        f"{name}: {where}: {message}",
-        errors=[{"file": name, "element": where, "message": message}],
-    )
-
-
 def _nameplate_fields(submodel: model.Submodel) -> dict[str, str]:
     """Return the nameplate's non-empty fields by idShort; address fields as ``Collection/idShort``."""
     found: dict[str, str] = {}
@@ -266,7 +237,9 @@ def _nameplate_values(name: str, where: str, nameplate: dict[str, str]) -> dict[
             continue
         length = getattr(table.c[column].type, "length", None)
         if length is not None and len(text) > length:
-            raise _fail(name, f"{where}/{key}", f"is {len(text)} characters long; at most {length} are kept")
+            raise refusal(
+                name, f"{where}/{key}", f"is {len(text)} characters long; at most {length} are kept"
+            )
         values[column] = text
     values["date_of_manufacture"] = None
     if "DateOfManufacture" in nameplate:
@@ -276,7 +249,9 @@ def _nameplate_values(name: str, where: str, nameplate: dict[str, str]) -> dict[
         try:
             values["date_of_manufacture"] = date.fromisoformat(day.group(1) if day else text)
         except ValueError:
-            raise _fail(name, f"{where}/DateOfManufacture", f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise refusal(
+                name, f"{where}/DateOfManufacture", f"{text!r} is not a date (YYYY-MM-DD)"
+            ) from None
     return values
 
 
@@ -292,13 +267,13 @@ class _Pcf:
 def _number(name: str, where: str, element: Any) -> Decimal:
     text = _text(element)
     if text is None:
-        raise _fail(name, where, "has no value")
+        raise refusal(name, where, "has no value")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise _fail(name, where, f"{text!r} is not a number") from None
+        raise refusal(name, where, f"{text!r} is not a number") from None
     if not value.is_finite() or value < 0:
-        raise _fail(name, where, f"{text!r} is not a finite non-negative number")
+        raise refusal(name, where, f"{text!r} is not a finite non-negative number")
     return value
 
 
@@ -318,7 +293,7 @@ def _gate_footprint_1_0(name: str, submodel: model.Submodel) -> _Pcf:
     if listing is None or not isinstance(
         listing, model.SubmodelElementList | model.SubmodelElementCollection
     ):
-        raise _fail(name, where, "has no ProductCarbonFootprints list")
+        raise refusal(name, where, "has no ProductCarbonFootprints list")
     chosen: list[tuple[int, Any]] = []
     for index, item in enumerate(listing.value):
         if not isinstance(item, model.SubmodelElementCollection):
@@ -333,7 +308,7 @@ def _gate_footprint_1_0(name: str, submodel: model.Submodel) -> _Pcf:
         if ids:
             chosen.append((index, item))
     if not chosen:
-        raise _fail(
+        raise refusal(
             name, f"{where}/ProductCarbonFootprints", "no footprint covers the life cycle phases A1-A3"
         )
     total = Decimal(0)
@@ -357,7 +332,9 @@ def _gate_footprint_1_0(name: str, submodel: model.Submodel) -> _Pcf:
         published = published or _day(_find(item.value, f"{CF}/PublicationDate/1/0", "PublicationDate"))
         expires = expires or _day(_find(item.value, f"{CF}/ExpirationDate/1/0", "ExpirationDate"))
     if len(units) > 1:
-        raise _fail(name, f"{where}/ProductCarbonFootprints", "the A1-A3 footprints refer to different units")
+        raise refusal(
+            name, f"{where}/ProductCarbonFootprints", "the A1-A3 footprints refer to different units"
+        )
     unit, quantity = units.pop()
     return _Pcf(kg_co2e=total, unit=unit, quantity=quantity, published=published, expires=expires)
 
@@ -383,12 +360,12 @@ def _gate_footprint_0_9(name: str, submodel: model.Submodel) -> _Pcf:
             published=None,
             expires=None,
         )
-    raise _fail(name, where, "no footprint has PCFLifeCyclePhase A1-A3")
+    raise refusal(name, where, "no footprint has PCFLifeCyclePhase A1-A3")
 
 
 def _per_unit(name: str, pcf: _Pcf, part: Part) -> float:
     if pcf.quantity == 0:
-        raise _fail(name, "QuantityOfMeasureForCalculation", "is zero")
+        raise refusal(name, "QuantityOfMeasureForCalculation", "is zero")
     per = pcf.kg_co2e / pcf.quantity
     if pcf.unit in ("piece", "pcs", "") and part.unit == "pcs":
         return float(per)
@@ -398,12 +375,12 @@ def _per_unit(name: str, pcf: _Pcf, part: Part) -> float:
             return float(per * to_kg[pcf.unit])
         if part.mass_kg:
             return float(per * to_kg[pcf.unit] * Decimal(repr(float(part.mass_kg))))
-        raise _fail(
+        raise refusal(
             name,
             "ReferenceImpactUnitForCalculation",
             f"the footprint is per {pcf.unit} but part '{part.part_number}' has no mass to convert it",
         )
-    raise _fail(
+    raise refusal(
         name,
         "ReferenceImpactUnitForCalculation",
         f"unit {pcf.unit!r} cannot be converted to the part's unit {part.unit!r}",
@@ -436,6 +413,7 @@ def import_aasx(
     organization: str | None = None,
     file_name: str | None = None,
     imported_by: str | None = None,
+    limits: AasxLimits = AasxLimits(),
 ) -> AasxImport:
     """Store a supplier's AASX nameplate and carbon footprint as primary data of the matching part.
 
@@ -444,24 +422,28 @@ def import_aasx(
     of a Digital Link. The supplier is ``organization`` (a code), else the organization whose name
     is the nameplate's manufacturer name. The nameplate replaces the part's nameplate of the same
     manufacturer, if one is held. Everything is checked before anything is written; both rows are
-    only flushed, so they commit, or not, together.
+    only flushed, so they commit, or not, together. A package larger than ``limits`` is refused
+    before it is unpacked.
     """
     name = file_name or (path.name if isinstance(path, Path) else getattr(path, "name", None) or "AASX")
     name = Path(str(name)).name
-    raw: Any = path
-    if not isinstance(path, Path):
-        data = path.read()
-        raw = io.BytesIO(data)
-        digest = hashlib.sha256(data).hexdigest()
-    else:
+    if isinstance(path, Path):
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            check_size(name, path.stat().st_size, limits)
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise Problem(422, "Unprocessable Content", f"{name}: no such file") from None
         except OSError as exc:
             raise Problem(422, "Unprocessable Content", f"{name}: cannot be read: {exc.strerror}") from None
-    store, _ = _read_package(raw, name)
+    else:
+        # Read no more than one byte past the limit: enough to know the upload is too large.
+        data = path.read(limits.max_bytes + 1)
+        check_size(name, len(data), limits, read_whole=False)
+    store, _ = read_package(data, name, limits)
+    digest = hashlib.sha256(data).hexdigest()
     shells = [o for o in store if isinstance(o, model.AssetAdministrationShell)]
     if len(shells) != 1:
-        raise _fail(
+        raise refusal(
             name, "package", f"holds {len(shells)} asset administration shells; import one product at a time"
         )
     shell = shells[0]
@@ -469,21 +451,34 @@ def import_aasx(
     by_semantic = {_semantic(s): s for s in submodels}
     nameplate_sm = by_semantic.get(NAMEPLATE_SUBMODEL) or by_semantic.get(NAMEPLATE_3_SUBMODEL)
     if nameplate_sm is None:
-        raise _fail(name, "package", f"has no Digital Nameplate submodel (semanticId {NAMEPLATE_SUBMODEL})")
+        ids = {s.id for s in submodels}
+        absent = [str(r.key[-1].value) for r in shell.submodel if r.key and r.key[-1].value not in ids]
+        raise refusal(
+            name,
+            "package",
+            f"has no Digital Nameplate submodel (semanticId {NAMEPLATE_SUBMODEL})"
+            + (
+                f"; the shell refers to submodels it does not hold: {', '.join(sorted(absent))}"
+                if absent
+                else ""
+            ),
+        )
     nameplate = _nameplate_fields(nameplate_sm)
     if "ManufacturerName" not in nameplate:
-        raise _fail(name, f"submodel {nameplate_sm.id_short}/ManufacturerName", "is missing or empty")
+        raise refusal(name, f"submodel {nameplate_sm.id_short}/ManufacturerName", "is missing or empty")
     nameplate_values = _nameplate_values(name, f"submodel {nameplate_sm.id_short}", nameplate)
     asset_id = shell.asset_information.global_asset_id
     if asset_id is not None and len(asset_id) > 1000:
-        raise _fail(name, "asset/globalAssetId", f"is {len(asset_id)} characters long; at most 1000 are kept")
+        raise refusal(
+            name, "asset/globalAssetId", f"is {len(asset_id)} characters long; at most 1000 are kept"
+        )
     footprint_sm = by_semantic.get(CARBON_FOOTPRINT_SUBMODEL)
     if footprint_sm is not None:
         pcf = _gate_footprint_1_0(name, footprint_sm)
     elif CARBON_FOOTPRINT_0_9_SUBMODEL in by_semantic:
         pcf = _gate_footprint_0_9(name, by_semantic[CARBON_FOOTPRINT_0_9_SUBMODEL])
     else:
-        raise _fail(
+        raise refusal(
             name, "package", f"has no Carbon Footprint submodel (semanticId {CARBON_FOOTPRINT_SUBMODEL})"
         )
 
@@ -498,13 +493,13 @@ def import_aasx(
         parts = {p.part_number: p for p in session.scalars(select(Part).where(Part.part_number.in_(values)))}
         if not parts:
             tried = "; ".join(f"{how} {value!r}" for how, value in candidates) or "no identifiers"
-            raise _fail(
+            raise refusal(
                 name,
                 "asset",
                 f"matches no part of the catalog (tried {tried}); name the part to attach it to",
             )
         if len(parts) > 1:
-            raise _fail(name, "asset", f"matches several parts ({', '.join(sorted(parts))}); name the part")
+            raise refusal(name, "asset", f"matches several parts ({', '.join(sorted(parts))}); name the part")
         part = next(iter(parts.values()))
         matched_by = next(how for how, value in candidates if value == part.part_number)
 
@@ -523,7 +518,7 @@ def import_aasx(
             f"no organization is named {nameplate['ManufacturerName']!r}; the PCF is kept without one"
         )
     if pcf.expires and pcf.published and pcf.expires < pcf.published:
-        raise _fail(name, "ExpirationDate", "lies before the PublicationDate")
+        raise refusal(name, "ExpirationDate", "lies before the PublicationDate")
 
     described = ", ".join(f"{k}={v}" for k, v in sorted(nameplate.items()))
     source = f"AASX {name} sha256:{digest[:16]}; nameplate {described}"[:1000]

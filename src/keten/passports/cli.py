@@ -150,12 +150,15 @@ def aasx_import(
 ) -> None:
     """Attach a supplier's AASX nameplate and carbon footprint to the matching part (primary data)."""
     from keten.passports import aas
+    from keten.passports.aasx_package import AasxLimits
+    from keten.settings import get_settings
 
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {path}")
+    limits = AasxLimits.of(get_settings())
     report = _run(
         lambda s: aas.import_aasx(
-            s, path=path, part_number=part_number, organization=organization, imported_by="cli"
+            s, path=path, part_number=part_number, organization=organization, imported_by="cli", limits=limits
         ),
         commit=True,
     )

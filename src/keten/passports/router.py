@@ -319,7 +319,10 @@ def read_aas(
     "/passport-aasx",
     response_model=AasxImportRead,
     summary="Import a supplier's AASX: its nameplate and carbon footprint attach to the matching part",
-    responses=problems(404, 422),
+    description="A package larger than KETEN_AASX_MAX_BYTES, or with a part unpacking to more than "
+    "KETEN_AASX_MAX_MEMBER_BYTES (all parts: KETEN_AASX_MAX_UNPACKED_BYTES), is refused with a 413 problem "
+    "naming the limit; a broken one with a 422 problem naming the file, part and what is wrong.",
+    responses=problems(404, 413, 422),
 )
 def import_aasx(
     request: Request,
@@ -331,14 +334,16 @@ def import_aasx(
     organization: Annotated[str | None, Form(description="The supplier's organization code.")] = None,
 ) -> AasxImportRead:
     from keten.passports import aas
+    from keten.passports.aasx_package import AasxLimits
 
     report = aas.import_aasx(
         session,
         path=file.file,
         part_number=part_number,
         organization=organization,
-        file_name=file.filename,
+        file_name=file.filename or "upload.aasx",
         imported_by=_username(request),
+        limits=AasxLimits.of(request.app.state.settings),
     )
     return AasxImportRead.of(report)
 
