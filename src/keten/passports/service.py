@@ -84,6 +84,7 @@ __all__ = [
     "find",
     "get",
     "get_input",
+    "give_gtin",
     "grant",
     "import_inputs",
     "issue",
@@ -408,6 +409,25 @@ def get_input(session: Session, *, part_number: str) -> PassportInputData:
     part = catalog.get_part(session, part_number=part_number)
     data = session.scalar(select(PassportInput.data).where(PassportInput.part_id == part.id))
     return PassportInputData.model_validate(data or {})
+
+
+def _valid_gtin(gtin: str) -> str:
+    try:
+        return check_gtin(gtin)
+    except ValueError as exc:
+        message = str(exc)
+        raise Problem(422, "Invalid GTIN", message, errors=[{"field": "gtin", "message": message}]) from None
+
+
+def give_gtin(session: Session, *, part_number: str, gtin: str) -> str:
+    """Return the product's GTIN (14 digits), now ``gtin`` if it had none; a 409 problem if it has another."""
+    given = _valid_gtin(gtin)
+    data = get_input(session, part_number=part_number)
+    if data.gtin is not None and data.gtin != given:
+        raise Problem(409, "Another GTIN", f"{part_number} has GTIN {data.gtin} already, not {given}")
+    if data.gtin is None:
+        set_input(session, part_number=part_number, data=data.model_copy(update={"gtin": given}))
+    return given
 
 
 def import_inputs(session: Session, raw: dict[str, dict[str, Any]]) -> int:
@@ -775,7 +795,7 @@ def product_view(
     record = session.scalars(query).first()
     known = record.gtin if record is not None else data.gtin
     if gtin is not None:
-        given = check_gtin(gtin)
+        given = _valid_gtin(gtin)
         if known is not None and given != known:
             raise Problem(
                 422,
