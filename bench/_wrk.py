@@ -74,17 +74,43 @@ end
 """
 
 
+def _once(paths: list[str]) -> str:
+    """Return wrk hooks under which each of the two threads asks its own half of ``paths``, each
+    path once and in order (starting over only when its half runs out)."""
+    listed = ",\n".join(f"  [[{path}]]" for path in paths)
+    return f"""
+local paths = {{
+{listed}
+}}
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("part", threads)
+end
+local at = 0
+request = function()
+  local half = math.floor(#paths / 2)
+  local index = (part - 1) * half + (at % half) + 1
+  at = at + 1
+  return wrk.format(nil, paths[index])
+end
+"""
+
+
 def wrk(
     url: str,
     seconds: int,
     connections: int,
     headers: dict[str, str] | None = None,
     paths: list[str] | None = None,
+    once: bool = False,
 ) -> dict[str, float]:
     """Return one wrk run against ``url`` (or, with ``paths``, against those paths of its host in
-    turn): rps, p50/p95/p99 in ms, non-2xx answers and socket errors."""
+    turn; with ``once``, each path asked once): rps, p50/p95/p99 in ms, non-2xx answers and socket
+    errors."""
+    hook = (_once(paths) if once else _rotation(paths)) if paths else ""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA + _HEADER + (_rotation(paths) if paths else ""))
+        script.write(LUA + _HEADER + hook)
     args: list[str] = []
     for key, value in (headers or {}).items():
         args += [key, value]
@@ -112,12 +138,12 @@ def wrk(
 
 
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
-    """Return the median of each figure over ``runs``; request and error counts are summed."""
+    """Return the median of each figure over ``runs``; counts of requests, errors and repeats are summed."""
     keys = runs[0].keys()
     return {
         key: (
             sum(r[key] for r in runs)
-            if key in ("requests", "non_2xx", "socket_errors")
+            if key in ("requests", "non_2xx", "socket_errors", "repeats")
             else statistics.median(r[key] for r in runs)
         )
         for key in keys

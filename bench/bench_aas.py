@@ -22,7 +22,8 @@ from keten.dataio import demo
 from keten.db import make_engine
 from keten.footprints import service as footprints
 from keten.migrate import upgrade
-from keten.passports import aas
+from keten.passports import aas, aas_export
+from keten.passports.models import TIERS
 
 PRODUCT = "WS-1000"
 
@@ -46,18 +47,18 @@ def main() -> None:
             print(f"AASX of {PRODUCT} (demo), median of {args.repeats}")
             print("| tier | export ms | package bytes | basyx JSON writer ms (peer) | ratio |")
             print("|---|---|---|---|---|")
-            for tier in aas.TIERS:
+            for tier in TIERS:
                 exports: list[float] = []
                 peers: list[float] = []
                 size = 0
                 for _ in range(args.repeats):
                     out = io.BytesIO()
                     started = time.perf_counter()
-                    aas.export_aasx(session, part_number=PRODUCT, out=out, tier=tier)
+                    aas_export.export_aasx(session, part_number=PRODUCT, out=out, tier=tier)
                     exports.append(time.perf_counter() - started)
                     size = len(out.getvalue())
-                    content = aas.content_from_catalog(session, part_number=PRODUCT)
-                    store, _, _ = aas.build_environment(content, tier=tier)
+                    content = aas_export.product_content(session, part_number=PRODUCT, tier=tier)
+                    store, _, _ = aas_export.build_environment(content)
                     started = time.perf_counter()
                     write_aas_json_file(io.StringIO(), store)
                     peers.append(time.perf_counter() - started)
@@ -66,7 +67,7 @@ def main() -> None:
                     f"| {tier} | {_median_ms(exports):.1f} | {size} | {_median_ms(peers):.1f} | {ratio:.1f} |"
                 )
             package = io.BytesIO()
-            aas.export_aasx(session, part_number="LM-2000", out=package)
+            aas_export.export_aasx(session, part_number="LM-2000", out=package)
             imports: list[float] = []
             for _ in range(args.repeats):
                 started = time.perf_counter()

@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     max_upload_mb: int = 200
     """Largest import file accepted over HTTP."""
 
+    aasx_max_bytes: int = 50 * 1024 * 1024
+    """Largest AASX package an import accepts (upload or file), in bytes."""
+
+    aasx_max_member_bytes: int = 50 * 1024 * 1024
+    """Largest a single part of an AASX package may unpack to, in bytes."""
+
+    aasx_max_unpacked_bytes: int = 200 * 1024 * 1024
+    """Largest all parts of an AASX package together may unpack to, in bytes."""
+
     max_reported_errors: int = 200
     """How many validation errors an import lists before it stops counting them one by one."""
 

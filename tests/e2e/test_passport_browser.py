@@ -33,6 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with Session(engine) as session:
         demo.load(session, passports=True, resolver=base)
         auth.create_user(session, username="owen", password=PASSWORD, role="viewer")
+        auth.create_user(session, username="edna", password=PASSWORD, role="editor")
         session.commit()
     engine.dispose()
     with serve_keten(url, folder, port=port) as served:
@@ -98,3 +99,40 @@ def test_the_owner_sees_every_section_on_a_desktop(server: str, browser: Browser
     expect(page.locator("table.table")).to_contain_text("WS-1000")
     page.screenshot(path=str(SCREENSHOTS / "passports.png"), full_page=True)
     assert problems == [], problems
+
+
+def test_an_editor_issues_a_passport_giving_the_missing_gtin_and_revises_it(
+    server: str, browser: Browser
+) -> None:
+    problems: list[str] = []
+    page = _page(browser, problems, viewport={"width": 1360, "height": 900})
+    page.goto(f"{server}/signin?next=/passports")
+    page.get_by_label("Username").fill("edna")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    issue = page.get_by_test_id("issue")
+    # The long-stroke stage is sold as a spare module too, but has no GTIN yet: the page asks for it.
+    issue.get_by_label("Part number").fill("WS-1100")
+    issue.get_by_role("button", name="Issue").click()
+    expect(page.get_by_test_id("ask-gtin")).to_contain_text("WS-1100 has no GTIN yet")
+    gtin = page.get_by_label("GTIN (if the product has none yet)")
+    expect(gtin).to_be_focused()
+    expect(page.get_by_label("Part number")).to_have_value("WS-1100")
+    page.screenshot(path=str(SCREENSHOTS / "passport-issue-asks-gtin.png"), full_page=True)
+    gtin.fill("08712345000127")
+    page.get_by_role("button", name="Issue").click()
+    expect(page.get_by_test_id("done")).to_contain_text("Passports issued and signed: 1.")
+    expect(page.locator("#identification")).to_contain_text("08712345000127")
+    page.get_by_role("button", name="Revise from the current data").click()
+    expect(page.get_by_test_id("done")).to_contain_text("Nothing changed; no new revision.")
+    # In Dutch the same buttons and answers.
+    page.get_by_role("button", name="NL", exact=True).click()
+    page.get_by_role("button", name="Herzien met de huidige gegevens").click()
+    expect(page.get_by_test_id("done")).to_contain_text("Er is niets veranderd; geen nieuwe revisie.")
+    page.goto(f"{server}/passports")
+    expect(page.get_by_role("heading", name="Paspoort uitgeven")).to_be_visible()
+    page.get_by_role("button", name="EN", exact=True).click()
+    # The one answer that is not a success is the form asking for the GTIN (422), as it should be.
+    assert problems == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import count
 from typing import Any, Literal, get_args, get_origin
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from keten.app import create_app
+from keten.partners import auth
 from keten.passports import service
 from keten.passports.schemas import PassportContent, PassportInputData, tier_of
+from keten.settings import Settings
+from tests.conftest import make_user
 from tests.factories import make_bom, make_composition, make_material, make_org, make_part, make_site
 
 RESOLVER = "https://id.example.com"
@@ -135,3 +142,29 @@ def marker_content() -> PassportContent:
     content = PassportContent.model_validate(fill(PassportContent))
     ident = content.identification.model_copy(update={"granularity": "model", "model": None})
     return content.model_copy(update={"identification": ident})
+
+
+# --- readers of each tier --------------------------------------------------------------------
+
+
+@contextmanager
+def reader(engine: Engine, settings: Settings, tier: str) -> Iterator[TestClient]:
+    """Yield a client of a reader at ``tier``: anonymous, a partner's user with a grant, or staff."""
+    app = create_app(settings)
+    headers = {}
+    if tier == "owner":
+        headers["Authorization"] = f"Bearer {make_user(engine, 'viewer')}"
+    elif tier != "public":
+        with Session(engine) as session:
+            org = make_org(session, code=f"ORG-{tier}", name=f"Partner {tier}", role="customer")
+            user = auth.create_user(session, username=f"user-{tier}", password=None, role="viewer")
+            secret, _ = auth.create_api_token(session, user=user, name="t")
+            service.add_member(session, username=user.username, organization=org.code)
+            service.grant(session, organization=org.code, tier=tier)
+            session.commit()
+        headers["Authorization"] = f"Bearer {secret}"
+    try:
+        with TestClient(app, headers=headers) as client:
+            yield client
+    finally:
+        app.state.engine.dispose()

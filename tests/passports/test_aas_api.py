@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from keten.dataio import demo
 from keten.footprints.models import SupplierPcf
-from keten.passports import aas, service
+from keten.passports import aas_export, service
 
 from .conftest import GTIN, RESOLVER
 
@@ -97,7 +97,7 @@ def test_an_editor_uploads_a_supplier_aasx_and_it_becomes_primary_data(
 ) -> None:
     out = io.BytesIO()
     with Session(engine) as session:
-        aas.export_aasx(session, part_number="WS-1000", out=out, tier="public")
+        aas_export.export_aasx(session, part_number="WS-1000", out=out, tier="public")
         before = session.scalar(select(func.count()).select_from(SupplierPcf))
     answer = client.post(
         "/api/passport-aasx",
@@ -140,3 +140,8 @@ def test_the_commands_export_and_import_an_aasx(tmp_path: Path) -> None:
     assert "replaced the one held" in again.stdout
     missing = keten("passport", "aasx-import", str(tmp_path / "none.aasx"))
     assert missing.returncode != 0 and "no such file" in (missing.stderr + missing.stdout)
+    # Without --gtin, the product's own GTIN (from its passport input) names the asset.
+    assert keten("passport", "input", str(demo.DEMO_DIR / "passports")).returncode == 0
+    named = keten("passport", "aasx-export", "WS-1000", "--out", str(target))
+    assert named.returncode == 0, named.stderr
+    assert "/01/08712345001001 (" in named.stdout

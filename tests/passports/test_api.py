@@ -9,8 +9,7 @@ import re
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +20,13 @@ from pyld import jsonld as pyld
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from keten.app import create_app
-from keten.partners import auth
 from keten.passports import jsonld, service
 from keten.passports.models import TIERS
 from keten.passports.pages import best_format
 from keten.settings import Settings
-from tests.conftest import make_user
 from tests.factories import make_org
 
-from .conftest import GTIN, RESOLVER, Product, marker_content
+from .conftest import GTIN, RESOLVER, Product, marker_content, reader
 
 MARKER = re.compile(r"MRK(\d)T\d{5}X")
 HTML = {"Accept": "text/html"}
@@ -44,29 +40,6 @@ def _issue(engine: Engine, *serials: str) -> tuple[str, str]:
         items = service.issue(session, part_number="P-1", level="item", serials=serials, resolver=RESOLVER)
         session.commit()
         return model.uid, items[0].uid
-
-
-@contextmanager
-def _reader(engine: Engine, settings: Settings, tier: str) -> Iterator[TestClient]:
-    """Yield a client of a reader at ``tier``: anonymous, a partner's user with a grant, or staff."""
-    app = create_app(settings)
-    headers = {}
-    if tier == "owner":
-        headers["Authorization"] = f"Bearer {make_user(engine, 'viewer')}"
-    elif tier != "public":
-        with Session(engine) as session:
-            org = make_org(session, code=f"ORG-{tier}", name=f"Partner {tier}", role="customer")
-            user = auth.create_user(session, username=f"user-{tier}", password=None, role="viewer")
-            secret, _ = auth.create_api_token(session, user=user, name="t")
-            service.add_member(session, username=user.username, organization=org.code)
-            service.grant(session, organization=org.code, tier=tier)
-            session.commit()
-        headers["Authorization"] = f"Bearer {secret}"
-    try:
-        with TestClient(app, headers=headers) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
 
 
 def test_every_tier_against_every_format_sees_nothing_above_it(
@@ -84,7 +57,7 @@ def test_every_tier_against_every_format_sees_nothing_above_it(
         "model resolver": (f"/01/{GTIN}", {"Accept": "application/json"}),
     }
     for rank, tier in enumerate(TIERS):
-        with _reader(engine, settings, tier) as client:
+        with reader(engine, settings, tier) as client:
             for name, (path, headers) in formats.items():
                 response = client.get(path, headers=headers)
                 assert response.status_code == 200, (tier, name, response.text[:300])
@@ -219,7 +192,8 @@ def test_keys_are_published_and_the_cli_verifies_a_download(
         return subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
 
     ok = keten("verify", "passport.json", "--key", "jwks.json")
-    assert ok.returncode == 0 and "2 signed revisions verified" in ok.stdout, ok.stderr
+    # The item, and its model with the revision before the current one.
+    assert ok.returncode == 0 and "3 signed revisions verified" in ok.stdout, ok.stderr
     tampered = json.loads((tmp_path / "passport.json").read_text())
     tampered["proof"][0]["content"]["identification"]["serialNumber"] = "S2"
     (tmp_path / "tampered.json").write_text(json.dumps(tampered))
@@ -281,7 +255,7 @@ def test_the_page_shows_sections_by_tier(
         [model] = service.issue(session, part_number="P-1", resolver=RESOLVER)
         uid = model.uid
         session.commit()
-    with _reader(engine, settings, tier) as client:
+    with reader(engine, settings, tier) as client:
         page = client.get(f"/passports/{uid}", headers=HTML).text
     assert "Critical raw materials" in page and ("Aluminium 6061" in page) == (tier == "owner")
     assert ('id="owner"' in page) == (tier == "owner")

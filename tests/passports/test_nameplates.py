@@ -27,7 +27,7 @@ from keten.dataio import demo
 from keten.footprints import service as footprints
 from keten.footprints.models import SupplierPcf
 from keten.partners.models import Organization
-from keten.passports import aas
+from keten.passports import aas, aas_export
 from keten.passports.models import SupplierNameplate
 from keten.problems import Problem
 from tests.conftest import make_user
@@ -148,8 +148,8 @@ def _package(
     part_number: str = BOUGHT,
 ) -> Path:
     """Write an AASX of ``part_number`` whose nameplate is a 3.0 one with ``fields``; return its path."""
-    content = aas.content_from_catalog(session, part_number=part_number)
-    store, files, summary = aas.build_environment(content)
+    content = aas_export.product_content(session, part_number=part_number)
+    store, files, summary = aas_export.build_environment(content)
     for submodel in [s for s in store if isinstance(s, model.Submodel)]:
         if submodel.id_short == "Nameplate":
             store.discard(submodel)
@@ -228,8 +228,8 @@ def test_fields_are_found_by_their_semantic_id_whatever_their_id_short(oem: Sess
 
 def test_keten_s_own_2_0_export_is_read_with_its_contact_information(oem: Session, tmp_path: Path) -> None:
     target = tmp_path / "own.aasx"
-    aas.export_aasx(oem, part_number=BOUGHT, out=target, tier="public")
-    content = aas.content_from_catalog(oem, part_number=BOUGHT)
+    aas_export.export_aasx(oem, part_number=BOUGHT, out=target, tier="public")
+    content = aas_export.product_content(oem, part_number=BOUGHT)
     report = aas.import_aasx(oem, path=target, organization="KEMPEN-MECH")
     plate = oem.get(SupplierNameplate, report.nameplate_id)
     assert plate is not None and plate.template == aas.NAMEPLATE_SUBMODEL

@@ -1,91 +1,41 @@
-"""Asset Administration Shell packages (AASX): a product's passport out, a supplier's nameplate and PCF in.
-
-The export writes one AAS (metamodel v3.0, basyx-python-sdk) for a product model or a serialized
-item, with five submodels built field by field after the IDTA templates published in
-admin-shell-io/submodel-templates (data/aas/SOURCES.md names each file read):
-
-- Digital Nameplate, IDTA 02006-2-0 (``published/Digital nameplate/2/0``)
-- Carbon Footprint, IDTA 02023-1-0 (``published/Carbon Footprint/1/0/2``, the current 1.0 release)
-- Hierarchical Structures enabling Bills of Material, IDTA 02011-1-1
-  (``published/Hierarchical Structures enabling Bills of Material/1/1``)
-- Handover Documentation, IDTA 02004-1-2 (``published/Handover Documentation/1/2``)
-- Digital Product Passport metadata, IDTA 02099-1 1.0 (``published/Digital Product Passport/
-  Digital Product Passport Part-1/1/0/2``)
-
-Every exported field has an access tier (:data:`FIELD_TIERS`); a caller's tier leaves out every
-field above it, so a public file never holds what only an authority may read.
+"""A supplier's Asset Administration Shell package (AASX) in: its nameplate and its product carbon footprint.
 
 The import reads a supplier's AASX, finds its Digital Nameplate (2.0 or 3.0) and Carbon Footprint
 (1.0, or the 0.9 draft keten's footprint export still writes), matches the asset to a part of the
 catalog, stores the nameplate as the part's :class:`SupplierNameplate` of that manufacturer and the
 footprint as the supplier's PCF, primary data, which the footprint engine then uses in place of the
 part's own estimate. A file that cannot be read or lacks what is needed is refused with a 422
-problem naming the file, submodel and element, and nothing is written.
+problem naming the file, submodel and element, and nothing is written. The semantic ids here, as
+the IDTA templates give them, serve the export (``keten.passports.aas_export``) too.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import quote
 
 from basyx.aas import model
-from basyx.aas.adapter import aasx
-from pyecma376_2.core_properties import OPCCoreProperties
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keten.catalog.models import BomLine, Part
-from keten.footprints import service as footprints
-from keten.footprints.models import FootprintRun, SupplierPcf
-from keten.partners.models import Organization, Site, Sourcing
+from keten.catalog.models import Part
+from keten.footprints.models import SupplierPcf
+from keten.partners.models import Organization
+from keten.passports.aasx_package import AasxLimits, check_size, read_package, refusal
 from keten.passports.models import SupplierNameplate
 from keten.problems import Problem
 
 __all__ = [
-    "DIGITAL_LINK_BASE",
-    "FIELD_TIERS",
-    "TIERS",
-    "AasxExport",
     "AasxImport",
-    "Child",
-    "ProductContent",
-    "build_environment",
-    "content_from_catalog",
-    "export_aasx",
-    "global_asset_id",
     "import_aasx",
     "list_nameplates",
 ]
-
-TIERS = ("public", "legitimate_interest", "authority", "owner")
-"""Access tiers in increasing reach: each sees everything the ones before it see."""
-
-FIELD_TIERS: dict[str, str] = {
-    "nameplate": "public",
-    "nameplate.contact": "public",
-    "nameplate.serial_number": "public",
-    "carbon_footprint": "public",
-    "bom.direct_children": "public",
-    "bom.full_tree": "legitimate_interest",
-    "bom.suppliers": "authority",
-    "handover.pcf_declaration": "legitimate_interest",
-    "dpp_metadata": "public",
-    "dpp_metadata.facility": "public",
-}
-"""The lowest tier that may read each exported field. Suppliers behind a part stay with authorities
-(due diligence), the full structure with repairers and recyclers, the calculation record (which
-factor set, which inputs) with those who have a legitimate interest in it."""
-
-DIGITAL_LINK_BASE = "https://id.keten.example"
 
 Store = model.DictIdentifiableStore[model.Identifiable]
 
@@ -163,666 +113,6 @@ _UNIT_IDS = {
     "0173-1#07-ABZ603#003": "piece",
 }
 
-VDI2770_CERTIFICATES = ("02-04", "Certificates, declarations")
-
-
-def _tier_rank(tier: str) -> int:
-    try:
-        return TIERS.index(tier)
-    except ValueError:
-        raise Problem(
-            422, "Unprocessable Content", f"unknown access tier {tier!r}; one of {', '.join(TIERS)}"
-        ) from None
-
-
-def _may(tier: str, field_name: str) -> bool:
-    return _tier_rank(tier) >= TIERS.index(FIELD_TIERS[field_name])
-
-
-# --- content: what a passport says about a product ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Child:
-    """One BOM line below a node of the product's structure."""
-
-    part_number: str
-    name: str
-    quantity: float
-    unit: str
-    suppliers: tuple[str, ...]
-    children: tuple[Child, ...] = ()
-
-
-@dataclass(frozen=True)
-class ProductContent:
-    """Everything the AASX export says about one product model or serialized item.
-
-    Built from the catalog, partners and footprints by :func:`content_from_catalog`; a passport
-    service can build the same from a passport revision instead.
-    """
-
-    part_number: str
-    name: str
-    description: str | None
-    category: str | None
-    serial: str | None
-    gtin: str | None
-    year_of_construction: int
-    manufacturer_code: str
-    manufacturer_name: str
-    manufacturer_country: str | None
-    manufacturer_website: str | None
-    economic_operator_id: str
-    facility_id: str | None
-    facility_city: str | None
-    facility_country: str | None
-    facility_address: str | None
-    children: tuple[Child, ...]
-    footprint: FootprintRun | None
-    pcf_declaration: bytes | None
-    """A PACT v2 ProductFootprint of the stored footprint, as JSON, when the part has a mass."""
-
-
-def global_asset_id(
-    part_number: str, *, serial: str | None = None, gtin: str | None = None, base: str = DIGITAL_LINK_BASE
-) -> str:
-    """Return the asset's id: a GS1 Digital Link URI when a GTIN is known, else a URN of the part number."""
-    if gtin:
-        uri = f"{base.rstrip('/')}/01/{quote(gtin, safe='')}"
-        return f"{uri}/21/{quote(serial, safe='')}" if serial else uri
-    urn = f"urn:keten:part:{quote(part_number, safe='')}"
-    return f"{urn}:serial:{quote(serial, safe='')}" if serial else urn
-
-
-def _own_organization(session: Session) -> Organization:
-    own = session.scalars(
-        select(Organization).where(Organization.role == "own").order_by(Organization.id)
-    ).first()
-    if own is None:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "no organization has the role 'own'; the nameplate names the manufacturer, so add it",
-        )
-    return own
-
-
-def _own_site(session: Session, own: Organization, part: Part) -> Site | None:
-    sourced = session.scalars(
-        select(Site)
-        .join(Sourcing, Sourcing.site_id == Site.id)
-        .where(Sourcing.part_id == part.id, Site.organization_id == own.id)
-        .order_by(Sourcing.share.desc(), Site.code)
-    ).first()
-    if sourced is not None:
-        return sourced
-    return session.scalars(select(Site).where(Site.organization_id == own.id).order_by(Site.code)).first()
-
-
-def _operator_id(org: Organization) -> str:
-    if org.lei:
-        return f"lei:{org.lei}"
-    if org.gln:
-        return f"gln:{org.gln}"
-    if org.kvk:
-        return f"kvk:{org.kvk}"
-    return f"keten:{org.code}"
-
-
-def _structure(session: Session, root_id: int) -> tuple[Child, ...]:
-    """Return the BOM below ``root_id`` as a tree of :class:`Child`, shared subtrees built once."""
-    edges: dict[int, list[tuple[int, float, str]]] = {}
-    for parent_id, child_id, quantity, position in session.execute(
-        select(BomLine.parent_id, BomLine.child_id, BomLine.quantity, BomLine.position)
-    ):
-        edges.setdefault(parent_id, []).append((child_id, float(quantity), position or ""))
-    below: set[int] = set()
-    stack = [root_id]
-    while stack:
-        for child_id, _, _ in edges.get(stack.pop(), []):
-            if child_id not in below:
-                below.add(child_id)
-                stack.append(child_id)
-    if not below:
-        return ()
-    # Whole-table reads filtered here, as a product's tree can hold more parts than one IN list may bind.
-    parts = {
-        row[0]: row[1:]
-        for row in session.execute(select(Part.id, Part.part_number, Part.name, Part.unit))
-        if row[0] in below
-    }
-    suppliers: dict[int, list[str]] = {}
-    for part_id, name in session.execute(
-        select(Sourcing.part_id, Organization.name)
-        .join(Site, Site.id == Sourcing.site_id)
-        .join(Organization, Organization.id == Site.organization_id)
-        .where(Organization.role != "own")
-        .order_by(Sourcing.part_id, Sourcing.share.desc(), Organization.name)
-    ):
-        if part_id in below:
-            names = suppliers.setdefault(part_id, [])
-            if name not in names:
-                names.append(name)
-    built: dict[int, tuple[Child, ...]] = {}
-
-    def children_of(part_id: int) -> tuple[Child, ...]:
-        if part_id not in built:
-            lines = sorted(edges.get(part_id, []), key=lambda e: (e[2], parts[e[0]][0]))
-            built[part_id] = tuple(
-                Child(
-                    part_number=parts[c][0],
-                    name=parts[c][1],
-                    unit=parts[c][2],
-                    quantity=q,
-                    suppliers=tuple(suppliers.get(c, ())),
-                    children=children_of(c),
-                )
-                for c, q, _ in lines
-            )
-        return built[part_id]
-
-    return children_of(root_id)
-
-
-def content_from_catalog(
-    session: Session,
-    *,
-    part_number: str,
-    serial: str | None = None,
-    gtin: str | None = None,
-    year_of_construction: int | None = None,
-) -> ProductContent:
-    """Return what the catalog, partners and the latest stored footprint say about a product."""
-    part = session.scalars(select(Part).where(Part.part_number == part_number)).one_or_none()
-    if part is None:
-        raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
-    own = _own_organization(session)
-    site = _own_site(session, own, part)
-    try:
-        run: FootprintRun | None = footprints.latest(session, part_number=part_number)
-    except Problem:
-        run = None
-    declaration = None
-    if run is not None and part.mass_kg:
-        pact = footprints.pact_footprint(
-            session, part_number=part_number, company_name=own.name, company_id=_operator_id(own)
-        )
-        declaration = json.dumps(pact, indent=2, sort_keys=True).encode()
-    return ProductContent(
-        part_number=part.part_number,
-        name=part.name,
-        description=part.description,
-        category=part.category,
-        serial=serial,
-        gtin=gtin,
-        year_of_construction=year_of_construction or datetime.now(UTC).year,
-        manufacturer_code=own.code,
-        manufacturer_name=own.name,
-        manufacturer_country=own.country,
-        manufacturer_website=own.website,
-        economic_operator_id=_operator_id(own),
-        facility_id=(f"gln:{site.gln}" if site.gln else f"keten:{site.code}") if site else None,
-        facility_city=site.city if site else None,
-        facility_country=site.country if site else own.country,
-        facility_address=site.address if site else None,
-        children=_structure(session, part.id),
-        footprint=run,
-        pcf_declaration=declaration,
-    )
-
-
-# --- building the AAS -------------------------------------------------------------------------------
-
-
-def _ref(value: str) -> model.ExternalReference:
-    return model.ExternalReference((model.Key(model.KeyTypes.GLOBAL_REFERENCE, value),))
-
-
-def _prop(
-    id_short: str | None,
-    semantic: str,
-    value: Any,
-    value_type: type = model.datatypes.String,
-    value_id: str | None = None,
-) -> model.Property:
-    return model.Property(
-        id_short,
-        value_type=value_type,
-        value=value,
-        semantic_id=_ref(semantic),
-        value_id=_ref(value_id) if value_id else None,
-    )
-
-
-def _mlp(id_short: str, semantic: str, text: str, language: str = "en") -> model.MultiLanguageProperty:
-    return model.MultiLanguageProperty(
-        id_short, value=model.MultiLanguageTextType({language: text}), semantic_id=_ref(semantic)
-    )
-
-
-def _id_short(text: str, prefix: str = "N") -> str:
-    """Return an idShort (metamodel 3.0: a letter, then letters, digits and underscores) for ``text``."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
-    return cleaned if cleaned[:1].isalpha() else f"{prefix}_{cleaned}"
-
-
-def _unique(names: Iterable[str]) -> Iterator[str]:
-    seen: dict[str, int] = {}
-    for name in names:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        yield name if count == 0 else f"{name}_{count + 1}"
-
-
-def _specific_ids(content: ProductContent) -> list[model.SpecificAssetId]:
-    specific = [model.SpecificAssetId("manufacturerPartId", content.part_number)]
-    if content.serial:
-        specific.append(model.SpecificAssetId("serialNumber", content.serial))
-    if content.gtin:
-        specific.append(model.SpecificAssetId("gtin", content.gtin))
-    return specific
-
-
-def _nameplate(content: ProductContent, asset_id: str, submodel_id: str, tier: str) -> model.Submodel:
-    elements: list[model.SubmodelElement] = [
-        _prop("URIOfTheProduct", URI_OF_THE_PRODUCT, asset_id),
-        _mlp("ManufacturerName", MANUFACTURER_NAME, content.manufacturer_name),
-        _mlp("ManufacturerProductDesignation", PRODUCT_DESIGNATION, content.name),
-    ]
-    if _may(tier, "nameplate.contact"):
-        contact: list[model.SubmodelElement] = []
-        if content.facility_country:
-            contact.append(_mlp("NationalCode", "0173-1#02-AAO134#002", content.facility_country))
-        if content.facility_city:
-            contact.append(_mlp("CityTown", "0173-1#02-AAO132#002", content.facility_city))
-        contact.append(_mlp("Company", "0173-1#02-AAW001#001", content.manufacturer_name))
-        if content.facility_address:
-            contact.append(_mlp("Street", "0173-1#02-AAO128#002", content.facility_address))
-        if content.manufacturer_website:
-            contact.append(
-                _prop("AddressOfAdditionalLink", "0173-1#02-AAQ326#002", content.manufacturer_website)
-            )
-        elements.append(
-            model.SubmodelElementCollection(
-                "ContactInformation", value=contact, semantic_id=_ref(CONTACT_INFORMATION)
-            )
-        )
-    if content.category:
-        elements.append(_mlp("ManufacturerProductFamily", PRODUCT_FAMILY, content.category))
-    elements += [
-        _mlp("ManufacturerProductType", PRODUCT_TYPE, content.part_number),
-        _mlp("OrderCodeOfManufacturer", ORDER_CODE, content.part_number),
-        _mlp("ProductArticleNumberOfManufacturer", ARTICLE_NUMBER, content.part_number),
-    ]
-    if content.serial and _may(tier, "nameplate.serial_number"):
-        elements.append(_prop("SerialNumber", SERIAL_NUMBER, content.serial))
-    elements.append(_prop("YearOfConstruction", YEAR_OF_CONSTRUCTION, str(content.year_of_construction)))
-    if content.facility_country:
-        elements.append(_prop("CountryOfOrigin", COUNTRY_OF_ORIGIN, content.facility_country))
-    return model.Submodel(
-        submodel_id,
-        id_short="Nameplate",
-        semantic_id=_ref(NAMEPLATE_SUBMODEL),
-        administration=model.AdministrativeInformation(version="2", revision="0"),
-        submodel_element=elements,
-    )
-
-
-def _decimal(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
-
-
-def _xs_decimal(value: float) -> Decimal:
-    """Return ``value`` to the milligram, so it is written without an exponent, as xs:decimal requires."""
-    return _decimal(value).quantize(Decimal("0.000001"))
-
-
-def _carbon_footprint(run: FootprintRun, submodel_id: str) -> model.Submodel:
-    gate = sum(v for k, v in run.by_stage.items() if k not in ("use", "end_of_life"))
-    phases = [("A1-A3", gate)]
-    if run.by_stage.get("use"):
-        phases.append(("B6", run.by_stage["use"]))
-    if run.by_stage.get("end_of_life"):
-        phases.append(("C1-C4", run.by_stage["end_of_life"]))
-    published = run.computed_at if run.computed_at.tzinfo else run.computed_at.replace(tzinfo=UTC)
-    items = []
-    for phase, kg in phases:
-        text, irdi = PHASES[phase]
-        items.append(
-            model.SubmodelElementCollection(
-                None,
-                semantic_id=_ref(f"{CF}/ProductCarbonFootprint/1/0"),
-                value=[
-                    model.SubmodelElementList(
-                        "PcfCalculationMethods",
-                        model.Property,
-                        value=[
-                            _prop(None, "0173-1#02-ABG854#003", name, value_id=irdi_)
-                            for name, irdi_ in CALCULATION_METHODS.items()
-                        ],
-                        semantic_id=_ref(f"{CF}/PcfCalculationMethods/1/0"),
-                        semantic_id_list_element=_ref("0173-1#02-ABG854#003"),
-                        value_type_list_element=model.datatypes.String,
-                    ),
-                    _prop("PcfCO2eq", "0173-1#02-ABG855#003", _xs_decimal(kg), model.datatypes.Decimal),
-                    _prop(
-                        "ReferenceImpactUnitForCalculation",
-                        "0173-1#02-ABG856#003",
-                        PIECE[0],
-                        value_id=PIECE[1],
-                    ),
-                    _prop(
-                        "QuantityOfMeasureForCalculation", "0173-1#02-ABG857#003", 1.0, model.datatypes.Double
-                    ),
-                    model.SubmodelElementList(
-                        "LifeCyclePhases",
-                        model.Property,
-                        value=[_prop(None, "0173-1#02-ABG858#003", text, value_id=irdi)],
-                        semantic_id=_ref(f"{CF}/LifeCyclePhases/1/0"),
-                        semantic_id_list_element=_ref("0173-1#02-ABG858#003"),
-                        value_type_list_element=model.datatypes.String,
-                    ),
-                    _prop(
-                        "PublicationDate",
-                        f"{CF}/PublicationDate/1/0",
-                        published.astimezone(UTC).replace(microsecond=0),
-                        model.datatypes.DateTime,
-                    ),
-                ],
-            )
-        )
-    return model.Submodel(
-        submodel_id,
-        id_short="CarbonFootprint",
-        semantic_id=_ref(CARBON_FOOTPRINT_SUBMODEL),
-        administration=model.AdministrativeInformation(
-            version="1", revision="0", template_id="https://admin-shell.io/IDTA02023-1-0"
-        ),
-        submodel_element=[
-            model.SubmodelElementList(
-                "ProductCarbonFootprints",
-                model.SubmodelElementCollection,
-                value=items,
-                semantic_id=_ref(f"{CF}/ProductCarbonFootprints/1/0"),
-                semantic_id_list_element=_ref(f"{CF}/ProductCarbonFootprint/1/0"),
-            )
-        ],
-    )
-
-
-MAX_TREE_NODES = 50_000
-"""A full structure repeats shared subassemblies at every place they are used; past this many nodes
-the package would be too large to be of use, and the export says so instead of writing it."""
-
-
-def _tree_size(children: Sequence[Child], seen: dict[int, int]) -> int:
-    total = 0
-    for child in children:
-        key = id(child.children)
-        if key not in seen:
-            seen[key] = _tree_size(child.children, seen)
-        total += 1 + seen[key]
-    return total
-
-
-def _bom(content: ProductContent, asset_id: str, submodel_id: str, tier: str) -> model.Submodel:
-    full = _may(tier, "bom.full_tree")
-    if full and (size := _tree_size(content.children, {})) > MAX_TREE_NODES:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"the full structure of '{content.part_number}' has {size} nodes, more than the "
-            f"{MAX_TREE_NODES} an AASX export writes; export it at the public tier (one level down)",
-        )
-    with_suppliers = _may(tier, "bom.suppliers")
-
-    def node(child: Child, id_short: str, depth: int) -> model.Entity:
-        statements: list[model.SubmodelElement] = []
-        if child.quantity.is_integer() and child.quantity >= 1:
-            statements.append(
-                _prop("BulkCount", f"{HS}/BulkCount/1/0", int(child.quantity), model.datatypes.UnsignedLong)
-            )
-        if full:
-            statements += nodes(child.children, depth + 1)
-        supplier_ids = [model.SpecificAssetId("manufacturerName", name) for name in child.suppliers]
-        return model.Entity(
-            id_short,
-            entity_type=model.EntityType.SELF_MANAGED_ENTITY,
-            global_asset_id=global_asset_id(child.part_number),
-            specific_asset_id=[
-                model.SpecificAssetId("manufacturerPartId", child.part_number),
-                *(supplier_ids if with_suppliers else []),
-            ],
-            description=model.MultiLanguageTextType({"en": child.name}),
-            statement=statements,
-            semantic_id=_ref(f"{HS}/Node/1/0"),
-        )
-
-    def nodes(children: Sequence[Child], depth: int) -> list[model.SubmodelElement]:
-        names = _unique(_id_short(c.part_number) for c in children)
-        return [node(c, name, depth) for c, name in zip(children, names, strict=True)]
-
-    entry = model.Entity(
-        _id_short(content.part_number),
-        entity_type=model.EntityType.SELF_MANAGED_ENTITY,
-        global_asset_id=asset_id,
-        # basyx writes an empty specificAssetIds array when none are given, which the schema forbids.
-        specific_asset_id=_specific_ids(content),
-        statement=nodes(content.children, 1),
-        semantic_id=_ref(f"{HS}/EntryNode/1/0"),
-    )
-    submodel = model.Submodel(
-        submodel_id,
-        id_short="HierarchicalStructures",
-        semantic_id=_ref(HSEBOM_SUBMODEL),
-        administration=model.AdministrativeInformation(version="1", revision="1"),
-        submodel_element=[
-            entry,
-            _prop("ArcheType", f"{HS}/ArcheType/1/0", "Full" if full else "OneDown"),
-        ],
-    )
-
-    def relate(parent: model.Entity) -> None:
-        children = [s for s in parent.statement if isinstance(s, model.Entity)]
-        for child in children:
-            parent.statement.add(
-                model.RelationshipElement(
-                    f"HasPart_{child.id_short}",
-                    first=model.ModelReference.from_referable(parent),
-                    second=model.ModelReference.from_referable(child),
-                    semantic_id=_ref(f"{HS}/HasPart/1/0"),
-                )
-            )
-            relate(child)
-
-    relate(entry)
-    return submodel
-
-
-def _handover(
-    content: ProductContent, submodel_id: str, tier: str, files: aasx.DictSupplementaryFileContainer
-) -> model.Submodel:
-    documents: list[model.SubmodelElement] = []
-    run = content.footprint
-    if content.pcf_declaration is not None and run is not None and _may(tier, "handover.pcf_declaration"):
-        name = files.add_file(
-            f"/aasx/files/pcf-{_id_short(content.part_number).lower()}.json",
-            io.BytesIO(content.pcf_declaration),
-            "application/json",
-        )
-        title = f"Product carbon footprint of {content.part_number} (PACT v2)"
-        documents.append(
-            model.SubmodelElementCollection(
-                "Document01",
-                semantic_id=_ref("0173-1#02-ABI500#001/0173-1#01-AHF579#001*01"),
-                value=[
-                    model.SubmodelElementCollection(
-                        "DocumentId",
-                        semantic_id=_ref("0173-1#02-ABI501#001/0173-1#01-AHF580#001*01"),
-                        value=[
-                            _prop("DocumentDomainId", "0173-1#02-ABH994#001", content.manufacturer_code),
-                            _prop("ValueId", "0173-1#02-AAO099#002", f"PCF-{content.part_number}-{run.id}"),
-                            _prop("IsPrimary", "0173-1#02-ABH995#001", True, model.datatypes.Boolean),
-                        ],
-                    ),
-                    model.SubmodelElementCollection(
-                        "DocumentClassification",
-                        semantic_id=_ref("0173-1#02-ABI502#001/0173-1#01-AHF581#001*01"),
-                        value=[
-                            _prop("ClassId", "0173-1#02-ABH996#001", VDI2770_CERTIFICATES[0]),
-                            _mlp("ClassName", "0173-1#02-AAO102#003", VDI2770_CERTIFICATES[1]),
-                            _prop("ClassificationSystem", "0173-1#02-ABH997#001", "VDI2770:2018"),
-                        ],
-                    ),
-                    model.SubmodelElementCollection(
-                        "DocumentVersion01",
-                        semantic_id=_ref("0173-1#02-ABI503#001/0173-1#01-AHF582#001*01"),
-                        value=[
-                            _prop("Language01", "0173-1#02-AAN468#006", "en"),
-                            _prop("DocumentVersionId", "0173-1#02-AAO100#002", str(run.id)),
-                            _mlp("Title", "0173-1#02-AAO105#002", title),
-                            _mlp(
-                                "Summary",
-                                "0173-1#02-AAO106#002",
-                                "Cradle-to-gate carbon footprint declared per kilogram, with the factor set "
-                                "and input revisions it was computed from",
-                            ),
-                            _mlp("KeyWords", "0173-1#02-ABH999#001", "PCF, PACT, ISO 14067"),
-                            _prop("StatusSetDate", "0173-1#02-ABI000#001", run.at, model.datatypes.Date),
-                            _prop("StatusValue", "0173-1#02-ABI001#001", "Released"),
-                            _prop("OrganizationName", "0173-1#02-ABI002#001", content.manufacturer_code),
-                            _prop(
-                                "OrganizationOfficialName", "0173-1#02-ABI004#001", content.manufacturer_name
-                            ),
-                            model.File(
-                                "DigitalFile01",
-                                content_type="application/json",
-                                value=name,
-                                semantic_id=_ref("0173-1#02-ABI504#001/0173-1#01-AHF583#001"),
-                            ),
-                        ],
-                    ),
-                ],
-            )
-        )
-    return model.Submodel(
-        submodel_id,
-        id_short="HandoverDocumentation",
-        semantic_id=_ref(HANDOVER_SUBMODEL),
-        administration=model.AdministrativeInformation(version="1", revision="2"),
-        submodel_element=[
-            _prop("numberOfDocuments", "0173-1#02-ABH990#001", len(documents), model.datatypes.Integer),
-            *documents,
-        ],
-    )
-
-
-def _dpp_metadata(
-    content: ProductContent, asset_id: str, dpp_id: str, submodel_id: str, tier: str, now: datetime
-) -> model.Submodel:
-    elements: list[model.SubmodelElement] = [
-        _prop("digitalProductPassportId", f"{DPP}/digitalProductPassportId/1", dpp_id),
-        _prop("uniqueProductIdentifier", f"{DPP}/uniqueProductIdentifier/1", asset_id),
-        _prop("granularity", f"{DPP}/granularity/1", "Item" if content.serial else "Model"),
-        _prop("dppSchemaVersion", f"{DPP}/dppSchemaVersion/1", "IDTA 02099-1:1.0"),
-        _prop("dppStatus", f"{DPP}/dppStatus/1", "Active"),
-        _prop("lastUpdate", f"{DPP}/lastUpdate/1", now, model.datatypes.DateTime),
-        _prop("economicOperatorId", f"{DPP}/economicOperatorId/1", content.economic_operator_id),
-    ]
-    if content.facility_id and _may(tier, "dpp_metadata.facility"):
-        elements.append(_prop("facilityId", f"{DPP}/facilityId/1", content.facility_id))
-    return model.Submodel(
-        submodel_id,
-        id_short="DppMetadata",
-        semantic_id=_ref(DPP_METADATA_SUBMODEL),
-        administration=model.AdministrativeInformation(version="1", revision="0"),
-        submodel_element=elements,
-    )
-
-
-@dataclass(frozen=True)
-class AasxExport:
-    """What an export wrote: the shell's and the asset's ids and the submodels by idShort."""
-
-    aas_id: str
-    global_asset_id: str
-    tier: str
-    submodels: tuple[str, ...]
-
-
-def build_environment(
-    content: ProductContent, *, tier: str = "public", base: str = DIGITAL_LINK_BASE
-) -> tuple[Store, aasx.DictSupplementaryFileContainer, AasxExport]:
-    """Return the shell, its submodels and embedded files of ``content`` as a caller of ``tier`` sees them.
-
-    Also exported for the passport service, which builds ``content`` from a passport revision.
-    """
-    _tier_rank(tier)
-    asset_id = global_asset_id(content.part_number, serial=content.serial, gtin=content.gtin, base=base)
-    key = quote(content.part_number, safe="") + (
-        f":{quote(content.serial, safe='')}" if content.serial else ""
-    )
-    now = datetime.now(UTC).replace(microsecond=0)
-    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    submodels = [_nameplate(content, asset_id, f"urn:keten:submodel:nameplate:{key}", tier)]
-    if content.footprint is not None and _may(tier, "carbon_footprint"):
-        submodels.append(_carbon_footprint(content.footprint, f"urn:keten:submodel:carbon-footprint:{key}"))
-    if _may(tier, "bom.direct_children"):
-        submodels.append(_bom(content, asset_id, f"urn:keten:submodel:bom:{key}", tier))
-    submodels.append(_handover(content, f"urn:keten:submodel:handover:{key}", tier, files))
-    aas_id = f"urn:keten:aas:{key}"
-    if _may(tier, "dpp_metadata"):
-        submodels.append(_dpp_metadata(content, asset_id, aas_id, f"urn:keten:submodel:dpp:{key}", tier, now))
-    shell = model.AssetAdministrationShell(
-        model.AssetInformation(
-            asset_kind=model.AssetKind.INSTANCE if content.serial else model.AssetKind.TYPE,
-            global_asset_id=asset_id,
-            specific_asset_id=_specific_ids(content),
-        ),
-        aas_id,
-        id_short=_id_short(content.part_number, prefix="AAS"),
-        description=model.MultiLanguageTextType({"en": content.description or content.name}),
-        submodel={model.ModelReference.from_referable(s) for s in submodels},
-    )
-    store: Store = model.DictIdentifiableStore([shell, *submodels])
-    summary = AasxExport(
-        aas_id=aas_id,
-        global_asset_id=asset_id,
-        tier=tier,
-        submodels=tuple(str(s.id_short) for s in submodels),
-    )
-    return store, files, summary
-
-
-def export_aasx(
-    session: Session,
-    *,
-    part_number: str,
-    out: Path | BinaryIO,
-    serial: str | None = None,
-    tier: str = "public",
-    gtin: str | None = None,
-    base: str = DIGITAL_LINK_BASE,
-) -> AasxExport:
-    """Write the product's AASX package to ``out`` as a caller of ``tier`` may see it; return its summary."""
-    _tier_rank(tier)
-    content = content_from_catalog(session, part_number=part_number, serial=serial, gtin=gtin)
-    store, files, summary = build_environment(content, tier=tier, base=base)
-    target: Any = str(out) if isinstance(out, Path) else out
-    with aasx.AASXWriter(target) as writer:
-        # JSON, as basyx writes XML in the metamodel 3.1 namespace, which the 3.0 checker rejects.
-        writer.write_aas(summary.aas_id, store, files, write_json=True)
-        properties = OPCCoreProperties()  # type: ignore[no-untyped-call]
-        properties.creator = content.manufacturer_name
-        properties.created = datetime.now(UTC)
-        properties.title = f"{content.part_number} {content.name}"
-        writer.write_core_properties(properties)
-    return summary
-
-
-# --- import -------------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class AasxImport:
@@ -882,34 +172,6 @@ def _find(elements: Iterable[Any], semantic: str | Sequence[str], id_short: str 
         if element.id_short in names:
             return element
     return None
-
-
-def _read_package(source: Path | BinaryIO, name: str) -> tuple[Store, list[str]]:
-    store: Store = model.DictIdentifiableStore()
-    files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    target: Any = str(source) if isinstance(source, Path) else source
-    try:
-        with aasx.AASXReader(target, failsafe=False) as reader:
-            reader.read_into(store, files)
-    except FileNotFoundError:
-        raise Problem(422, "Unprocessable Content", f"{name}: no such file") from None
-    except Exception as exc:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"{name}: not a readable AASX package (AAS metamodel 3.0): {exc}",
-            errors=[{"file": name, "message": str(exc)}],
-        ) from None
-    return store, sorted(files)
-
-
-def _fail(name: str, where: str, message: str) -> Problem:
-    return Problem(
-        422,
-        "Unprocessable Content",
-        f"{name}: {where}: {message}",
-        errors=[{"file": name, "element": where, "message": message}],
-    )
 
 
 def _nameplate_fields(submodel: model.Submodel) -> dict[str, str]:
@@ -975,7 +237,9 @@ def _nameplate_values(name: str, where: str, nameplate: dict[str, str]) -> dict[
             continue
         length = getattr(table.c[column].type, "length", None)
         if length is not None and len(text) > length:
-            raise _fail(name, f"{where}/{key}", f"is {len(text)} characters long; at most {length} are kept")
+            raise refusal(
+                name, f"{where}/{key}", f"is {len(text)} characters long; at most {length} are kept"
+            )
         values[column] = text
     values["date_of_manufacture"] = None
     if "DateOfManufacture" in nameplate:
@@ -985,7 +249,9 @@ def _nameplate_values(name: str, where: str, nameplate: dict[str, str]) -> dict[
         try:
             values["date_of_manufacture"] = date.fromisoformat(day.group(1) if day else text)
         except ValueError:
-            raise _fail(name, f"{where}/DateOfManufacture", f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise refusal(
+                name, f"{where}/DateOfManufacture", f"{text!r} is not a date (YYYY-MM-DD)"
+            ) from None
     return values
 
 
@@ -1001,13 +267,13 @@ class _Pcf:
 def _number(name: str, where: str, element: Any) -> Decimal:
     text = _text(element)
     if text is None:
-        raise _fail(name, where, "has no value")
+        raise refusal(name, where, "has no value")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise _fail(name, where, f"{text!r} is not a number") from None
+        raise refusal(name, where, f"{text!r} is not a number") from None
     if not value.is_finite() or value < 0:
-        raise _fail(name, where, f"{text!r} is not a finite non-negative number")
+        raise refusal(name, where, f"{text!r} is not a finite non-negative number")
     return value
 
 
@@ -1027,7 +293,7 @@ def _gate_footprint_1_0(name: str, submodel: model.Submodel) -> _Pcf:
     if listing is None or not isinstance(
         listing, model.SubmodelElementList | model.SubmodelElementCollection
     ):
-        raise _fail(name, where, "has no ProductCarbonFootprints list")
+        raise refusal(name, where, "has no ProductCarbonFootprints list")
     chosen: list[tuple[int, Any]] = []
     for index, item in enumerate(listing.value):
         if not isinstance(item, model.SubmodelElementCollection):
@@ -1042,7 +308,7 @@ def _gate_footprint_1_0(name: str, submodel: model.Submodel) -> _Pcf:
         if ids:
             chosen.append((index, item))
     if not chosen:
-        raise _fail(
+        raise refusal(
             name, f"{where}/ProductCarbonFootprints", "no footprint covers the life cycle phases A1-A3"
         )
     total = Decimal(0)
@@ -1066,7 +332,9 @@ def _gate_footprint_1_0(name: str, submodel: model.Submodel) -> _Pcf:
         published = published or _day(_find(item.value, f"{CF}/PublicationDate/1/0", "PublicationDate"))
         expires = expires or _day(_find(item.value, f"{CF}/ExpirationDate/1/0", "ExpirationDate"))
     if len(units) > 1:
-        raise _fail(name, f"{where}/ProductCarbonFootprints", "the A1-A3 footprints refer to different units")
+        raise refusal(
+            name, f"{where}/ProductCarbonFootprints", "the A1-A3 footprints refer to different units"
+        )
     unit, quantity = units.pop()
     return _Pcf(kg_co2e=total, unit=unit, quantity=quantity, published=published, expires=expires)
 
@@ -1092,12 +360,12 @@ def _gate_footprint_0_9(name: str, submodel: model.Submodel) -> _Pcf:
             published=None,
             expires=None,
         )
-    raise _fail(name, where, "no footprint has PCFLifeCyclePhase A1-A3")
+    raise refusal(name, where, "no footprint has PCFLifeCyclePhase A1-A3")
 
 
 def _per_unit(name: str, pcf: _Pcf, part: Part) -> float:
     if pcf.quantity == 0:
-        raise _fail(name, "QuantityOfMeasureForCalculation", "is zero")
+        raise refusal(name, "QuantityOfMeasureForCalculation", "is zero")
     per = pcf.kg_co2e / pcf.quantity
     if pcf.unit in ("piece", "pcs", "") and part.unit == "pcs":
         return float(per)
@@ -1106,13 +374,13 @@ def _per_unit(name: str, pcf: _Pcf, part: Part) -> float:
         if part.unit == "kg":
             return float(per * to_kg[pcf.unit])
         if part.mass_kg:
-            return float(per * to_kg[pcf.unit] * _decimal(part.mass_kg))
-        raise _fail(
+            return float(per * to_kg[pcf.unit] * Decimal(repr(float(part.mass_kg))))
+        raise refusal(
             name,
             "ReferenceImpactUnitForCalculation",
             f"the footprint is per {pcf.unit} but part '{part.part_number}' has no mass to convert it",
         )
-    raise _fail(
+    raise refusal(
         name,
         "ReferenceImpactUnitForCalculation",
         f"unit {pcf.unit!r} cannot be converted to the part's unit {part.unit!r}",
@@ -1145,6 +413,7 @@ def import_aasx(
     organization: str | None = None,
     file_name: str | None = None,
     imported_by: str | None = None,
+    limits: AasxLimits = AasxLimits(),
 ) -> AasxImport:
     """Store a supplier's AASX nameplate and carbon footprint as primary data of the matching part.
 
@@ -1153,24 +422,28 @@ def import_aasx(
     of a Digital Link. The supplier is ``organization`` (a code), else the organization whose name
     is the nameplate's manufacturer name. The nameplate replaces the part's nameplate of the same
     manufacturer, if one is held. Everything is checked before anything is written; both rows are
-    only flushed, so they commit, or not, together.
+    only flushed, so they commit, or not, together. A package larger than ``limits`` is refused
+    before it is unpacked.
     """
     name = file_name or (path.name if isinstance(path, Path) else getattr(path, "name", None) or "AASX")
     name = Path(str(name)).name
-    raw: Any = path
-    if not isinstance(path, Path):
-        data = path.read()
-        raw = io.BytesIO(data)
-        digest = hashlib.sha256(data).hexdigest()
-    else:
+    if isinstance(path, Path):
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            check_size(name, path.stat().st_size, limits)
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise Problem(422, "Unprocessable Content", f"{name}: no such file") from None
         except OSError as exc:
             raise Problem(422, "Unprocessable Content", f"{name}: cannot be read: {exc.strerror}") from None
-    store, _ = _read_package(raw, name)
+    else:
+        # Read no more than one byte past the limit: enough to know the upload is too large.
+        data = path.read(limits.max_bytes + 1)
+        check_size(name, len(data), limits, read_whole=False)
+    store, _ = read_package(data, name, limits)
+    digest = hashlib.sha256(data).hexdigest()
     shells = [o for o in store if isinstance(o, model.AssetAdministrationShell)]
     if len(shells) != 1:
-        raise _fail(
+        raise refusal(
             name, "package", f"holds {len(shells)} asset administration shells; import one product at a time"
         )
     shell = shells[0]
@@ -1178,21 +451,34 @@ def import_aasx(
     by_semantic = {_semantic(s): s for s in submodels}
     nameplate_sm = by_semantic.get(NAMEPLATE_SUBMODEL) or by_semantic.get(NAMEPLATE_3_SUBMODEL)
     if nameplate_sm is None:
-        raise _fail(name, "package", f"has no Digital Nameplate submodel (semanticId {NAMEPLATE_SUBMODEL})")
+        ids = {s.id for s in submodels}
+        absent = [str(r.key[-1].value) for r in shell.submodel if r.key and r.key[-1].value not in ids]
+        raise refusal(
+            name,
+            "package",
+            f"has no Digital Nameplate submodel (semanticId {NAMEPLATE_SUBMODEL})"
+            + (
+                f"; the shell refers to submodels it does not hold: {', '.join(sorted(absent))}"
+                if absent
+                else ""
+            ),
+        )
     nameplate = _nameplate_fields(nameplate_sm)
     if "ManufacturerName" not in nameplate:
-        raise _fail(name, f"submodel {nameplate_sm.id_short}/ManufacturerName", "is missing or empty")
+        raise refusal(name, f"submodel {nameplate_sm.id_short}/ManufacturerName", "is missing or empty")
     nameplate_values = _nameplate_values(name, f"submodel {nameplate_sm.id_short}", nameplate)
     asset_id = shell.asset_information.global_asset_id
     if asset_id is not None and len(asset_id) > 1000:
-        raise _fail(name, "asset/globalAssetId", f"is {len(asset_id)} characters long; at most 1000 are kept")
+        raise refusal(
+            name, "asset/globalAssetId", f"is {len(asset_id)} characters long; at most 1000 are kept"
+        )
     footprint_sm = by_semantic.get(CARBON_FOOTPRINT_SUBMODEL)
     if footprint_sm is not None:
         pcf = _gate_footprint_1_0(name, footprint_sm)
     elif CARBON_FOOTPRINT_0_9_SUBMODEL in by_semantic:
         pcf = _gate_footprint_0_9(name, by_semantic[CARBON_FOOTPRINT_0_9_SUBMODEL])
     else:
-        raise _fail(
+        raise refusal(
             name, "package", f"has no Carbon Footprint submodel (semanticId {CARBON_FOOTPRINT_SUBMODEL})"
         )
 
@@ -1207,13 +493,13 @@ def import_aasx(
         parts = {p.part_number: p for p in session.scalars(select(Part).where(Part.part_number.in_(values)))}
         if not parts:
             tried = "; ".join(f"{how} {value!r}" for how, value in candidates) or "no identifiers"
-            raise _fail(
+            raise refusal(
                 name,
                 "asset",
                 f"matches no part of the catalog (tried {tried}); name the part to attach it to",
             )
         if len(parts) > 1:
-            raise _fail(name, "asset", f"matches several parts ({', '.join(sorted(parts))}); name the part")
+            raise refusal(name, "asset", f"matches several parts ({', '.join(sorted(parts))}); name the part")
         part = next(iter(parts.values()))
         matched_by = next(how for how, value in candidates if value == part.part_number)
 
@@ -1232,7 +518,7 @@ def import_aasx(
             f"no organization is named {nameplate['ManufacturerName']!r}; the PCF is kept without one"
         )
     if pcf.expires and pcf.published and pcf.expires < pcf.published:
-        raise _fail(name, "ExpirationDate", "lies before the PublicationDate")
+        raise refusal(name, "ExpirationDate", "lies before the PublicationDate")
 
     described = ", ".join(f"{k}={v}" for k, v in sorted(nameplate.items()))
     source = f"AASX {name} sha256:{digest[:16]}; nameplate {described}"[:1000]

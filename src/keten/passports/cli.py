@@ -122,16 +122,19 @@ def aasx_export(
     part_number: Annotated[str, typer.Argument(help="The product's part number.")],
     out: Annotated[Path, typer.Option("--out", help="The AASX file to write.")],
     serial: Annotated[str | None, typer.Option(help="Serial number of one machine.")] = None,
-    gtin: Annotated[str | None, typer.Option(help="GTIN of the product.")] = None,
+    gtin: Annotated[
+        str | None, typer.Option(help="GTIN of the product, if it has none in its passport input yet.")
+    ] = None,
     tier: Annotated[
         Literal["public", "legitimate_interest", "authority", "owner"], typer.Option(help="Access tier.")
     ] = "public",
 ) -> None:
-    """Write the product as an Asset Administration Shell (AASX) with the IDTA submodels."""
-    from keten.passports import aas
+    """Write the product's passport (the item's with --serial) at TIER as an Asset Administration Shell
+    (AASX) with the IDTA submodels; a product not yet issued a passport is written from the current data."""
+    from keten.passports import aas_export
 
     def work(session: Session) -> Any:
-        return aas.export_aasx(
+        return aas_export.export_aasx(
             session, part_number=part_number, out=out, serial=serial, gtin=gtin, tier=tier, base=_resolver()
         )
 
@@ -147,12 +150,15 @@ def aasx_import(
 ) -> None:
     """Attach a supplier's AASX nameplate and carbon footprint to the matching part (primary data)."""
     from keten.passports import aas
+    from keten.passports.aasx_package import AasxLimits
+    from keten.settings import get_settings
 
     if not path.is_file():
         raise typer.BadParameter(f"no such file: {path}")
+    limits = AasxLimits.of(get_settings())
     report = _run(
         lambda s: aas.import_aasx(
-            s, path=path, part_number=part_number, organization=organization, imported_by="cli"
+            s, path=path, part_number=part_number, organization=organization, imported_by="cli", limits=limits
         ),
         commit=True,
     )
@@ -219,16 +225,18 @@ def verify(
         from keten.passports import service
 
         keys = signing.public_keys_from(_run(service.jwks))
-    problems = signing.verify_document(document, keys)
+    problems = signing.verify_document(document, keys) if isinstance(document, dict) else ["not a passport"]
     if problems:
         for problem in problems:
             err_console.print(f"[bold red]✗[/] {problem}", highlight=False)
         raise typer.Exit(1)
-    proofs = document["proof"]
+    # What is printed is what the signature covers, never the labels beside it.
+    header = document["proof"][0]["header"]
+    count = sum(1 + len(p.get("history") or []) for p in document["proof"])
     console.print(
-        f"[bold green]✓[/] {document.get('id') or document.get('@id')} (tier {document.get('tier')}): "
-        f"{len(proofs)} signed revision{'s' if len(proofs) > 1 else ''} verified with key "
-        f"{proofs[0]['header']['key']}",
+        f"[bold green]✓[/] {header['passport']} revision {header['revision']} (tier {document.get('tier')}): "
+        f"{count} signed revision{'s' if count > 1 else ''} verified, the chain complete, with key "
+        f"{header['key']}",
         highlight=False,
     )
 

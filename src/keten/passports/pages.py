@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,8 @@ from keten.passports.router import (
     passport_read,
     reader_tier,
 )
+from keten.passports.schemas import IssueIn
+from keten.problems import Problem
 from keten.ui import Page, Templates, access
 
 __all__ = ["best_format", "router"]
@@ -41,6 +44,7 @@ templates = Templates(__file__)
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 PUBLIC = access("public")
+EDITOR = access("editor")
 Format = Literal["html", "jsonld", "json", "aas", "aasx"]
 _OFFERED: dict[str, Format] = {
     "text/html": "html",
@@ -196,8 +200,24 @@ def passports_page(
     level: Literal["", "model", "batch", "item"] = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    """Every passport, newest first."""
-    limit, offset = Page.bounds(page, 50)
+    """Every passport, newest first; editors issue new ones here."""
+    return _list_page(request, session, q=q, level=level, number=page)
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    *,
+    q: str = "",
+    level: str = "",
+    number: int = 1,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+    ask_gtin: bool = False,
+    status_code: int = 200,
+) -> Response:
+    """Render the list of passports with the form to issue one (as filled in, with what went wrong)."""
+    limit, offset = Page.bounds(number, 50)
     rows, total = service.list_passports(
         session, level=level or None, q=q or None, limit=limit, offset=offset
     )
@@ -206,8 +226,73 @@ def passports_page(
     return templates.render(
         request,
         "passports.html",
-        {"page": Page(items, page, 50, total), "q": q, "level": level, "levels": ("model", "batch", "item")},
+        {
+            "page": Page(items, number, 50, total),
+            "q": q,
+            "level": level,
+            "levels": ("model", "batch", "item"),
+            "form": form
+            or dict.fromkeys(("part_number", "serials", "batch", "gtin"), "") | {"level": "model"},
+            "error": error,
+            "ask_gtin": ask_gtin,
+            "part": (form or {}).get("part_number", ""),
+        },
+        status_code=status_code,
     )
+
+
+@router.post("/passports", openapi_extra=EDITOR)
+def issue_from_page(
+    request: Request,
+    session: DbSession,
+    part_number: Annotated[str, Form(max_length=200)],
+    level: Annotated[Literal["model", "batch", "item"], Form()] = "model",
+    serials: Annotated[str, Form(max_length=20_000)] = "",
+    batch: Annotated[str, Form(max_length=20)] = "",
+    gtin: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Issue a model, batch or item passports; a product without a GTIN is given the one typed in."""
+    form = {"part_number": part_number, "level": level, "serials": serials, "batch": batch, "gtin": gtin}
+    numbers = [s for s in serials.replace(",", " ").split() if s]
+    try:
+        if gtin.strip():
+            service.give_gtin(session, part_number=part_number.strip(), gtin=gtin)
+        elif service.get_input(session, part_number=part_number.strip()).gtin is None:
+            session.rollback()
+            return _list_page(request, session, form=form, ask_gtin=True, status_code=422)
+        body = IssueIn(part_number=part_number, level=level, serials=numbers, batch=batch or None)
+        records = service.issue(
+            session,
+            part_number=body.part_number,
+            level=body.level,
+            serials=body.serials,
+            batch=body.batch,
+            resolver=str(request.app.state.settings.resolver_url),
+            username=request.state.user.username,
+        )
+    except ValidationError as exc:
+        session.rollback()
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return _list_page(request, session, form=form, error=f"{where}: {first['msg']}", status_code=422)
+    except Problem as exc:
+        session.rollback()
+        return _list_page(request, session, form=form, error=exc.detail or exc.title, status_code=exc.status)
+    return RedirectResponse(f"/passports/{records[0].uid}?issued={len(records)}", status_code=303)
+
+
+@router.post("/passports/{passport_id}/revise", openapi_extra=EDITOR)
+def revise_from_page(request: Request, session: DbSession, passport_id: str) -> Response:
+    """Sign a new revision from the current data, if anything changed, and show the passport again."""
+    revision = service.revise(
+        session,
+        passport_id=passport_id,
+        resolver=str(request.app.state.settings.resolver_url),
+        username=request.state.user.username,
+    )
+    record = service.get(session, passport_id=passport_id)
+    done = f"revised={revision.number}" if revision is not None else "unchanged=1"
+    return RedirectResponse(f"/passports/{record.uid}?{done}", status_code=303)
 
 
 @router.get("/nameplates/{part_id}")

@@ -145,33 +145,23 @@ def json_answer(
 def aas_answer(
     request: Request, session: Session, *, record: PassportRecord, tier: str, package: bool
 ) -> Response:
-    """Answer with the passport's product as an AAS, filtered to ``tier``: JSON or an AASX package."""
+    """Answer with the passport as an AAS, made from the download of ``tier``: JSON or an AASX package."""
     from basyx.aas.adapter import json as aas_json
 
-    from keten.passports import aas
+    from keten.passports import aas_export
 
-    content = aas.content_from_catalog(
-        session, part_number=record.part_number, serial=record.serial, gtin=record.gtin
-    )
-    base = _resolver(request).rstrip("/")
-    headers = {"Vary": "Accept, Cookie", "Cache-Control": "private, no-cache"}
+    downloaded = service.document(session, record=record, tier=tier)
+    content = aas_export.content_of(downloaded["passport"], tier=tier, signed=downloaded)
+    headers = {"Vary": "Accept, Authorization, Cookie", "Cache-Control": "private, no-cache"}
     if package:
         buffer = io.BytesIO()
-        aas.export_aasx(
-            session,
-            part_number=record.part_number,
-            out=buffer,
-            serial=record.serial,
-            gtin=record.gtin,
-            tier=tier,
-            base=base,
-        )
+        aas_export.write_aasx(content, buffer)
         name = quote(record.part_number, safe="") + (
             f"-{quote(record.serial, safe='')}" if record.serial else ""
         )
         headers["Content-Disposition"] = f'attachment; filename="{name}.aasx"'
         return Response(buffer.getvalue(), media_type=AASX, headers=headers)
-    store, _, _ = aas.build_environment(content, tier=tier, base=base)
+    store, _, _ = aas_export.build_environment(content)
     return Response(aas_json.object_store_to_json(store), media_type=AAS_JSON, headers=headers)
 
 
@@ -329,7 +319,10 @@ def read_aas(
     "/passport-aasx",
     response_model=AasxImportRead,
     summary="Import a supplier's AASX: its nameplate and carbon footprint attach to the matching part",
-    responses=problems(404, 422),
+    description="A package larger than KETEN_AASX_MAX_BYTES, or with a part unpacking to more than "
+    "KETEN_AASX_MAX_MEMBER_BYTES (all parts: KETEN_AASX_MAX_UNPACKED_BYTES), is refused with a 413 problem "
+    "naming the limit; a broken one with a 422 problem naming the file, part and what is wrong.",
+    responses=problems(404, 413, 422),
 )
 def import_aasx(
     request: Request,
@@ -341,14 +334,16 @@ def import_aasx(
     organization: Annotated[str | None, Form(description="The supplier's organization code.")] = None,
 ) -> AasxImportRead:
     from keten.passports import aas
+    from keten.passports.aasx_package import AasxLimits
 
     report = aas.import_aasx(
         session,
         path=file.file,
         part_number=part_number,
         organization=organization,
-        file_name=file.filename,
+        file_name=file.filename or "upload.aasx",
         imported_by=_username(request),
+        limits=AasxLimits.of(request.app.state.settings),
     )
     return AasxImportRead.of(report)
 

@@ -13,7 +13,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -52,6 +52,7 @@ __all__ = [
     "check_cas",
     "check_gtin",
     "tier_of",
+    "tier_table",
 ]
 
 TierLevel = Literal["public", "legitimate_interest", "authority", "owner"]
@@ -534,3 +535,36 @@ class NameplateRead(BaseModel):
         return cls(
             part_number=part_number, organization=organization, **{c: getattr(row, c) for c in columns}
         )
+
+
+def tier_table(
+    model: type[BaseModel] = PassportContent, prefix: str = "", floor: int = 0
+) -> list[tuple[str, str]]:
+    """Return (field path in JSON, least tier that reads it) of every field of the passport content.
+
+    A field inside a section reads at the higher of its own tier and its section's. This is the
+    one table of tiers: every format is filtered by it (``keten.passports.service.view``), and
+    docs/passports.md prints it.
+    """
+    order = list(get_args(TierLevel))
+    rows: list[tuple[str, str]] = []
+    for name, info in model.model_fields.items():
+        tier = tier_of(info.metadata)
+        if tier is None:
+            raise TypeError(f"{model.__name__}.{name} has no access tier")
+        rank = max(floor, order.index(tier))
+        path = f"{prefix}{info.alias or name}"
+        nested = [
+            a for a in _annotations(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        rows.append((path, order[rank]))
+        if nested:
+            rows += tier_table(nested[0], f"{path}.", rank)
+    return rows
+
+
+def _annotations(annotation: Any) -> list[Any]:
+    found = [annotation]
+    for arg in get_args(annotation):
+        found += _annotations(arg)
+    return found

@@ -64,6 +64,7 @@ from keten.passports.schemas import (
     PassportInputData,
     SparePart,
     SubstanceOfConcern,
+    check_gtin,
     tier_of,
 )
 from keten.problems import Problem
@@ -83,6 +84,7 @@ __all__ = [
     "find",
     "get",
     "get_input",
+    "give_gtin",
     "grant",
     "import_inputs",
     "issue",
@@ -91,6 +93,7 @@ __all__ = [
     "link_of",
     "list_grants",
     "list_passports",
+    "product_view",
     "read_inputs",
     "revise",
     "revisions",
@@ -408,6 +411,25 @@ def get_input(session: Session, *, part_number: str) -> PassportInputData:
     return PassportInputData.model_validate(data or {})
 
 
+def _valid_gtin(gtin: str) -> str:
+    try:
+        return check_gtin(gtin)
+    except ValueError as exc:
+        message = str(exc)
+        raise Problem(422, "Invalid GTIN", message, errors=[{"field": "gtin", "message": message}]) from None
+
+
+def give_gtin(session: Session, *, part_number: str, gtin: str) -> str:
+    """Return the product's GTIN (14 digits), now ``gtin`` if it had none; a 409 problem if it has another."""
+    given = _valid_gtin(gtin)
+    data = get_input(session, part_number=part_number)
+    if data.gtin is not None and data.gtin != given:
+        raise Problem(409, "Another GTIN", f"{part_number} has GTIN {data.gtin} already, not {given}")
+    if data.gtin is None:
+        set_input(session, part_number=part_number, data=data.model_copy(update={"gtin": given}))
+    return given
+
+
 def import_inputs(session: Session, raw: dict[str, dict[str, Any]]) -> int:
     """Store the input of every part in ``raw`` (all or nothing) and return how many parts got one."""
     valid = _validate_inputs(raw)
@@ -692,41 +714,107 @@ def _gtin_of(data: PassportInputData, part_number: str) -> str:
     return data.gtin
 
 
-def build_model_content(session: Session, *, part: Part, uid: str, resolver: str) -> PassportContent:
-    """Return the full content of a product model's passport from the current data."""
-    data = get_input(session, part_number=part.part_number)
-    gtin = _gtin_of(data, part.part_number)
-    link = digital_link(resolver, gtin)
+def _identification_data(
+    part: Part, data: PassportInputData, *, gtin: str | None, serial: str | None, resolver: str
+) -> dict[str, Any]:
+    """Return the identification of a product model (or, with ``serial``, an item) as JSON, but its UUID."""
+    link = digital_link(resolver, gtin, serial=serial) if gtin else None
+    return {
+        "granularity": "item" if serial else "model",
+        "gtin": gtin,
+        "serialNumber": serial,
+        "digitalLink": link,
+        "globalAssetId": link,
+        "partNumber": part.part_number,
+        "productName": part.name,
+        "description": part.description,
+        "productCategory": data.product_category or part.category,
+        "commodityCode": data.commodity_code or part.hs_code,
+    }
+
+
+def _model_sections(session: Session, part: Part, data: PassportInputData) -> dict[str, Any]:
+    """Return every section of a model passport but its identification, from the current data."""
     quantities = _exploded(session, part)
     party, facility = _operator_and_facility(session, data)
     documents = [d for d in data.documents if d.tier == "public"]
     technical = [d for d in data.documents if d.tier == "authority"]
-    return PassportContent(
-        identification=Identification(
-            unique_product_identifier=f"urn:uuid:{uid}",
-            granularity="model",
-            gtin=gtin,
-            digital_link=link,
-            global_asset_id=link,
-            part_number=part.part_number,
-            product_name=part.name,
-            description=part.description,
-            product_category=data.product_category or part.category,
-            commodity_code=data.commodity_code or part.hs_code,
-        ),
-        economic_operator=party,
-        facility=facility,
-        composition=_composition(session, part, quantities, data),
-        carbon_footprint=_footprint(session, part.part_number),
-        circularity=_circularity(session, data),
-        documents=[_document(d) for d in documents],
-        technical_documentation=[_document(d) for d in technical],
-        owner=Owner(
+    return {
+        "economic_operator": party,
+        "facility": facility,
+        "composition": _composition(session, part, quantities, data),
+        "carbon_footprint": _footprint(session, part.part_number),
+        "circularity": _circularity(session, data),
+        "documents": [_document(d) for d in documents],
+        "technical_documentation": [_document(d) for d in technical],
+        "owner": Owner(
             revenue_per_unit_eur=part.revenue_per_unit_eur,
             suppliers=_suppliers(session, quantities),
             notes=data.notes,
         ),
+    }
+
+
+def build_model_content(session: Session, *, part: Part, uid: str, resolver: str) -> PassportContent:
+    """Return the full content of a product model's passport from the current data."""
+    data = get_input(session, part_number=part.part_number)
+    gtin = _gtin_of(data, part.part_number)
+    ident = _identification_data(part, data, gtin=gtin, serial=None, resolver=resolver)
+    return PassportContent(
+        identification=Identification.model_validate({"uniqueProductIdentifier": f"urn:uuid:{uid}", **ident}),
+        **_model_sections(session, part, data),
     )
+
+
+def product_view(
+    session: Session,
+    *,
+    part_number: str,
+    tier: str,
+    resolver: str,
+    serial: str | None = None,
+    gtin: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Return what a reader of ``tier`` sees of a product's passport, and the signed download it is from.
+
+    That is the item passport of ``serial`` (else the model passport) when it is issued; when it is
+    not, the content its passport would have from the current data, unsigned (no download), whose
+    GTIN is the one given, else the one of the passport input; without one the asset has no Digital
+    Link. A GTIN given that differs from the product's own is refused.
+    """
+    if tier not in RANK:
+        raise Problem(422, "Unknown tier", f"unknown access tier {tier!r}; one of {', '.join(TIERS)}")
+    part = catalog.get_part(session, part_number=part_number)
+    data = get_input(session, part_number=part_number)
+    query = select(PassportRecord).where(PassportRecord.part_id == part.id)
+    query = (
+        query.where(PassportRecord.serial == serial)
+        if serial
+        else query.where(PassportRecord.level == "model")
+    )
+    record = session.scalars(query).first()
+    known = record.gtin if record is not None else data.gtin
+    if gtin is not None:
+        given = _valid_gtin(gtin)
+        if known is not None and given != known:
+            raise Problem(
+                422,
+                "Another GTIN",
+                f"{part_number} has GTIN {known}; the GTIN given, {given}, is another: leave it out",
+            )
+        known = given
+    if record is not None:
+        downloaded = document(session, record=record, tier=tier)
+        return downloaded["passport"], downloaded
+    content: dict[str, Any] = PassportContent.model_construct(
+        **_model_sections(session, part, data)
+    ).model_dump(mode="json", by_alias=True, exclude={"identification"})
+    content["identification"] = _identification_data(part, data, gtin=known, serial=serial, resolver=resolver)
+    if serial:
+        content["asBuilt"] = [
+            line.model_dump(mode="json", by_alias=True) for line in _as_built(session, part.id)
+        ]
+    return view(content, tier), None
 
 
 def _document(d: Any) -> Document:
@@ -1283,24 +1371,44 @@ def _chain(session: Session, record: PassportRecord) -> list[PassportRevision]:
     return chain
 
 
+def _history(session: Session, revision: PassportRevision) -> list[dict[str, Any]]:
+    """Return the signed headers of the revisions before ``revision``, oldest first: its chain."""
+    if revision.number == 1:
+        return []
+    rows = session.execute(
+        select(PassportRevision.header, PassportRevision.signature)
+        .where(
+            PassportRevision.passport_id == revision.passport_id, PassportRevision.number < revision.number
+        )
+        .order_by(PassportRevision.number)
+    )
+    return [{"header": json.loads(header), "signature": signature} for header, signature in rows]
+
+
+def _proof(session: Session, revision: PassportRevision, tier: str, shown: dict[str, Any]) -> dict[str, Any]:
+    """Return the proof of one revision at ``tier``: its view, salt, signed header and earlier headers."""
+    return {
+        "tier": tier,
+        "header": json.loads(revision.header),
+        "signature": revision.signature,
+        "salt": revision.salts[tier],
+        "content": shown,
+        "history": _history(session, revision),
+    }
+
+
 def document(
     session: Session, *, passport_id: str | None = None, record: PassportRecord | None = None, tier: str
 ) -> dict[str, Any]:
     """Return the passport as a reader of ``tier`` may download it: the merged view, and per revision
-    the view, its salt, the signed header and the signature, so it verifies offline."""
+    the view, its salt, the signed header and the signature, and the signed headers of the revisions
+    before it, so it verifies offline with its whole chain."""
     if record is None:
         record = get(session, passport_id=passport_id or "")
-    proofs = []
-    for revision in _chain(session, record):
-        proofs.append(
-            {
-                "tier": tier,
-                "header": json.loads(revision.header),
-                "signature": revision.signature,
-                "salt": revision.salts[tier],
-                "content": view(json.loads(revision.content), tier),
-            }
-        )
+    proofs = [
+        _proof(session, revision, tier, view(json.loads(revision.content), tier))
+        for revision in _chain(session, record)
+    ]
     return {
         "id": f"urn:uuid:{record.uid}",
         "tier": tier,
@@ -1352,13 +1460,7 @@ def _served(session: Session, sha256: str, tier: str, where: Callable[[], Any]) 
     data = json.loads(revision.content)
     shown = view(data, tier)
     reference = data["identification"].get("model")
-    proof = {
-        "tier": tier,
-        "header": json.loads(revision.header),
-        "signature": revision.signature,
-        "salt": revision.salts[tier],
-        "content": shown,
-    }
+    proof = _proof(session, revision, tier, shown)
     served = _Served(
         sections={k: _json(v) for k, v in shown.items()},
         proof=_json(proof),

@@ -139,17 +139,88 @@ def merge(contents: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+_DOCUMENT_KEYS = {"id", "@id", "@context", "@type", "tier", "revision", "passport", "proof"}
+"""What a downloaded passport may hold: the proof, the passport merged from it, and labels that must
+agree with what the proof signs (JSON-LD adds its context and type)."""
+_PROOF_KEYS = {"tier", "header", "signature", "salt", "content", "history"}
+
+
+def _check_history(
+    where: str, header: Mapping[str, Any], history: Any, public_keys: Mapping[str, str]
+) -> list[str]:
+    """Return what is wrong with the signed headers of the revisions before ``header``.
+
+    They must be revisions 1 to n - 1 of the same passport, oldest first, each signed with a
+    published key and each naming the SHA-256 of the one before it, the last named by ``header``.
+    """
+    number = header.get("revision")
+    if not isinstance(number, int) or number < 1:
+        return [f"{where}: the signed header has no revision number"]
+    if not isinstance(history, list):
+        history = []
+    problems: list[str] = []
+    numbers = [(entry.get("header") or {}).get("revision") for entry in history if isinstance(entry, dict)]
+    if numbers != list(range(1, number)):
+        shown = ", ".join(str(n) for n in numbers) or "none"
+        return [
+            f"{where}: revision {number} of {header.get('passport')} needs its earlier revisions 1 to "
+            f"{number - 1} in order; the download holds {shown}, so a revision was dropped, added or moved"
+        ]
+    previous: str | None = None
+    for entry in [*history, {"header": header, "signature": None}]:
+        earlier = entry["header"]
+        at = f"{where}, revision {earlier.get('revision')}"
+        if earlier.get("passport") != header.get("passport") or earlier.get("type") != HEADER_TYPE:
+            problems.append(f"{at}: the header is not one of passport {header.get('passport')}")
+        if earlier.get("previous") != previous:
+            problems.append(
+                f"{at}: it does not name the SHA-256 of the revision before it; "
+                "an earlier revision was changed"
+            )
+        previous = sha256_hex(canonical(earlier))
+        if entry["signature"] is None:
+            continue
+        key = public_keys.get(earlier.get("key", ""))
+        if key is None:
+            problems.append(f"{at}: no published key has the id {earlier.get('key')!r}")
+        elif not verify_signature(key, canonical(earlier), str(entry.get("signature", ""))):
+            problems.append(f"{at}: the signature of the header does not verify with key {earlier['key']}")
+    return problems
+
+
+def _check_labels(document: Mapping[str, Any], header: Mapping[str, Any]) -> list[str]:
+    """Return where the unsigned labels of a download disagree with the signed header they describe."""
+    problems = [
+        f"the document holds {key!r}, which no signature covers"
+        for key in sorted(set(document) - _DOCUMENT_KEYS)
+    ]
+    for key in ("id", "@id"):
+        if key in document and document[key] != header.get("passport"):
+            problems.append(
+                f"the document says it is passport {document[key]}, but its signature is of "
+                f"{header.get('passport')}"
+            )
+    if "revision" in document and document["revision"] != header.get("revision"):
+        problems.append(
+            f"the document says it is revision {document['revision']}, but its signature is of revision "
+            f"{header.get('revision')}"
+        )
+    return problems
+
+
 def verify_document(document: Mapping[str, Any], public_keys: Mapping[str, str]) -> list[str]:
     """Return what is wrong with a downloaded passport (an empty list: it is what the company signed).
 
     Checks each proof's view against the salted hash in its signed header, each header's
-    signature with the published key it names, that an item's or batch's reference to its model
-    names the very model revision enclosed, and that the passport shown is the merge of the views.
+    signature with the published key it names, the signed headers of every earlier revision (none
+    dropped, changed or moved), that an item's or batch's reference to its model names the very
+    model revision enclosed, that the passport shown is the merge of the views, and that the
+    labels outside the proof (id, revision) are those the proof signs; nothing else may be there.
     """
     problems: list[str] = []
     proofs = document.get("proof")
     tier = document.get("tier")
-    if not isinstance(proofs, list) or not proofs:
+    if not isinstance(proofs, list) or not proofs or not all(isinstance(p, dict) for p in proofs):
         return ["the document has no proof"]
     header_hashes = []
     for i, proof in enumerate(proofs):
@@ -159,13 +230,17 @@ def verify_document(document: Mapping[str, Any], public_keys: Mapping[str, str])
         if header.get("type") != HEADER_TYPE:
             problems.append(f"{where}: the header is not a keten passport revision header")
             continue
+        problems += [
+            f"{where}: it holds {key!r}, which no signature covers"
+            for key in sorted(set(proof) - _PROOF_KEYS)
+        ]
         if proof.get("tier") != tier:
             problems.append(f"{where}: it is of tier {proof.get('tier')!r}, the document of {tier!r}")
         expected = (header.get("views") or {}).get(tier)
         salt = proof.get("salt", "")
         try:
             actual = view_hash(salt, proof.get("content"))
-        except ValueError:
+        except (ValueError, TypeError):
             problems.append(f"{where}: the salt is not hex")
             continue
         if actual != expected:
@@ -178,6 +253,7 @@ def verify_document(document: Mapping[str, Any], public_keys: Mapping[str, str])
             problems.append(f"{where}: no published key has the id {header.get('key')!r}")
         elif not verify_signature(key, canonical(header), str(proof.get("signature", ""))):
             problems.append(f"{where}: the signature of the header does not verify with key {header['key']}")
+        problems += _check_history(where, header, proof.get("history"), public_keys)
     for i, proof in enumerate(proofs[:-1]):
         model = (((proof.get("content") or {}).get("identification") or {}).get("model")) or {}
         if model.get("sha256") != header_hashes[i + 1]:
@@ -187,4 +263,5 @@ def verify_document(document: Mapping[str, Any], public_keys: Mapping[str, str])
     shown = document.get("passport")
     if shown is not None and canonical(shown) != canonical(merge([p.get("content") or {} for p in proofs])):
         problems.append("the passport shown differs from the signed views it is made of")
+    problems += _check_labels(document, proofs[0].get("header") or {})
     return problems

@@ -440,6 +440,19 @@ NL: dict[str, str] = {
     "valid until": "geldig tot",
     "years": "jaar",
     "No passports yet.": "Nog geen paspoorten.",
+    "Issue a passport": "Paspoort uitgeven",
+    "{part} has no GTIN yet: give it its GTIN to issue its passport.": (
+        "{part} heeft nog geen GTIN: geef het product zijn GTIN om het paspoort uit te geven."
+    ),
+    "Serial numbers (items: separated by spaces, commas or lines)": (
+        "Serienummers (exemplaren: gescheiden door spaties, komma's of regels)"
+    ),
+    "GTIN (if the product has none yet)": "GTIN (als het product er nog geen heeft)",
+    "Issue": "Uitgeven",
+    "Passports issued and signed: {count}.": "Paspoorten uitgegeven en ondertekend: {count}.",
+    "Revision {number} signed.": "Revisie {number} ondertekend.",
+    "Nothing changed; no new revision.": "Er is niets veranderd; geen nieuwe revisie.",
+    "Revise from the current data": "Herzien met de huidige gegevens",
     "public": "openbaar",
     "legitimate_interest": "gerechtvaardigd belang",
     "owner": "eigenaar",
