@@ -25,7 +25,7 @@ from keten.app import create_app
 from keten.partners import auth
 from keten.passports import jsonld, service
 from keten.passports.models import TIERS
-from keten.passports.pages import best_format
+from keten.passports.resolver import best_format
 from keten.settings import Settings
 from tests.conftest import make_user
 from tests.factories import make_org
@@ -129,6 +129,8 @@ def test_best_format_follows_quality_values() -> None:
     assert best_format("text/html;q=0.1, application/json") == "json"
     assert best_format("text/html;q=0, application/json;q=0.2") == "json"
     assert best_format(None) == "jsonld" and best_format("*/*") == "jsonld"
+    assert best_format("text/*") == "html" and best_format("application/*;q=0.9") == "jsonld"
+    assert best_format("image/png") is None and best_format("text/html;q=0") is None
 
 
 def _png_matrix(data: bytes) -> np.ndarray:
