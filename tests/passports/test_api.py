@@ -109,7 +109,7 @@ def test_the_resolver_negotiates_the_format(
     machine = anonymous_client.get(f"/01/{GTIN}/21/S1", headers={"Accept": "application/ld+json"})
     assert machine.headers["content-type"] == "application/ld+json"
     body = machine.json()
-    assert body["@type"] == "DigitalProductPassport" and body["@context"].endswith(jsonld.CONTEXT_PATH)
+    assert body["@type"] == "DigitalProductPassport" and body["@context"] == jsonld.CONTEXT_URL
     plain = anonymous_client.get(f"/01/{GTIN}/21/S1", headers={"Accept": "application/json"})
     assert plain.headers["content-type"] == "application/json" and "@context" not in plain.json()
     short = anonymous_client.get("/01/8712345001001/21/S1", headers={"Accept": "application/json"})
@@ -198,9 +198,9 @@ def test_jsonld_expands_with_the_published_context(
 
     [expanded] = pyld.expand(document, {"documentLoader": loader})
     passport = expanded[jsonld.VOCABULARY + "passport"][0]
-    ident = passport[jsonld.VOCABULARY + "identification"][0]
+    ident = passport[jsonld.PREFIXES["untp"] + "product"][0]
     assert ident["https://schema.org/gtin"][0]["@value"] == document["passport"]["identification"]["gtin"]
-    assert ident[jsonld.VOCABULARY + "digitalLink"][0]["@id"] == f"{RESOLVER}/01/{GTIN}/21/S1"
+    assert ident["https://schema.org/hasGS1DigitalLink"][0]["@id"] == f"{RESOLVER}/01/{GTIN}/21/S1"
     assert expanded["@id"] == document["@id"]
 
 

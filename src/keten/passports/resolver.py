@@ -223,7 +223,8 @@ def links_of(session: Session, record: PassportRecord, base: str) -> list[Link]:
     the page's sections a reader without credentials finds (footprint, documents, repair, end of life)."""
     page = f"{base}/passports/{record.uid}"
     api = f"{base}/api/passports/{record.uid}"
-    passport = service.document(session, record=record, tier="public")["passport"]
+    # The public view, which keten keeps in memory per revision once read.
+    passport = json.loads(service.document_json(session, passport_id=record.uid, tier="public"))["passport"]
     links = [
         _page_link("defaultLink", page, "Digital product passport"),
         _page_link("pip", page, "Product information"),

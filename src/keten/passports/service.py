@@ -36,7 +36,7 @@ from keten.catalog.models import BomLine, Material, Part, PartMaterial
 from keten.core import bom as core_bom
 from keten.footprints import service as footprints
 from keten.partners.models import Organization, Site, Sourcing, User
-from keten.passports import signing
+from keten.passports import regulatory, signing
 from keten.passports.models import (
     TIERS,
     PassportGrant,
@@ -268,6 +268,32 @@ def jwks(session: Session) -> dict[str, Any]:
 
 # --- hand-written input -----------------------------------------------------------------------
 
+REGULATORY_COLUMNS = (
+    "operator_id",
+    "operator_street_address",
+    "operator_postal_code",
+    "operator_locality",
+    "operator_country",
+    "facility_id",
+    "importer",
+    "importer_eori",
+    "authorised_representative",
+    "renewable_content_share",
+    "footprint_performance_class",
+    "footprint_standard",
+    "footprint_study_url",
+    "repairability_score",
+    "repairability_method",
+    "registry_id",
+    "backup_provider",
+    "backup_url",
+    "due_diligence_report_title",
+    "due_diligence_report_url",
+    "due_diligence_report_issued_by",
+)
+"""Columns of product.csv for the fields ESPR and the Battery Regulation ask (keten.passports.regulatory)."""
+_LISTS = {"tools", "hazard_classes", "legislation"}
+"""Columns that hold a list, separated by ``;``."""
 INPUT_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "product.csv": (
         None,
@@ -282,6 +308,7 @@ INPUT_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
             "spare_parts_available_years",
             "repairability",
             "notes",
+            *REGULATORY_COLUMNS,
         ),
     ),
     "repair.csv": ("repair_instructions", ("instruction",)),
@@ -291,12 +318,28 @@ INPUT_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         ("step", "description", "tools", "fasteners", "time_minutes", "hazards"),
     ),
     "end_of_life.csv": ("end_of_life", ("component", "route", "note")),
-    "substances.csv": ("substances", ("name", "cas_number", "location", "mass_kg", "reason", "handling")),
+    "substances.csv": (
+        "substances",
+        (
+            "name",
+            "cas_number",
+            "ec_number",
+            "location",
+            "mass_kg",
+            "concentration_percent",
+            "hazard_classes",
+            "scip_number",
+            "reason",
+            "handling",
+        ),
+    ),
+    "labels.csv": ("labels", ("name", "legislation", "url", "issued_by", "valid_until")),
     "documents.csv": ("documents", ("kind", "title", "url", "issued_by", "valid_until", "tier")),
 }
 """The CSV files of hand-written input: (list field they fill, or None for one row per product;
 their columns besides ``part_number``). ``source`` and ``licence`` columns are allowed and kept out."""
 _IGNORED_COLUMNS = {"source", "licence"}
+_ADDRESS = ("street_address", "postal_code", "locality", "country")
 
 
 def _input_row(file: str, row: dict[str, str]) -> Any:
@@ -305,8 +348,11 @@ def _input_row(file: str, row: dict[str, str]) -> Any:
         return values.get("instruction", "")
     if file == "spare_parts.csv":
         values["part_number"] = values.pop("spare_part_number", "")
-    if file == "disassembly.csv" and "tools" in values:
-        values["tools"] = [t.strip() for t in values["tools"].split(";") if t.strip()]
+    for column in _LISTS & set(values):
+        values[column] = [t.strip() for t in values[column].split(";") if t.strip()]
+    address = {k: values.pop(f"operator_{k}") for k in _ADDRESS if f"operator_{k}" in values}
+    if address:
+        values["operator_address"] = address
     return values
 
 
@@ -701,7 +747,7 @@ def build_model_content(session: Session, *, part: Part, uid: str, resolver: str
     party, facility = _operator_and_facility(session, data)
     documents = [d for d in data.documents if d.tier == "public"]
     technical = [d for d in data.documents if d.tier == "authority"]
-    return PassportContent(
+    content = PassportContent(
         identification=Identification(
             unique_product_identifier=f"urn:uuid:{uid}",
             granularity="model",
@@ -727,6 +773,7 @@ def build_model_content(session: Session, *, part: Part, uid: str, resolver: str
             notes=data.notes,
         ),
     )
+    return regulatory.complete(session, content, data, product_mass_kg=part.mass_kg)
 
 
 def _document(d: Any) -> Document:
