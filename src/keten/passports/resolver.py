@@ -36,6 +36,7 @@ from keten.deps import get_session
 from keten.partners import service as partners
 from keten.passports import service
 from keten.passports.models import PassportRecord
+from keten.passports.pages import render_page
 from keten.passports.router import (
     AAS_JSON,
     AASX,
@@ -408,8 +409,6 @@ def _linkset_answer(
 def _passport_answer(
     session: Session, request: Request, record: PassportRecord, tier: str | None, headers: dict[str, str]
 ) -> Response:
-    from keten.passports.pages import render_page
-
     accept = request.headers.get("accept")
     fmt = best_format(accept)
     if fmt is None:
