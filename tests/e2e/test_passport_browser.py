@@ -64,6 +64,8 @@ def test_a_repairer_scans_the_qr_code_on_a_phone(server: str, browser: Browser) 
     expect(page.locator('.passport-chart[data-ready="true"]')).to_be_visible(timeout=20_000)
     expect(page.locator("#repair")).to_contain_text("lock out the stage cabinet")
     expect(page.locator("#documents")).to_contain_text("EU declaration of conformity")
+    expect(page.get_by_test_id("labels")).to_contain_text("CE · 2006/42/EC")
+    expect(page.get_by_test_id("substances")).to_contain_text("Carc. 1B")
     # Legitimate-interest sections (materials, disassembly) and the owner's need a sign-in.
     expect(page.get_by_test_id("disassembly")).to_have_count(0)
     expect(page.get_by_test_id("materials")).to_have_count(0)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from keten.passports import jsonld, service
 from keten.passports.models import TIERS
-from keten.passports.pages import best_format
+from keten.passports.resolver import best_format
 from keten.settings import Settings
 from tests.factories import make_org
 
@@ -82,7 +82,7 @@ def test_the_resolver_negotiates_the_format(
     machine = anonymous_client.get(f"/01/{GTIN}/21/S1", headers={"Accept": "application/ld+json"})
     assert machine.headers["content-type"] == "application/ld+json"
     body = machine.json()
-    assert body["@type"] == "DigitalProductPassport" and body["@context"].endswith(jsonld.CONTEXT_PATH)
+    assert body["@type"] == "DigitalProductPassport" and body["@context"] == jsonld.CONTEXT_URL
     plain = anonymous_client.get(f"/01/{GTIN}/21/S1", headers={"Accept": "application/json"})
     assert plain.headers["content-type"] == "application/json" and "@context" not in plain.json()
     short = anonymous_client.get("/01/8712345001001/21/S1", headers={"Accept": "application/json"})
@@ -102,6 +102,8 @@ def test_best_format_follows_quality_values() -> None:
     assert best_format("text/html;q=0.1, application/json") == "json"
     assert best_format("text/html;q=0, application/json;q=0.2") == "json"
     assert best_format(None) == "jsonld" and best_format("*/*") == "jsonld"
+    assert best_format("text/*") == "html" and best_format("application/*;q=0.9") == "jsonld"
+    assert best_format("image/png") is None and best_format("text/html;q=0") is None
 
 
 def _png_matrix(data: bytes) -> np.ndarray:
@@ -169,9 +171,9 @@ def test_jsonld_expands_with_the_published_context(
 
     [expanded] = pyld.expand(document, {"documentLoader": loader})
     passport = expanded[jsonld.VOCABULARY + "passport"][0]
-    ident = passport[jsonld.VOCABULARY + "identification"][0]
+    ident = passport[jsonld.PREFIXES["untp"] + "product"][0]
     assert ident["https://schema.org/gtin"][0]["@value"] == document["passport"]["identification"]["gtin"]
-    assert ident[jsonld.VOCABULARY + "digitalLink"][0]["@id"] == f"{RESOLVER}/01/{GTIN}/21/S1"
+    assert ident["https://schema.org/hasGS1DigitalLink"][0]["@id"] == f"{RESOLVER}/01/{GTIN}/21/S1"
     assert expanded["@id"] == document["@id"]
 
 

@@ -9,8 +9,13 @@ from sqlalchemy.orm import Session
 from keten.dataio import demo
 from keten.passports import service
 from keten.passports.models import PassportRecord, PassportRevision
+from keten.passports.schemas import PassportContent
 
 from .conftest import GTIN, RESOLVER
+
+
+def footprint_stages(content: PassportContent) -> set[str]:
+    return set(content.carbon_footprint.life_cycle_stages) if content.carbon_footprint else set()
 
 
 def test_the_demo_issues_the_wafer_stage_passports_once(engine: Engine) -> None:
@@ -34,6 +39,11 @@ def test_the_demo_issues_the_wafer_stage_passports_once(engine: Engine) -> None:
     assert {"LREE", "HREE", "W", "Co", "Ga"} <= set(crms) and crms["LREE"] > crms["HREE"] > 0
     cas = {s.cas_number: s.mass_kg for s in composition.substances_of_concern}
     assert cas["7440-48-4"] == next(m.mass_kg for m in composition.materials if m.code == "Co")
+    cobalt = next(s for s in composition.substances_of_concern if s.cas_number == "7440-48-4")
+    assert cobalt.ec_number == "231-158-0" and cobalt.hazard_classes == ["Carc. 1B"]
+    assert cobalt.concentration_percent is not None and 0 < cobalt.concentration_percent < 100
+    assert [(label.name, label.legislation[0]) for label in content.labels] == [("CE", "2006/42/EC")]
+    assert footprint_stages(content) >= {"raw material acquisition and pre-processing", "distribution"}
     footprint = content.carbon_footprint
     assert footprint is not None and footprint.total_kg_co2e > footprint.cradle_to_gate_kg_co2e > 0
     assert footprint.primary_data_share is not None and 0 < footprint.primary_data_share < 1

@@ -69,7 +69,8 @@ def test_a_public_reader_sees_no_field_above_public(session: Session, product: P
     [record] = service.issue(session, part_number="P-1", resolver=RESOLVER)
     public = service.content(session, passport_id=record.uid, tier="public")
     assert public.composition is not None and public.composition.materials == []
-    assert public.composition.critical_raw_materials[0].recycled_share is None
+    # Recycled content per critical raw material is public (Regulation (EU) 2023/1542 Annex XIII 1(e)).
+    assert public.composition.critical_raw_materials[0].recycled_share == 0.0
     assert public.technical_documentation == [] and public.owner is None
     authority = service.content(session, passport_id=record.uid, tier="authority")
     assert [d.title for d in authority.technical_documentation] == ["Technical file"]

@@ -46,9 +46,12 @@ PUBLIC_ROUTES = {
     ("GET", "/api/passports/{passport_id}/qr.{kind}"),
     ("GET", "/api/passports/{passport_id}/aas.{kind}"),
     ("GET", "/passports/{passport_id}"),
-    ("GET", "/01/{gtin}"),
-    ("GET", "/01/{gtin}/10/{batch}"),
-    ("GET", "/01/{gtin}/21/{serial}"),
+    # The GS1 Digital Link resolver: GET, HEAD and OPTIONS (CORS) as the GS1 resolver standard asks,
+    # and its description file.
+    ("GET", "/01/{path:path}"),
+    ("HEAD", "/01/{path:path}"),
+    ("OPTIONS", "/01/{path:path}"),
+    ("GET", "/.well-known/gs1resolver"),
     # What an offline verifier needs: the keys that sign passports and the JSON-LD context.
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/contexts/passport-v1.jsonld"),

@@ -113,7 +113,7 @@ def export(
 
     document = _run(lambda s: service.document(s, passport_id=passport_id, tier=tier))
     if format_ == "jsonld":
-        document = jsonld.to_jsonld(document, base_url=_resolver())
+        document = jsonld.to_jsonld(document)
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 

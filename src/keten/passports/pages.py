@@ -1,10 +1,10 @@
-"""Pages of passports and the GS1 Digital Link resolver.
+"""Pages of passports.
 
 The passport page is public: what a repairer sees after scanning the QR code on a machine. It shows
 the passport filtered to the reader's tier, exactly as the JSON does, so a section appears only
-after sign-in by someone whose tier reaches it. The resolver answers a browser with that page and a
-machine with JSON-LD, JSON, AAS JSON or an AASX package, by content negotiation (RFC 9110,
-section 12.5.1). A part's page loads the nameplates its suppliers' AASX packages gave it from here.
+after sign-in by someone whose tier reaches it. The resolver (keten.passports.resolver) answers a
+browser with this page. A part's page loads the nameplates its suppliers' AASX packages gave it
+from here.
 """
 
 from __future__ import annotations
@@ -22,22 +22,12 @@ from keten.catalog.models import Part
 from keten.deps import get_session
 from keten.passports import service
 from keten.passports.models import PassportRecord
-from keten.passports.router import (
-    AAS_JSON,
-    AASX,
-    JSONLD,
-    TierQuery,
-    aas_answer,
-    json_answer,
-    mark_public_read,
-    passport_read,
-    reader_tier,
-)
+from keten.passports.router import TierQuery, passport_read, reader_tier
 from keten.passports.schemas import IssueIn
 from keten.problems import Problem
 from keten.ui import Page, Templates, access
 
-__all__ = ["best_format", "router"]
+__all__ = ["render_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Templates(__file__)
@@ -45,14 +35,6 @@ templates = Templates(__file__)
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 PUBLIC = access("public")
 EDITOR = access("editor")
-Format = Literal["html", "jsonld", "json", "aas", "aasx"]
-_OFFERED: dict[str, Format] = {
-    "text/html": "html",
-    JSONLD: "jsonld",
-    "application/json": "json",
-    AAS_JSON: "aas",
-    AASX: "aasx",
-}
 STAGE_LABELS = {
     "materials": "Materials",
     "purchased_parts": "Purchased parts",
@@ -62,34 +44,6 @@ STAGE_LABELS = {
     "use": "Use",
     "end_of_life": "End of life",
 }
-
-
-def best_format(accept: str | None) -> Format:
-    """Return what to answer an Accept header with: the offered type of highest quality.
-
-    Ties go to the order html, JSON-LD, JSON; no Accept header or ``*/*`` alone gets JSON-LD, the
-    linked-data form a machine that did not ask for anything in particular can still use.
-    """
-    best: tuple[float, int] | None = None
-    chosen: Format = "jsonld"
-    order = list(_OFFERED)
-    for part in (accept or "").split(","):
-        media, *params = [p.strip() for p in part.split(";")]
-        media = media.lower()
-        if media not in _OFFERED:
-            continue
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        candidate = (quality, -order.index(media))
-        if quality > 0 and (best is None or candidate > best):
-            best, chosen = candidate, _OFFERED[media]
-    return chosen
 
 
 class _Shown(dict[str, Any]):
@@ -114,7 +68,8 @@ def _chart(by_stage: dict[str, float]) -> str:
     )
 
 
-def _page(request: Request, session: Session, record: PassportRecord, tier: str) -> Response:
+def render_page(request: Request, session: Session, record: PassportRecord, tier: str) -> Response:
+    """Return the passport page of ``record`` as a reader of ``tier`` sees it."""
     document = service.document(session, record=record, tier=tier)
     passport = _shown(document["passport"])
     footprint = passport.get("carbonFootprint") or {}
@@ -134,62 +89,11 @@ def _page(request: Request, session: Session, record: PassportRecord, tier: str)
     )
 
 
-def _answer(
-    request: Request,
-    session: Session,
-    tier: str | None,
-    *,
-    gtin: str,
-    serial: str | None = None,
-    batch: str | None = None,
-) -> Response:
-    fmt = best_format(request.headers.get("accept"))
-    reading = reader_tier(request, session, tier)
-    if fmt == "html":
-        record = service.find(session, gtin=gtin, serial=serial, batch=batch)
-        return _page(request, session, record, reading)
-    if fmt in ("aas", "aasx"):
-        record = service.find(session, gtin=gtin, serial=serial, batch=batch)
-        return aas_answer(request, session, record=record, tier=reading, package=fmt == "aasx")
-    response = json_answer(
-        session, request, gtin=gtin, serial=serial, batch=batch, tier=reading, linked_data=fmt == "jsonld"
-    )
-    mark_public_read(request, reading)
-    return response
-
-
-@router.get("/01/{gtin}", openapi_extra=PUBLIC)
-def resolve_model(request: Request, session: DbSession, gtin: str, tier: TierQuery = None) -> Response:
-    """The passport of a product model (GS1 Digital Link with AI 01)."""
-    return _answer(request, session, tier, gtin=_gtin(gtin))
-
-
-@router.get("/01/{gtin}/10/{batch}", openapi_extra=PUBLIC)
-def resolve_batch(
-    request: Request, session: DbSession, gtin: str, batch: str, tier: TierQuery = None
-) -> Response:
-    """The passport of a batch (AI 01 with AI 10)."""
-    return _answer(request, session, tier, gtin=_gtin(gtin), batch=batch)
-
-
-@router.get("/01/{gtin}/21/{serial}", openapi_extra=PUBLIC)
-def resolve_item(
-    request: Request, session: DbSession, gtin: str, serial: str, tier: TierQuery = None
-) -> Response:
-    """The passport of one serialized item (AI 01 with AI 21)."""
-    return _answer(request, session, tier, gtin=_gtin(gtin), serial=serial)
-
-
-def _gtin(text: str) -> str:
-    # A Digital Link may carry a GTIN-8, -12 or -13; passports are stored under the 14-digit form.
-    return text.zfill(14) if text.isdigit() and len(text) in (8, 12, 13) else text
-
-
 @router.get("/passports/{passport_id}", openapi_extra=PUBLIC)
 def passport_page(request: Request, session: DbSession, passport_id: str, tier: TierQuery = None) -> Response:
     """A passport's page, filtered to the reader's tier."""
     record = service.get(session, passport_id=passport_id)
-    return _page(request, session, record, reader_tier(request, session, tier))
+    return render_page(request, session, record, reader_tier(request, session, tier))
 
 
 @router.get("/passports")

@@ -124,7 +124,7 @@ def json_answer(
     batch: str | None = None,
 ) -> Response:
     """Return a downloaded passport as JSON or JSON-LD, never cached by shared caches (it is per tier)."""
-    context = _resolver(request).rstrip("/") + jsonld.CONTEXT_PATH
+    context = jsonld.CONTEXT_URL
     body = service.document_json(
         session,
         passport_id=passport_id,

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from keten.validators import check_country
+
 __all__ = [
     "AsBuiltLine",
     "CarbonFootprint",
@@ -31,10 +33,13 @@ __all__ = [
     "GrantIn",
     "GrantRead",
     "Identification",
+    "InputAddress",
     "InputDocument",
+    "InputLabel",
     "InputSparePart",
     "InputSubstance",
     "IssueIn",
+    "Label",
     "MaterialShare",
     "MemberIn",
     "ModelReference",
@@ -44,13 +49,18 @@ __all__ = [
     "PassportContent",
     "PassportInputData",
     "PassportRead",
+    "PostalAddress",
+    "Registration",
     "RevisionRead",
     "SparePart",
     "SubstanceOfConcern",
     "Tier",
     "TierLevel",
     "check_cas",
+    "check_ec",
     "check_gtin",
+    "check_scip",
+    "check_url",
     "tier_of",
     "tier_table",
 ]
@@ -109,7 +119,39 @@ def check_cas(value: str) -> str:
     return cleaned
 
 
+def check_ec(value: str) -> str:
+    """Return an EC (EINECS/ELINCS/NLP) number whose check digit is right."""
+    cleaned = value.strip()
+    match = re.fullmatch(r"(\d{3})-(\d{3})-(\d)", cleaned)
+    if not match:
+        raise ValueError(f"'{value}' is not an EC number; expected digits as 231-159-6")
+    digits = match.group(1) + match.group(2)
+    check = sum((i + 1) * int(d) for i, d in enumerate(digits)) % 11
+    if check == 10 or check != int(match.group(3)):
+        raise ValueError(f"'{value}' is not a valid EC number: its check digit is wrong")
+    return cleaned
+
+
+def check_scip(value: str) -> str:
+    """Return a SCIP number: the UUID ECHA's SCIP database gives a notified article, in lower case."""
+    cleaned = value.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", cleaned):
+        raise ValueError(f"'{value}' is not a SCIP number; ECHA issues them as UUIDs (8-4-4-4-12 hex digits)")
+    return cleaned
+
+
+def check_url(value: str) -> str:
+    """Return an absolute http(s) URL."""
+    cleaned = value.strip()
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", cleaned):
+        raise ValueError(f"'{value}' is not an absolute http or https URL")
+    return cleaned
+
+
 Gtin = Annotated[str, AfterValidator(check_gtin)]
+Ec = Annotated[str, AfterValidator(check_ec)]
+Scip = Annotated[str, AfterValidator(check_scip)]
+Url = Annotated[str, StringConstraints(max_length=1000), AfterValidator(check_url)]
 Cas = Annotated[str, AfterValidator(check_cas)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -117,6 +159,11 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 SerialText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,20}$")]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+"""A mass fraction in per cent weight by weight (w/w %)."""
+Eori = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{2}[A-Za-z0-9]{1,15}$")]
+"""An EORI number: the issuing member state's country code and up to 15 characters."""
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 def _camel(name: str) -> str:
@@ -160,10 +207,26 @@ class Identification(_Content):
     model: Annotated[ModelReference | None, PUBLIC] = None
 
 
+class PostalAddress(_Content):
+    """A postal address of an economic operator (ESPR art. 27(7) and 29(3), Annex III (g), (j))."""
+
+    street_address: Annotated[str | None, PUBLIC] = None
+    postal_code: Annotated[str | None, PUBLIC] = None
+    locality: Annotated[str | None, PUBLIC] = None
+    country: Annotated[str | None, PUBLIC] = None
+    """ISO 3166-1 alpha-2."""
+
+
 class Party(_Content):
-    """The economic operator placing the product on the market."""
+    """An economic operator: the manufacturer, the importer or the authorised representative."""
 
     name: Annotated[str, PUBLIC]
+    operator_id: Annotated[str | None, PUBLIC] = None
+    """Unique operator identifier (ESPR Annex III (g), (h), (k)): a party GLN as a GS1 Digital Link
+    (AI 417) unless the passport input names another."""
+    address: Annotated[PostalAddress | None, PUBLIC] = None
+    eori: Annotated[str | None, PUBLIC] = None
+    """EORI number (ESPR Annex III (j), for the importer)."""
     country: Annotated[str | None, PUBLIC] = None
     lei: Annotated[str | None, PUBLIC] = None
     gln: Annotated[str | None, PUBLIC] = None
@@ -176,6 +239,9 @@ class Facility(_Content):
     """Where the product is made."""
 
     name: Annotated[str, PUBLIC]
+    facility_id: Annotated[str | None, PUBLIC] = None
+    """Unique facility identifier (ESPR Annex III (i)): the site's GLN as a GS1 Digital Link (AI 414)
+    unless the passport input names another."""
     country: Annotated[str, PUBLIC]
     city: Annotated[str | None, PUBLIC] = None
     gln: Annotated[str | None, PUBLIC] = None
@@ -203,7 +269,9 @@ class CriticalRawMaterial(_Content):
     strategic: Annotated[bool, PUBLIC]
     materials: Annotated[list[str], PUBLIC]
     mass_kg: Annotated[float, PUBLIC]
-    recycled_share: Annotated[float | None, LEGITIMATE] = None
+    recycled_share: Annotated[float | None, PUBLIC] = None
+    """Share of the mass recovered from waste: public, as Regulation (EU) 2023/1542 art. 8 and
+    Annex XIII 1(e) set for cobalt, lithium and nickel."""
 
 
 class SubstanceOfConcern(_Content):
@@ -211,9 +279,17 @@ class SubstanceOfConcern(_Content):
 
     name: Annotated[str, PUBLIC]
     cas_number: Annotated[str | None, PUBLIC] = None
+    ec_number: Annotated[str | None, PUBLIC] = None
     location: Annotated[str, PUBLIC]
     """Part number or component that contains it."""
     mass_kg: Annotated[float | None, PUBLIC] = None
+    concentration_percent: Annotated[float | None, PUBLIC] = None
+    """Concentration in the product, w/w % (ESPR art. 7(5)(c)): as given, else its mass over the
+    product's mass."""
+    hazard_classes: Annotated[list[str], PUBLIC] = []
+    """CLP hazard classes and categories (Regulation (EC) 1272/2008), such as Carc. 1B."""
+    scip_number: Annotated[str | None, PUBLIC] = None
+    """The SCIP number ECHA gave the article's notification (a UUID)."""
     reason: Annotated[str | None, PUBLIC] = None
     handling: Annotated[str | None, LEGITIMATE] = None
 
@@ -224,6 +300,8 @@ class Composition(_Content):
     total_mass_kg: Annotated[float | None, PUBLIC] = None
     recycled_content_share: Annotated[float | None, PUBLIC] = None
     """Mass-weighted share of recycled input over every material."""
+    renewable_content_share: Annotated[float | None, PUBLIC] = None
+    """Share of renewable content (ESPR Annex I; Regulation (EU) 2023/1542 Annex XIII 1(f))."""
     critical_raw_materials: Annotated[list[CriticalRawMaterial], PUBLIC] = []
     substances_of_concern: Annotated[list[SubstanceOfConcern], PUBLIC] = []
     materials: Annotated[list[MaterialShare], LEGITIMATE] = []
@@ -238,6 +316,14 @@ class CarbonFootprint(_Content):
     primary_data_share: Annotated[float | None, PUBLIC] = None
     declared_unit: Annotated[str, PUBLIC] = "1 piece"
     methodology: Annotated[str, PUBLIC] = "ISO 14067:2018; GHG Protocol Product Standard; PACT Methodology"
+    standard: Annotated[str, PUBLIC] = "ISO 14067:2018"
+    """The standard the footprint was computed by, unless the passport input names another."""
+    life_cycle_stages: Annotated[list[str], PUBLIC] = []
+    """The life-cycle stages covered, named as Regulation (EU) 2023/1542 Annex II names them."""
+    performance_class: Annotated[str | None, PUBLIC] = None
+    """Carbon footprint performance class (Regulation (EU) 2023/1542 art. 7(2))."""
+    study_url: Annotated[str | None, PUBLIC] = None
+    """Link to the public version of the study behind the figures (2023/1542 Annex XIII 1(c))."""
     computed_at: Annotated[datetime, PUBLIC]
     factor_set: Annotated[str | None, AUTHORITY] = None
     factor_set_version: Annotated[str | None, AUTHORITY] = None
@@ -280,6 +366,10 @@ class Circularity(_Content):
     warranty_years: Annotated[float | None, PUBLIC] = None
     spare_parts_available_years: Annotated[float | None, PUBLIC] = None
     repairability: Annotated[str | None, PUBLIC] = None
+    repairability_score: Annotated[float | None, PUBLIC] = None
+    """Repairability score on a scale of 0 to 10 (ESPR art. 7(2)(b)(ii), Annex I)."""
+    repairability_method: Annotated[str | None, PUBLIC] = None
+    """How the score was given, such as EN 45554:2020."""
     repair_instructions: Annotated[list[str], PUBLIC] = []
     spare_parts: Annotated[list[SparePart], LEGITIMATE] = []
     disassembly: Annotated[list[DisassemblyStep], LEGITIMATE] = []
@@ -294,6 +384,28 @@ class Document(_Content):
     url: Annotated[str | None, PUBLIC] = None
     issued_by: Annotated[str | None, PUBLIC] = None
     valid_until: Annotated[date | None, PUBLIC] = None
+
+
+class Label(_Content):
+    """A marking or label the product carries, as data: CE marking, ecolabels, energy labels."""
+
+    name: Annotated[str, PUBLIC]
+    """As on the product: CE, UKCA, EU Ecolabel, …"""
+    legislation: Annotated[list[str], PUBLIC] = []
+    """The Union acts or schemes it declares conformity with, such as 2006/42/EC."""
+    url: Annotated[str | None, PUBLIC] = None
+    issued_by: Annotated[str | None, PUBLIC] = None
+    valid_until: Annotated[date | None, PUBLIC] = None
+
+
+class Registration(_Content):
+    """Where the passport is registered (ESPR art. 13) and who keeps its back-up copy (art. 10)."""
+
+    registry_id: Annotated[str | None, PUBLIC] = None
+    """The identifier the EU digital product passport registry gave the passport."""
+    backup_provider: Annotated[str | None, AUTHORITY] = None
+    """The digital product passport service provider that keeps a back-up copy."""
+    backup_url: Annotated[str | None, AUTHORITY] = None
 
 
 class AsBuiltLine(_Content):
@@ -323,11 +435,21 @@ class PassportContent(_Content):
 
     identification: Annotated[Identification, PUBLIC]
     economic_operator: Annotated[Party | None, PUBLIC] = None
+    """The manufacturer (ESPR Annex III (g))."""
+    importer: Annotated[Party | None, PUBLIC] = None
+    """ESPR Annex III (j)."""
+    authorised_representative: Annotated[Party | None, PUBLIC] = None
+    """The economic operator established in the Union responsible for the tasks of Regulation (EU)
+    2019/1020 art. 4 (ESPR Annex III (k))."""
     facility: Annotated[Facility | None, PUBLIC] = None
     composition: Annotated[Composition | None, PUBLIC] = None
     carbon_footprint: Annotated[CarbonFootprint | None, PUBLIC] = None
     circularity: Annotated[Circularity | None, PUBLIC] = None
     documents: Annotated[list[Document], PUBLIC] = []
+    labels: Annotated[list[Label], PUBLIC] = []
+    due_diligence_report: Annotated[Document | None, PUBLIC] = None
+    """Supply-chain due diligence report (Regulation (EU) 2023/1542 art. 52(3), Annex XIII 1(d))."""
+    registration: Annotated[Registration | None, PUBLIC] = None
     technical_documentation: Annotated[list[Document], AUTHORITY] = []
     """Documents for market surveillance authorities only (technical file, test reports)."""
     as_built: Annotated[list[AsBuiltLine], LEGITIMATE] = []
@@ -348,8 +470,12 @@ class _Input(BaseModel):
 class InputSubstance(_Input):
     name: Short
     cas_number: Cas | None = None
+    ec_number: Ec | None = None
     location: Short
     mass_kg: NonNegative | None = None
+    concentration_percent: Percent | None = None
+    hazard_classes: list[Short] = []
+    scip_number: Scip | None = None
     reason: Short | None = None
     handling: Text | None = None
 
@@ -361,6 +487,21 @@ class InputDocument(_Input):
     issued_by: Short | None = None
     valid_until: date | None = None
     tier: Literal["public", "authority"] = "public"
+
+
+class InputLabel(_Input):
+    name: Short
+    legislation: list[Short] = []
+    url: Url | None = None
+    issued_by: Short | None = None
+    valid_until: date | None = None
+
+
+class InputAddress(_Input):
+    street_address: Short | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    locality: Short | None = None
+    country: Annotated[str, AfterValidator(check_country)] | None = None
 
 
 class InputSparePart(_Input):
@@ -392,6 +533,30 @@ class PassportInputData(_Input):
     facility: Short | None = None
     """Site code of the facility that makes the product; the own company's first site if absent."""
     contact_email: Short | None = None
+    operator_id: Short | None = None
+    """Unique operator identifier of the manufacturer; its party GLN (AI 417) if absent."""
+    operator_address: InputAddress | None = None
+    """The manufacturer's postal address; that of the own company's first site if absent."""
+    facility_id: Short | None = None
+    """Unique facility identifier; the site's GLN (AI 414) if absent."""
+    importer: Code | None = None
+    """Organization code of the importer; its address is that of its first site."""
+    importer_eori: Eori | None = None
+    authorised_representative: Code | None = None
+    """Organization code of the authorised representative."""
+    renewable_content_share: Share | None = None
+    footprint_performance_class: Annotated[str, StringConstraints(pattern=r"^[A-G]$")] | None = None
+    footprint_standard: Short | None = None
+    footprint_study_url: Url | None = None
+    repairability_score: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    repairability_method: Short | None = None
+    labels: list[InputLabel] = []
+    registry_id: Short | None = None
+    backup_provider: Short | None = None
+    backup_url: Url | None = None
+    due_diligence_report_title: Short | None = None
+    due_diligence_report_url: Url | None = None
+    due_diligence_report_issued_by: Short | None = None
     expected_lifetime_years: NonNegative | None = None
     warranty_years: NonNegative | None = None
     spare_parts_available_years: NonNegative | None = None

@@ -36,7 +36,7 @@ from keten.catalog.models import BomLine, Material, Part, PartMaterial
 from keten.core import bom as core_bom
 from keten.footprints import service as footprints
 from keten.partners.models import Organization, Site, Sourcing, User
-from keten.passports import signing
+from keten.passports import regulatory, signing
 from keten.passports.models import (
     TIERS,
     PassportGrant,
@@ -271,6 +271,32 @@ def jwks(session: Session) -> dict[str, Any]:
 
 # --- hand-written input -----------------------------------------------------------------------
 
+REGULATORY_COLUMNS = (
+    "operator_id",
+    "operator_street_address",
+    "operator_postal_code",
+    "operator_locality",
+    "operator_country",
+    "facility_id",
+    "importer",
+    "importer_eori",
+    "authorised_representative",
+    "renewable_content_share",
+    "footprint_performance_class",
+    "footprint_standard",
+    "footprint_study_url",
+    "repairability_score",
+    "repairability_method",
+    "registry_id",
+    "backup_provider",
+    "backup_url",
+    "due_diligence_report_title",
+    "due_diligence_report_url",
+    "due_diligence_report_issued_by",
+)
+"""Columns of product.csv for the fields ESPR and the Battery Regulation ask (keten.passports.regulatory)."""
+_LISTS = {"tools", "hazard_classes", "legislation"}
+"""Columns that hold a list, separated by ``;``."""
 INPUT_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "product.csv": (
         None,
@@ -285,6 +311,7 @@ INPUT_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
             "spare_parts_available_years",
             "repairability",
             "notes",
+            *REGULATORY_COLUMNS,
         ),
     ),
     "repair.csv": ("repair_instructions", ("instruction",)),
@@ -294,12 +321,28 @@ INPUT_FILES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         ("step", "description", "tools", "fasteners", "time_minutes", "hazards"),
     ),
     "end_of_life.csv": ("end_of_life", ("component", "route", "note")),
-    "substances.csv": ("substances", ("name", "cas_number", "location", "mass_kg", "reason", "handling")),
+    "substances.csv": (
+        "substances",
+        (
+            "name",
+            "cas_number",
+            "ec_number",
+            "location",
+            "mass_kg",
+            "concentration_percent",
+            "hazard_classes",
+            "scip_number",
+            "reason",
+            "handling",
+        ),
+    ),
+    "labels.csv": ("labels", ("name", "legislation", "url", "issued_by", "valid_until")),
     "documents.csv": ("documents", ("kind", "title", "url", "issued_by", "valid_until", "tier")),
 }
 """The CSV files of hand-written input: (list field they fill, or None for one row per product;
 their columns besides ``part_number``). ``source`` and ``licence`` columns are allowed and kept out."""
 _IGNORED_COLUMNS = {"source", "licence"}
+_ADDRESS = ("street_address", "postal_code", "locality", "country")
 
 
 def _input_row(file: str, row: dict[str, str]) -> Any:
@@ -308,8 +351,11 @@ def _input_row(file: str, row: dict[str, str]) -> Any:
         return values.get("instruction", "")
     if file == "spare_parts.csv":
         values["part_number"] = values.pop("spare_part_number", "")
-    if file == "disassembly.csv" and "tools" in values:
-        values["tools"] = [t.strip() for t in values["tools"].split(";") if t.strip()]
+    for column in _LISTS & set(values):
+        values[column] = [t.strip() for t in values[column].split(";") if t.strip()]
+    address = {k: values.pop(f"operator_{k}") for k in _ADDRESS if f"operator_{k}" in values}
+    if address:
+        values["operator_address"] = address
     return values
 
 
@@ -760,10 +806,11 @@ def build_model_content(session: Session, *, part: Part, uid: str, resolver: str
     data = get_input(session, part_number=part.part_number)
     gtin = _gtin_of(data, part.part_number)
     ident = _identification_data(part, data, gtin=gtin, serial=None, resolver=resolver)
-    return PassportContent(
+    content = PassportContent(
         identification=Identification.model_validate({"uniqueProductIdentifier": f"urn:uuid:{uid}", **ident}),
         **_model_sections(session, part, data),
     )
+    return regulatory.complete(session, content, data, product_mass_kg=part.mass_kg)
 
 
 def product_view(
@@ -806,9 +853,13 @@ def product_view(
     if record is not None:
         downloaded = document(session, record=record, tier=tier)
         return downloaded["passport"], downloaded
-    content: dict[str, Any] = PassportContent.model_construct(
-        **_model_sections(session, part, data)
-    ).model_dump(mode="json", by_alias=True, exclude={"identification"})
+    unsigned = regulatory.complete(
+        session,
+        PassportContent.model_construct(**_model_sections(session, part, data)),
+        data,
+        product_mass_kg=part.mass_kg,
+    )
+    content: dict[str, Any] = unsigned.model_dump(mode="json", by_alias=True, exclude={"identification"})
     content["identification"] = _identification_data(part, data, gtin=known, serial=serial, resolver=resolver)
     if serial:
         content["asBuilt"] = [

@@ -38,6 +38,7 @@ def install(app: FastAPI) -> None:
     from keten.footprints import pages as footprints_pages
     from keten.partners import pages as partners_pages
     from keten.passports import pages as passports_pages
+    from keten.passports import resolver as passports_resolver
     from keten.passports.router import REPLAY_LANE as PASSPORTS_LANE
     from keten.replay import Replay
     from keten.resilience import pages as resilience_pages
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
         exchange_pages.router,
         resilience_pages.router,
         passports_pages.router,
+        passports_resolver.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
