@@ -1,0 +1,24 @@
+"""The connector's public face: what the API, the pages and the commands call.
+
+The concepts live beside it: config (the YAML file), samples (storage), recording (batches and
+counters), decoding (payloads to readings), and the sources (mqtt, opcua).
+"""
+
+from __future__ import annotations
+
+from keten.connector.config import ConnectorConfig, load, parse
+from keten.connector.recording import Reading, Recorder
+from keten.connector.samples import Series, get_equipment, series, store, sync_equipment
+
+__all__ = [
+    "ConnectorConfig",
+    "Reading",
+    "Recorder",
+    "Series",
+    "get_equipment",
+    "load",
+    "parse",
+    "series",
+    "store",
+    "sync_equipment",
+]
