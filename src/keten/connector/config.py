@@ -60,6 +60,8 @@ class OpcUaSource(_Strict):
     username: str | None = None
     password_env: str | None = None
     """The environment variable holding the password: the file itself never holds a secret."""
+    application_uri: str = "urn:keten:connector"
+    """keten's application URI, as in its certificate's subject alternative name."""
     publishing_interval_ms: int = Field(default=500, ge=10, le=60_000)
     reconnect_s: float = Field(default=2.0, gt=0, le=600)
 

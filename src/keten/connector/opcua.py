@@ -25,6 +25,7 @@ _LOST = (ConnectionError, OSError, TimeoutError, UaError)
 async def client_for(source: OpcUaSource) -> Client:
     """Return a client (not yet connected) set up with the source's security and user."""
     client = Client(url=source.endpoint, timeout=4)
+    client.application_uri = source.application_uri
     if source.username:
         client.set_user(source.username)
         password = os.environ.get(source.password_env) if source.password_env else None
