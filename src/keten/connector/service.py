@@ -9,16 +9,20 @@ from __future__ import annotations
 from keten.connector.config import ConnectorConfig, load, parse
 from keten.connector.recording import Reading, Recorder
 from keten.connector.samples import Series, get_equipment, series, store, sync_equipment
+from keten.connector.status import events, list_equipment, sources
 
 __all__ = [
     "ConnectorConfig",
     "Reading",
     "Recorder",
     "Series",
+    "events",
     "get_equipment",
+    "list_equipment",
     "load",
     "parse",
     "series",
+    "sources",
     "store",
     "sync_equipment",
 ]
