@@ -1,4 +1,5 @@
-"""connector: equipment, samples of their signals, the sources' status and events
+"""connector: equipment, samples of their signals, the sources' status and events, energy per order
+and per part, OEE
 
 Revision ID: 0016
 Revises: 0009
@@ -84,8 +85,94 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_connector_events_at"), "connector_events", ["at"], unique=False)
 
+    op.create_table(
+        "connector_order_energy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("equipment_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.String(length=100), nullable=True),
+        sa.Column("part_number", sa.String(length=100), nullable=True),
+        sa.Column("site_code", sa.String(length=50), nullable=False),
+        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("running_kwh", sa.Float(), nullable=False),
+        sa.Column("idle_kwh", sa.Float(), nullable=False),
+        sa.Column("down_kwh", sa.Float(), nullable=False),
+        sa.Column("setup_kwh", sa.Float(), nullable=False),
+        sa.Column("good", sa.Float(), nullable=False),
+        sa.Column("scrap", sa.Float(), nullable=False),
+        sa.Column("rules", sa.JSON(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["equipment_id"],
+            ["connector_equipment.id"],
+            name=op.f("fk_connector_order_energy_equipment_id_connector_equipment"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_connector_order_energy")),
+    )
+    op.create_index(
+        "ix_connector_order_energy_period",
+        "connector_order_energy",
+        ["period_start", "period_end"],
+        unique=False,
+    )
+    op.create_table(
+        "connector_part_energy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("part_number", sa.String(length=100), nullable=False),
+        sa.Column("site_code", sa.String(length=50), nullable=False),
+        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("energy_kwh", sa.Float(), nullable=False),
+        sa.Column("good_units", sa.Float(), nullable=False),
+        sa.Column("kwh_per_unit", sa.Float(), nullable=False),
+        sa.Column("in_footprints", sa.Boolean(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_connector_part_energy")),
+    )
+    op.create_index(
+        "ix_connector_part_energy_part_site",
+        "connector_part_energy",
+        ["part_number", "site_code"],
+        unique=False,
+    )
+    op.create_table(
+        "connector_oee",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("equipment_id", sa.Integer(), nullable=True),
+        sa.Column("site_code", sa.String(length=50), nullable=False),
+        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("planned_s", sa.Float(), nullable=False),
+        sa.Column("running_s", sa.Float(), nullable=False),
+        sa.Column("good", sa.Float(), nullable=False),
+        sa.Column("scrap", sa.Float(), nullable=False),
+        sa.Column("availability", sa.Float(), nullable=True),
+        sa.Column("performance", sa.Float(), nullable=True),
+        sa.Column("quality", sa.Float(), nullable=True),
+        sa.Column("oee", sa.Float(), nullable=True),
+        sa.Column("good_per_hour", sa.Float(), nullable=True),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["equipment_id"],
+            ["connector_equipment.id"],
+            name=op.f("fk_connector_oee_equipment_id_connector_equipment"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_connector_oee")),
+    )
+    op.create_index(
+        "ix_connector_oee_site_period", "connector_oee", ["site_code", "period_start"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_connector_oee_site_period", table_name="connector_oee")
+    op.drop_table("connector_oee")
+    op.drop_index("ix_connector_part_energy_part_site", table_name="connector_part_energy")
+    op.drop_table("connector_part_energy")
+    op.drop_index("ix_connector_order_energy_period", table_name="connector_order_energy")
+    op.drop_table("connector_order_energy")
     op.drop_index(op.f("ix_connector_events_at"), table_name="connector_events")
     op.drop_table("connector_events")
     op.drop_table("connector_sources")

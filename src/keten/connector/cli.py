@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
 
 from keten import cli_support
 from keten.problems import Problem
@@ -81,6 +84,66 @@ def run(config: Annotated[Path, typer.Argument(help="The connector's YAML file."
         asyncio.run(main())
     finally:
         engine.dispose()
+
+
+@connector_app.command("energy")
+def energy(
+    start: Annotated[
+        datetime, typer.Option("--from", help="Start of the period (ISO 8601, UTC if no zone).")
+    ],
+    end: Annotated[datetime, typer.Option("--to", help="End of the period (exclusive).")],
+    idle: Annotated[str, typer.Option(help="Rule for idle energy.")] = "runtime",
+    setup: Annotated[str, typer.Option(help="Rule for setup energy.")] = "next",
+    down: Annotated[str, typer.Option(help="Rule for energy while down.")] = "current",
+    site: Annotated[str | None, typer.Option(help="Only the equipment of this site.")] = None,
+    footprints: Annotated[
+        bool, typer.Option("--footprints", help="Make the measured energy per unit each part's electricity.")
+    ] = False,
+) -> None:
+    """Attribute a period's energy to orders (rules: current, next, runtime, output, none), store
+    energy per unit of each part and OEE per machine and site."""
+    from keten.connector import service
+
+    period = {"start": _utc(start), "end": _utc(end)}
+
+    def work(session: Session) -> tuple[Any, Any]:
+        rules = {"idle": idle, "setup": setup, "down": down}
+        result = service.attribute_period(session, rules=rules, site=site, **period)
+        fed = service.feed_footprints(session, **period) if footprints else None
+        return result, fed
+
+    result, fed = cli_support.run(work, commit=True, where=_where)
+    console.print(
+        f"{result.orders} orders, {result.energy_kwh:.3f} kWh "
+        f"({result.unattributed_kwh:.3f} kWh on no order)",
+        highlight=False,
+    )
+    table = Table("part", "site", "kWh", "good", "kWh/unit")
+    for p in result.parts:
+        table.add_row(
+            p["part_number"],
+            p["site_code"],
+            f"{p['energy_kwh']:.3f}",
+            f"{p['good_units']:g}",
+            f"{p['kwh_per_unit']:.4f}",
+        )
+    console.print(table)
+    oee_table = Table("equipment", "site", "availability", "performance", "quality", "OEE", "good/h")
+    for o in result.oee:
+        cells = [o[k] for k in ("availability", "performance", "quality", "oee")]
+        shown = ["–" if v is None else f"{100 * v:.1f} %" for v in cells]
+        per_hour = "–" if o["good_per_hour"] is None else f"{o['good_per_hour']:.1f}"
+        oee_table.add_row(o["equipment"] or "(site)", o["site"], *shown, per_hour)
+    console.print(oee_table)
+    for f in fed or []:
+        console.print(
+            f"footprint {f['part_number']} at {f['site']}: " + ("fed" if f["fed"] else f["reason"]),
+            highlight=False,
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
 
-__all__ = ["ConnectorEvent", "ConnectorSource", "Equipment", "Sample"]
+__all__ = [
+    "ConnectorEvent",
+    "ConnectorSource",
+    "Equipment",
+    "MachineOee",
+    "OrderEnergy",
+    "PartEnergy",
+    "Sample",
+]
 
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -103,3 +111,71 @@ class ConnectorEvent(Base):
     equipment_key: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text)
+
+
+class OrderEnergy(Base):
+    """The energy one equipment used for one production order over a period, by state, as attributed
+    under the stated rules (``rules``: state -> rule)."""
+
+    __tablename__ = "connector_order_energy"
+    __table_args__ = (Index("ix_connector_order_energy_period", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("connector_equipment.id", ondelete="CASCADE"))
+    order_id: Mapped[str | None] = mapped_column(String(100))
+    """None for the energy no order carries (overhead)."""
+    part_number: Mapped[str | None] = mapped_column(String(100))
+    site_code: Mapped[str] = mapped_column(String(50))
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    running_kwh: Mapped[float] = mapped_column(Float)
+    idle_kwh: Mapped[float] = mapped_column(Float)
+    down_kwh: Mapped[float] = mapped_column(Float)
+    setup_kwh: Mapped[float] = mapped_column(Float)
+    good: Mapped[float] = mapped_column(Float)
+    scrap: Mapped[float] = mapped_column(Float)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class PartEnergy(Base):
+    """Measured energy per good unit of a part at a site over a period: primary data for footprints."""
+
+    __tablename__ = "connector_part_energy"
+    __table_args__ = (Index("ix_connector_part_energy_part_site", "part_number", "site_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_number: Mapped[str] = mapped_column(String(100))
+    site_code: Mapped[str] = mapped_column(String(50))
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    energy_kwh: Mapped[float] = mapped_column(Float)
+    good_units: Mapped[float] = mapped_column(Float)
+    kwh_per_unit: Mapped[float] = mapped_column(Float)
+    in_footprints: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether it was handed to the footprint engine as the part's electricity at the site."""
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class MachineOee(Base):
+    """Availability, performance, quality, OEE and output per hour of a machine (or, with no
+    equipment, of a whole site) over a period: the productivity record for 2040."""
+
+    __tablename__ = "connector_oee"
+    __table_args__ = (Index("ix_connector_oee_site_period", "site_code", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment_id: Mapped[int | None] = mapped_column(ForeignKey("connector_equipment.id", ondelete="CASCADE"))
+    site_code: Mapped[str] = mapped_column(String(50))
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    planned_s: Mapped[float] = mapped_column(Float)
+    running_s: Mapped[float] = mapped_column(Float)
+    good: Mapped[float] = mapped_column(Float)
+    scrap: Mapped[float] = mapped_column(Float)
+    availability: Mapped[float | None] = mapped_column(Float)
+    performance: Mapped[float | None] = mapped_column(Float)
+    quality: Mapped[float | None] = mapped_column(Float)
+    oee: Mapped[float | None] = mapped_column(Float)
+    good_per_hour: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

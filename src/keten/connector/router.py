@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 from keten.apidoc import problems
 from keten.connector import service
 from keten.connector.config import SIGNALS
-from keten.connector.schemas import EquipmentRead, EventRead, SeriesRead, SourceRead
+from keten.connector.schemas import (
+    EnergyCreate,
+    EnergyRead,
+    EquipmentRead,
+    EventRead,
+    OeeRead,
+    PartEnergyRead,
+    SeriesRead,
+    SourceRead,
+)
 from keten.deps import get_session
 from keten.problems import Problem
 
@@ -70,3 +79,44 @@ def series(
         values=None if text else [None if v != v else float(v) for v in got.value],
         texts=got.text if text else None,
     )
+
+
+@router.post(
+    "/energy",
+    response_model=EnergyRead,
+    summary="Attribute a period's energy to orders",
+    responses=problems(422),
+)
+def attribute_energy(body: EnergyCreate, session: DbSession) -> EnergyRead:
+    """Energy per order (non-running energy by the stated rules), per good unit of each part and site,
+    and OEE per machine and site, stored for the period; optionally fed to the footprint engine."""
+    result = service.attribute_period(
+        session,
+        start=body.start,
+        end=body.end,
+        rules={str(k): str(v) for k, v in body.rules.items()},
+        site=body.site,
+    )
+    fed = service.feed_footprints(session, start=body.start, end=body.end) if body.feed_footprints else None
+    return EnergyRead(
+        orders=result.orders,
+        energy_kwh=result.energy_kwh,
+        unattributed_kwh=result.unattributed_kwh,
+        parts=result.parts,
+        oee=[OeeRead.model_validate(o) for o in result.oee],
+        footprints=fed,
+    )
+
+
+@router.get("/energy/parts", response_model=list[PartEnergyRead], summary="Measured energy per unit")
+def part_energy(session: DbSession, part_number: str | None = None) -> list[PartEnergyRead]:
+    """Measured energy per good unit of each part and site, newest period first."""
+    return [
+        PartEnergyRead.model_validate(r) for r in service.list_part_energy(session, part_number=part_number)
+    ]
+
+
+@router.get("/oee", response_model=list[OeeRead], summary="OEE per machine and site")
+def list_oee(session: DbSession, site: str | None = None) -> list[OeeRead]:
+    """Availability, performance, quality, OEE and good output per hour, newest period first."""
+    return [OeeRead.model_validate(r) for r in service.list_oee(session, site=site)]

@@ -59,7 +59,7 @@ def sync_equipment(session: Session, config: ConnectorConfig) -> dict[str, int]:
 
 def equipment_ids(session: Session) -> dict[str, int]:
     """Return the id of every known equipment by key."""
-    return dict(session.execute(select(Equipment.key, Equipment.id)).tuples().all())
+    return {key: id_ for key, id_ in session.execute(select(Equipment.key, Equipment.id))}
 
 
 def get_equipment(session: Session, *, key: str) -> Equipment:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EquipmentRead", "EventRead", "SeriesRead", "SourceRead"]
+__all__ = [
+    "EnergyCreate",
+    "EnergyRead",
+    "EquipmentRead",
+    "EventRead",
+    "OeeRead",
+    "PartEnergyRead",
+    "SeriesRead",
+    "SourceRead",
+]
 
 
 class _Read(BaseModel):
@@ -63,3 +72,65 @@ class SeriesRead(BaseModel):
     ts_ms: list[int]
     values: list[float | None] | None
     texts: list[str | None] | None
+
+
+ShareRule = Literal["current", "next", "runtime", "output", "none"]
+
+
+class EnergyCreate(BaseModel):
+    """A period to attribute, the rules for non-running energy, and whether to feed footprints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime
+    end: datetime
+    site: str | None = None
+    rules: dict[Literal["idle", "down", "setup"], ShareRule] = Field(
+        default_factory=dict,
+        description="State -> rule; default idle: runtime, setup: next, down: current.",
+    )
+    feed_footprints: bool = Field(
+        default=False, description="Make each part's measured energy per unit its electricity at the site."
+    )
+
+
+class PartEnergyRead(_Read):
+    """Measured energy per good unit of a part at a site over a period."""
+
+    part_number: str
+    site_code: str
+    period_start: datetime
+    period_end: datetime
+    energy_kwh: float
+    good_units: float
+    kwh_per_unit: float
+    in_footprints: bool
+
+
+class OeeRead(BaseModel):
+    """OEE of a machine, or of a site when ``equipment`` is null, over a period."""
+
+    equipment: str | None
+    site: str
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    planned_s: float
+    running_s: float
+    good: float
+    scrap: float
+    availability: float | None
+    performance: float | None
+    quality: float | None
+    oee: float | None
+    good_per_hour: float | None
+
+
+class EnergyRead(BaseModel):
+    """What an attribution run computed."""
+
+    orders: int
+    energy_kwh: float
+    unattributed_kwh: float
+    parts: list[dict[str, Any]]
+    oee: list[OeeRead]
+    footprints: list[dict[str, Any]] | None = None

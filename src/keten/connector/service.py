@@ -6,19 +6,31 @@ counters), decoding (payloads to readings), and the sources (mqtt, opcua).
 
 from __future__ import annotations
 
+from keten.connector.attribution import (
+    DEFAULT_RULES,
+    attribute_period,
+    feed_footprints,
+    list_oee,
+    list_part_energy,
+)
 from keten.connector.config import ConnectorConfig, load, parse
 from keten.connector.recording import Reading, Recorder
 from keten.connector.samples import Series, get_equipment, series, store, sync_equipment
 from keten.connector.status import events, list_equipment, sources
 
 __all__ = [
+    "DEFAULT_RULES",
     "ConnectorConfig",
     "Reading",
     "Recorder",
     "Series",
+    "attribute_period",
     "events",
+    "feed_footprints",
     "get_equipment",
     "list_equipment",
+    "list_oee",
+    "list_part_energy",
     "load",
     "parse",
     "series",

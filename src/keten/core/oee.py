@@ -51,20 +51,19 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def oee(seconds_by_state: FloatArray, good: float, scrap: float, ideal_cycle_s: float | None) -> Oee:
+def oee(seconds_by_state: FloatArray, good: float, scrap: float, ideal_time_s: float | None) -> Oee:
     """Return availability, performance, quality and OEE from state seconds (shape (4,)) and counts.
 
-    Without an ideal cycle time performance cannot be known: it and OEE are NaN.
+    ``ideal_time_s`` is the time the parts made would take at the ideal cycle (ideal cycle x parts,
+    summed over machines for a site); without it performance cannot be known: it and OEE are NaN.
     """
     planned = float(np.sum(seconds_by_state))
     running = float(seconds_by_state[RUNNING])
     made = good + scrap
     availability = _ratio(running, planned)
-    performance = (
-        min(1.0, _ratio(ideal_cycle_s * made, running))
-        if ideal_cycle_s is not None and running > 0
-        else float("nan")
-    )
+    performance = float("nan")
+    if ideal_time_s is not None and running > 0:
+        performance = min(1.0, ideal_time_s / running)
     quality = _ratio(good, made)
     return Oee(
         planned_s=planned,

@@ -1476,19 +1476,24 @@ def record_measured_electricity(
         raise Problem(422, "Unprocessable Content", f"{source}: no {missing}")
     if not math.isfinite(kwh_per_unit) or kwh_per_unit < 0:
         raise Problem(422, "Unprocessable Content", f"{source}: {kwh_per_unit} kWh per unit is not an energy")
+    measured = Activity(
+        part_id=part_id,
+        kind="electricity",
+        code=None,
+        site_id=site_id,
+        amount=kwh_per_unit,
+        primary_share=1.0,
+    )
+    # Added before the old rows go, so its id is above theirs: the load cache's fingerprint reads the
+    # highest activity id, which SQLite would hand out again after deleting the highest row.
+    session.add(measured)
+    session.flush()
     session.execute(
         delete(Activity).where(
-            Activity.part_id == part_id, Activity.kind == "electricity", Activity.site_id == site_id
-        )
-    )
-    session.add(
-        Activity(
-            part_id=part_id,
-            kind="electricity",
-            code=None,
-            site_id=site_id,
-            amount=kwh_per_unit,
-            primary_share=1.0,
+            Activity.part_id == part_id,
+            Activity.kind == "electricity",
+            Activity.site_id == site_id,
+            Activity.id != measured.id,
         )
     )
     session.flush()
