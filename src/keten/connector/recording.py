@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,8 @@ from keten.connector.models import ConnectorSource
 from keten.core import energy
 
 __all__ = ["Reading", "Recorder", "SourceStatus"]
+
+_SIGNAL = {name: i for i, name in enumerate(SIGNALS)}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,21 @@ class SourceStatus:
     last_values: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     events: list[tuple[str, str | None, str]] = field(default_factory=list)
     """(kind, equipment, detail) not yet written."""
+    latest: dict[tuple[str, str], Reading] = field(default_factory=dict)
+    """The last reading of each (equipment, signal) since the last flush."""
+
+    def settle(self) -> None:
+        """Fold the readings since the last flush into the last values, message time and lag."""
+        if not self.latest:
+            return
+        now = datetime.now(UTC)
+        newest = max(r.ts_ms for r in self.latest.values())
+        for (equipment, signal), r in self.latest.items():
+            shown = r.value if r.value is not None else r.text
+            self.last_values.setdefault(equipment, {})[signal] = [shown, r.ts_ms]
+        self.last_message_at = now
+        self.lag_s = max(0.0, now.timestamp() - newest / 1000.0)
+        self.latest.clear()
 
 
 class Recorder:
@@ -81,22 +97,19 @@ class Recorder:
 
     def add(self, source: str, reading: Reading) -> None:
         """Buffer ``reading`` that came from ``source``."""
+        # The hot path: a tuple appended and two fields set; the status is worked out at the flush.
         status = self.sources[source]
-        now_ms = time.time() * 1000.0
         self._rows.append(
             (
                 self._ids[reading.equipment],
-                SIGNALS.index(reading.signal),
+                _SIGNAL[reading.signal],
                 reading.ts_ms,
                 reading.value,
                 reading.text,
             )
         )
         status.samples += 1
-        status.last_message_at = datetime.now(UTC)
-        status.lag_s = max(0.0, (now_ms - reading.ts_ms) / 1000.0)
-        shown = reading.value if reading.value is not None else reading.text
-        status.last_values.setdefault(reading.equipment, {})[reading.signal] = [shown, reading.ts_ms]
+        status.latest[(reading.equipment, reading.signal)] = reading
 
     def error(self, source: str, kind: str, detail: str, *, equipment: str | None = None) -> None:
         """Note a malformed payload or a lost connection of ``source``; it is logged at the next flush."""
@@ -123,21 +136,24 @@ class Recorder:
             for kind, equipment, detail in status.events:
                 samples.log_event(session, source=name, kind=kind, detail=detail, equipment=equipment)
             status.events.clear()
+            status.settle()
             self._write_status(session, name, status)
         session.flush()
         return written
 
     def _follow_counters(self, session: Session, rows: list[samples.Row]) -> None:
-        position = SIGNALS.index("energy_kwh")
+        position = _SIGNAL["energy_kwh"]
+        found = [(r[0], r[2], r[3]) for r in rows if r[1] == position and r[3] is not None]
+        if not found:
+            return
         keys = {v: k for k, v in self._ids.items()}
-        by_equipment: dict[int, list[tuple[int, float]]] = {}
-        for eq, signal, ts, value, _ in rows:
-            if signal == position and value is not None:
-                by_equipment.setdefault(eq, []).append((ts, value))
-        for eq, readings in by_equipment.items():
-            readings.sort()
+        table = np.array(found, dtype=np.float64)
+        table = table[np.lexsort((table[:, 1], table[:, 0]))]
+        bounds = np.flatnonzero(np.diff(table[:, 0])) + 1
+        for block in np.split(table, bounds):
+            eq = int(block[0, 0])
+            stamps, values = block[:, 1].astype(np.int64), block[:, 2]
             item = self._equipment[keys[eq]]
-            values = np.array([v for _, v in readings])
             deltas = energy.counter_deltas(
                 values,
                 previous_kwh=self._counters.get(eq),
@@ -152,7 +168,7 @@ class Recorder:
                     source=item.source,
                     kind=kind,
                     equipment=item.id,
-                    detail=f"energy counter {before} -> {values[i]} kWh at {readings[i][0]} ms",
+                    detail=f"energy counter {before} -> {values[i]} kWh at {stamps[i]} ms",
                 )
             self._counters[eq] = float(values[-1])
 
