@@ -105,6 +105,10 @@ def test_energy_per_order_part_and_oee(session: Session) -> None:
     again = attribution.attribute_period(session, start=START, end=END, rules={"setup": "output"})
     assert again.orders == 2
     assert len(attribution.list_oee(session)) == 2  # the second run replaced the first
+    # from the idle hour on: the order and counter reading in force at its start come from before it
+    later = attribution.attribute_period(session, start=START + timedelta(seconds=3600), end=END)
+    assert later.energy_kwh == pytest.approx(1105.0 - 1052.0) and later.orders == 2
+    assert later.oee[0]["good"] == 50.0  # the 50 ORD-2 made; ORD-1's were counted before
     with pytest.raises(Problem, match="idle, down or setup"):
         attribution.attribute_period(session, start=START, end=END, rules={"running": "none"})
     with pytest.raises(Problem, match="one of current, next"):

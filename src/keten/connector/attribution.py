@@ -58,10 +58,11 @@ def _ms(moment: datetime) -> int:
 
 
 def _before(session: Session, eq: int, signal: str, start_ms: int, end_ms: int) -> samples.Series:
-    """Return the samples of ``signal`` before ``end_ms``, keeping only the last one before ``start_ms``."""
-    got = samples.series(session, equipment_id=eq, signal=signal, end_ms=end_ms)
-    first = max(0, int(np.searchsorted(got.ts_ms, start_ms, side="left")) - 1)
-    return samples.Series(got.ts_ms[first:], got.value[first:], got.text[first:])
+    """Return the samples of ``signal`` from ``start_ms`` to ``end_ms``, with the last one before
+    ``start_ms`` first (the value in force, or the counter reading, when the period begins)."""
+    last = samples.last_before(session, equipment_id=eq, signal=signal, before_ms=start_ms)
+    first = start_ms if last is None else last
+    return samples.series(session, equipment_id=eq, signal=signal, start_ms=first, end_ms=end_ms)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _intervals(session: Session, eq: Equipment, start_ms: int, end_ms: int) -> _
     # interval i runs from reading i-1 to reading i; only those ending inside the period count
     keep = slice(1, None)
     starts, ends, kwh = t[:-1], t[keep], deltas[keep]
-    inside = ends >= start_ms / 1000.0
+    inside = ends > start_ms / 1000.0
     return _Intervals(starts[inside], ends[inside], kwh[inside])
 
 
@@ -105,9 +106,11 @@ def _counts_by_order(
     got = _before(session, eq, signal, *window)
     if got.ts_ms.size < 2:
         return np.zeros(n)
+    # a count is a counter too: units between two readings, to the order in force at the first;
+    # units counted at the period's start itself were made before it
     made = energy.counter_deltas(got.value).delta_kwh[1:]
     at = energy.step_at(order_ts, order_codes, got.ts_ms[:-1] / 1000.0)
-    hit = at >= 0
+    hit = (at >= 0) & (got.ts_ms[1:] > window[0])
     return np.bincount(at[hit], weights=made[hit], minlength=n).astype(np.float64)
 
 
@@ -242,21 +245,14 @@ def attribute_period(
             )
         )
     out = Attributed()
+    period = {"period_start": start, "period_end": end}
     per_site: dict[str, list[tuple[Equipment, oee.Oee]]] = defaultdict(list)
     per_part: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for eq in machines:
         rows, unattributed, result = _machine(session, eq, window, codes)
+        place = {"equipment_id": eq.id, "site_code": eq.site_code, **period}
+        session.add_all(OrderEnergy(rules=chosen, **place, **row) for row in rows)
         for row in rows:
-            session.add(
-                OrderEnergy(
-                    equipment_id=eq.id,
-                    site_code=eq.site_code,
-                    period_start=start,
-                    period_end=end,
-                    rules=chosen,
-                    **row,
-                )
-            )
             kwh = row["running_kwh"] + row["idle_kwh"] + row["down_kwh"] + row["setup_kwh"]
             out.energy_kwh += kwh
             if row["part_number"]:
@@ -266,15 +262,7 @@ def attribute_period(
         out.orders += len(rows)
         out.unattributed_kwh += unattributed
         out.energy_kwh += unattributed
-        session.add(
-            MachineOee(
-                equipment_id=eq.id,
-                site_code=eq.site_code,
-                period_start=start,
-                period_end=end,
-                **_oee_row(result),
-            )
-        )
+        session.add(MachineOee(**place, **_oee_row(result)))
         out.oee.append({"equipment": eq.key, "site": eq.site_code, **_oee_row(result)})
         per_site[eq.site_code].append((eq, result))
     for code, members in per_site.items():

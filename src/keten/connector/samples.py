@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from keten.catalog import service as catalog
 from keten.connector.config import SIGNALS, ConnectorConfig
 from keten.connector.models import ConnectorEvent, Equipment, Sample
 from keten.problems import Problem
@@ -20,6 +21,7 @@ __all__ = [
     "Series",
     "equipment_ids",
     "get_equipment",
+    "last_before",
     "last_readings",
     "log_event",
     "series",
@@ -134,11 +136,25 @@ def series(
         query = query.where(Sample.ts_ms >= start_ms)
     if end_ms is not None:
         query = query.where(Sample.ts_ms < end_ms)
-    rows = session.execute(query.order_by(Sample.ts_ms, Sample.id)).all()
+    # Plain DB-API rows: a year of one-minute readings is half a million rows per signal.
+    rows = catalog.raw_rows(session, query.order_by(Sample.ts_ms, Sample.id))
     return Series(
-        ts_ms=np.array([r[0] for r in rows], dtype=np.int64),
-        value=np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64),
+        ts_ms=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+        value=np.fromiter(
+            (np.nan if r[1] is None else r[1] for r in rows), dtype=np.float64, count=len(rows)
+        ),
         text=[r[2] for r in rows],
+    )
+
+
+def last_before(session: Session, *, equipment_id: int, signal: str, before_ms: int) -> int | None:
+    """Return the time of the last sample of ``signal`` before ``before_ms``, if any."""
+    return session.scalar(
+        select(func.max(Sample.ts_ms)).where(
+            Sample.equipment_id == equipment_id,
+            Sample.signal == SIGNALS.index(signal),
+            Sample.ts_ms < before_ms,
+        )
     )
 
 
