@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from keten.connector import running, samples, sparkplug
-from keten.connector.config import parse
+from keten.connector.config import ConnectorConfig, parse
 from keten.connector.models import ConnectorEvent
 from keten.connector.recording import Recorder
 from keten.core import energy
@@ -36,7 +36,9 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
     own.stop()
 
 
-async def _start(config, engine: Engine) -> tuple[asyncio.Event, asyncio.Task[Recorder], Recorder]:  # type: ignore[no-untyped-def]
+async def _start(
+    config: ConnectorConfig, engine: Engine
+) -> tuple[asyncio.Event, asyncio.Future[Recorder], Recorder]:
     stop = asyncio.Event()
     holder: list[Recorder] = []
 

@@ -22,14 +22,19 @@ def test_batches_are_stored_and_read_back_in_time_order(session: Session, prefix
     for i in (3, 1, 2):
         _energy(recorder, 1000 * i, 10.0 * i)
     recorder.add("broker", Reading("P1", "order_id", 1500, text="ORD-7"))
-    assert recorder.flush(session) == 4
+    # PostgreSQL's COPY text format escapes these; they must come back as sent
+    recorder.add("broker", Reading("P1", "part_number", 1500, text="A\tB\\C\nD\\N"))
+    recorder.add("broker", Reading("P1", "power_kw", 1500, value=0.1 + 0.2))
+    assert recorder.flush(session) == 6
     session.commit()
     eq = samples.get_equipment(session, key="P1").id
     got = samples.series(session, equipment_id=eq, signal="energy_kwh")
     assert got.ts_ms.tolist() == [1000, 2000, 3000] and got.value.tolist() == [10.0, 20.0, 30.0]
     assert samples.series(session, equipment_id=eq, signal="order_id").text == ["ORD-7"]
+    assert samples.series(session, equipment_id=eq, signal="part_number").text == ["A\tB\\C\nD\\N"]
+    assert samples.series(session, equipment_id=eq, signal="power_kw").value.tolist() == [0.1 + 0.2]
     status = session.scalar(select(ConnectorSource).where(ConnectorSource.name == "broker"))
-    assert status is not None and status.samples == 4
+    assert status is not None and status.samples == 6
     assert status.last_values["P1"]["order_id"] == ["ORD-7", 1500]
 
 

@@ -72,6 +72,14 @@ def get_equipment(session: Session, *, key: str) -> Equipment:
     return row
 
 
+_NULL = "\\N"
+
+
+def _escape(text: str) -> str:
+    """Return ``text`` as a field of PostgreSQL's COPY text format."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 def store(session: Session, rows: Sequence[Row]) -> int:
     """Write a batch of samples in the session's transaction; return how many."""
     if not rows:
@@ -80,12 +88,16 @@ def store(session: Session, rows: Sequence[Row]) -> int:
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
         assert driver is not None
+        # One block of COPY text is several times faster than psycopg formatting row by row.
+        block = "".join(
+            f"{e}\t{s}\t{t}\t{_NULL if v is None else repr(v)}\t{_NULL if x is None else _escape(x)}\n"
+            for e, s, t, v, x in rows
+        )
         with (
             driver.cursor() as cursor,
             cursor.copy(f"COPY connector_samples ({_COLUMNS}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write(block)
     else:
         connection.exec_driver_sql(
             f"INSERT INTO connector_samples ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)", list(rows)
