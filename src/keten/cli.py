@@ -71,6 +71,7 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     """Run the ``keten`` command."""
+    from keten.connector import cli as connector_cli
     from keten.dataio import cli as dataio_cli
     from keten.exchange import cli as exchange_cli
     from keten.footprints import cli as footprints_cli
@@ -84,4 +85,5 @@ def main() -> None:
     resilience_cli.register(app)
     passports_cli.register(app)
     exchange_cli.register(app)
+    connector_cli.register(app)
     app()

@@ -1,6 +1,7 @@
 """Every table of keten, imported in one place so Alembic and tests see the whole schema."""
 
 from keten.catalog import models as catalog_models
+from keten.connector import models as connector_models
 from keten.dataio import models as dataio_models
 from keten.db import Base
 from keten.exchange import models as exchange_models
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "ChangeCounter",
     "catalog_models",
+    "connector_models",
     "dataio_models",
     "exchange_models",
     "footprints_models",

@@ -10,6 +10,7 @@ __all__ = ["include_routers"]
 def include_routers(app: FastAPI) -> None:
     """Mount each domain's router on ``app``."""
     from keten.catalog.router import router as catalog_router
+    from keten.connector.router import router as connector_router
     from keten.dataio.router import router as dataio_router
     from keten.exchange.router import pact_router
     from keten.exchange.router import router as exchange_router
@@ -31,5 +32,6 @@ def include_routers(app: FastAPI) -> None:
         footprints_router,
         exchange_router,
         resilience_router,
+        connector_router,
     ):
         app.include_router(router, prefix="/api")

@@ -71,6 +71,7 @@ __all__ = [
     "load_reference_factors",
     "monte_carlo",
     "pact_footprint",
+    "record_measured_electricity",
     "reproduce",
     "what_if",
 ]
@@ -1515,6 +1516,45 @@ def load_activities(session: Session, text: str, *, source: str = "activities.cs
     session.add_all(UseProfile(part_id=part_id, **use) for part_id, use in uses.items())
     session.flush()
     return len(activities)
+
+
+def record_measured_electricity(
+    session: Session, *, part_number: str, site_code: str, kwh_per_unit: float, source: str
+) -> None:
+    """Make ``kwh_per_unit`` at the site the part's electricity there, as primary data.
+
+    What the machines measured replaces any electricity activity of the part at that site (an
+    estimate or an earlier measurement); the part's other activities stay. ``source`` names where the
+    figure came from, for the problem when the part or site is unknown.
+    """
+    part_id = session.scalar(select(Part.id).where(Part.part_number == part_number))
+    site_id = session.scalar(select(Site.id).where(Site.code == site_code))
+    if part_id is None or site_id is None:
+        missing = f"part {part_number!r}" if part_id is None else f"site {site_code!r}"
+        raise Problem(422, "Unprocessable Content", f"{source}: no {missing}")
+    if not math.isfinite(kwh_per_unit) or kwh_per_unit < 0:
+        raise Problem(422, "Unprocessable Content", f"{source}: {kwh_per_unit} kWh per unit is not an energy")
+    measured = Activity(
+        part_id=part_id,
+        kind="electricity",
+        code=None,
+        site_id=site_id,
+        amount=kwh_per_unit,
+        primary_share=1.0,
+    )
+    # Added before the old rows go, so its id is above theirs: the load cache's fingerprint reads the
+    # highest activity id, which SQLite would hand out again after deleting the highest row.
+    session.add(measured)
+    session.flush()
+    session.execute(
+        delete(Activity).where(
+            Activity.part_id == part_id,
+            Activity.kind == "electricity",
+            Activity.site_id == site_id,
+            Activity.id != measured.id,
+        )
+    )
+    session.flush()
 
 
 def load_activities_csv(session: Session, path: Path) -> int:

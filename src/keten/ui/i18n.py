@@ -561,6 +561,35 @@ NL: dict[str, str] = {
     "fulfilled": "beantwoord",
     "rejected": "afgewezen",
     "Deprecated": "Vervallen",
+    # connector
+    "Factory": "Fabriek",
+    "Factory connector": "Fabrieksconnector",
+    "Samples": "Metingen",
+    "Lag (s)": "Vertraging (s)",
+    "Errors": "Fouten",
+    "Last values": "Laatste waarden",
+    "connected": "verbonden",
+    "not connected": "niet verbonden",
+    "reported {seconds} s ago": "{seconds} s geleden gemeld",
+    "No connector has reported yet: start one with keten connector run CONFIG.": (
+        "Er heeft nog geen connector gemeld: start er een met keten connector run CONFIG."
+    ),
+    "Equipment": "Apparatuur",
+    "Signals": "Signalen",
+    "Events": "Gebeurtenissen",
+    "Event": "Gebeurtenis",
+    "Detail": "Details",
+    "power_kw": "vermogen (kW)",
+    "energy_kwh": "energie (kWh)",
+    "state": "toestand",
+    "good_count": "goed",
+    "scrap_count": "afkeur",
+    "order_id": "order",
+    "part_number": "onderdeelnummer",
+    "reset": "teller teruggezet",
+    "rollover": "teller rondgelopen",
+    "malformed": "onleesbaar bericht",
+    "disconnected": "verbinding verloren",
 }
 
 _CATALOGS = {"en": {}, "nl": NL}

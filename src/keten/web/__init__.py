@@ -23,6 +23,7 @@ NAVIGATION = [
     ("/exchange", "Exchange", "viewer"),
     ("/risk", "Risk", "viewer"),
     ("/passports", "Passports", "viewer"),
+    ("/connector", "Factory", "viewer"),
     ("/import", "Import", "editor"),
     ("/users", "Users", "admin"),
 ]
@@ -32,6 +33,7 @@ NAVIGATION = [
 def install(app: FastAPI) -> None:
     """Add the shell and every domain's pages to ``app``."""
     from keten.catalog import pages as catalog_pages
+    from keten.connector import pages as connector_pages
     from keten.dataio import pages as dataio_pages
     from keten.exchange import pages as exchange_pages
     from keten.exchange.router import REPLAY_LANE as EXCHANGE_LANE
@@ -60,6 +62,7 @@ def install(app: FastAPI) -> None:
         resilience_pages.router,
         passports_pages.router,
         passports_resolver.router,
+        connector_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
