@@ -64,8 +64,20 @@ def test_supplier_nameplates_come_and_go_with_their_migration(blank_engine: Engi
     assert "supplier_nameplates" in tables
     unique = inspect(blank_engine).get_unique_constraints("supplier_nameplates")
     assert [u["column_names"] for u in unique] == [["part_id", "manufacturer_key"]]
-    # One step down removes exactly the nameplates, whichever revision comes before them.
-    downgrade(blank_engine, "-1")
-    assert set(inspect(blank_engine).get_table_names()) == tables - {"supplier_nameplates"}
+    # Down to the revision before them removes the nameplates and keeps what came before.
+    downgrade(blank_engine, "0008")
+    remaining = set(inspect(blank_engine).get_table_names())
+    assert "supplier_nameplates" not in remaining and {"parts", "change_counters"} <= remaining
     upgrade(blank_engine)
     assert set(inspect(blank_engine).get_table_names()) == tables
+
+
+def test_saved_column_mappings_come_and_go_with_their_migration(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+    unique = inspect(blank_engine).get_unique_constraints("column_mappings")
+    assert [u["column_names"] for u in unique] == [["kind", "name"]]
+    downgrade(blank_engine, "0009")
+    remaining = set(inspect(blank_engine).get_table_names())
+    assert "column_mappings" not in remaining and "supplier_nameplates" in remaining
+    upgrade(blank_engine)
+    assert "column_mappings" in set(inspect(blank_engine).get_table_names())

@@ -25,9 +25,10 @@ from keten import validators
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.core.bom import build_bom
 from keten.core.errors import BomCycleError
+from keten.dataio import columns
 from keten.dataio.models import ImportRun
-from keten.dataio.specs import HEADER_ALIASES, SPECS, CellError, KindSpec
-from keten.dataio.tables import KIND_ORDER, Table, normalize_header, read_file, read_path
+from keten.dataio.specs import SPECS, CellError, KindSpec
+from keten.dataio.tables import KIND_ORDER, Table, read_file, read_path
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str, int, int], None]
-"""Called with (what, rows done, rows in all) while an import runs."""
+"""Called with ("read" or "written", rows so far, rows in all) while an import runs."""
 
 _BATCH = 5_000
 _FIRST_NEW_PART_ID = "keten.import.first_new_part_id"
@@ -74,6 +75,8 @@ class ImportReport:
     dry_run: bool = False
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    """Part numbers of the products the import brought: its parts of kind product and its BOMs' tops."""
 
     @property
     def rows(self) -> int:
@@ -124,16 +127,10 @@ class _Parsed:
 def _column_positions(
     table: Table, spec: KindSpec, mapping: Mapping[str, str], errors: _Errors
 ) -> dict[str, int] | None:
-    aliases = HEADER_ALIASES.get(spec.kind, {})
-    folded_mapping = {normalize_header(k): normalize_header(v) for k, v in mapping.items()}
     positions: dict[str, int] = {}
-    for index, raw in enumerate(table.header):
-        folded = normalize_header(raw)
-        if not folded:
-            continue
-        target = folded_mapping.get(folded, folded)
-        target = target if target in spec.columns else aliases.get(target, target)
-        if target not in spec.columns:
+    chosen = columns.propose(spec.kind, table.header, {**mapping, **table.mapping})
+    for index, (raw, target) in enumerate(zip(table.header, chosen, strict=True)):
+        if target is None:
             continue
         if target in positions:
             errors.add(table.source, 1, raw, f"column '{target}' appears twice in the header")
@@ -147,7 +144,8 @@ def _column_positions(
             1,
             ", ".join(missing),
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            f"the header has {found} (map your own names with a column mapping)",
+            f"the header has {found} (map your own names onto keten's with a column mapping: on the "
+            "import page, or with --map or --mapping-name; see docs/import-format.md)",
         )
         return None
     return positions
@@ -156,12 +154,24 @@ def _column_positions(
 def _parse_table(
     table: Table, mapping: Mapping[str, str], errors: _Errors, tick: Callable[[int], None]
 ) -> _Parsed | None:
+    if table.kind is None:
+        errors.add(
+            table.source,
+            None,
+            None,
+            "neither its name nor its columns tell which kind it holds; choose its kind "
+            f"({', '.join(KIND_ORDER)})",
+        )
+        return None
     spec = SPECS[table.kind]
     positions = _column_positions(table, spec, mapping, errors)
     if positions is None:
         return None
     before = errors.total
     items = list(positions.items())
+    convert = columns.cell_converters(
+        spec.kind, table.header, positions, table.rows, decimal_comma=table.decimal_comma
+    )
     records: list[dict[str, Any]] = []
     numbers: list[int] = []
     seen: dict[tuple[Any, ...], int] = {}
@@ -169,6 +179,8 @@ def _parse_table(
     for i, (row, number) in enumerate(zip(table.rows, table.row_numbers, strict=True)):
         width = len(row)
         cells = {name: (row[pos] if pos < width else "") for name, pos in items}
+        for name, rewrite in convert.items():
+            cells[name] = rewrite(cells[name])
         try:
             record = parse(cells)
         except CellError as exc:
@@ -637,37 +649,34 @@ def import_tables(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     errors = _Errors(max_errors)
-    ordered = sorted(tables, key=lambda t: KIND_ORDER.index(t.kind))
+    ordered = sorted(tables, key=lambda t: KIND_ORDER.index(t.kind) if t.kind else -1)
     total_rows = sum(len(t.rows) for t in ordered)
-    done = 0
+    done = {"read": 0, "written": 0}
 
-    label = "checking"
-
-    def tick(rows: int) -> None:
-        nonlocal done
-        done += rows
+    def tick(rows: int, stage: str = "read") -> None:
+        done[stage] += rows
         if progress is not None:
-            progress(label, done, total_rows)
+            progress(stage, done[stage], total_rows)
 
     report = ImportReport(dry_run=dry_run)
     broken = False
+    written: list[_Parsed] = []
     session.info[_FIRST_NEW_PART_ID] = (session.scalar(select(func.max(Part.id))) or 0) + 1
     for table in ordered:
-        label = f"checking {table.source}"
         parsed = _parse_table(table, mapping or {}, errors, tick)
         if parsed is None or broken:
             broken = broken or parsed is None
             continue
-        result = KindResult(kind=table.kind, source=table.source, rows=len(parsed.records))
+        result = KindResult(kind=parsed.spec.kind, source=table.source, rows=len(parsed.records))
         before = errors.total
-        label = f"writing {table.source}"
-        tick(0)
-        _APPLY[table.kind](session, parsed, result, errors)
+        _APPLY[parsed.spec.kind](session, parsed, result, errors)
         if errors.total > before:
             broken = True
             continue
         session.flush()
+        tick(len(parsed.records), "written")
         report.results.append(result)
+        written.append(parsed)
     if errors:
         raise ImportFailed(errors.items, errors.total)
     for result in report.results:
@@ -685,8 +694,21 @@ def import_tables(
             )
         )
     session.flush()
+    report.products = _products(written)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _products(written: Sequence[_Parsed]) -> list[str]:
+    """Return the part numbers of the products among what was written, in file order."""
+    found: dict[str, None] = {}
+    for parsed in written:
+        if parsed.spec.kind == "parts":
+            found.update((r["part_number"], None) for r in parsed.records if r["kind"] == "product")
+        elif parsed.spec.kind == "bom":
+            children = {r["child"] for r in parsed.records}
+            found.update((r["parent"], None) for r in parsed.records if r["parent"] not in children)
+    return list(found)
 
 
 def recent_imports(session: Session, *, limit: int = 20) -> list[ImportRun]:
