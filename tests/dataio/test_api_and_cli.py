@@ -102,3 +102,48 @@ def test_cli_import_export_roundtrip_and_error_report(
     assert failed.returncode == 1
     assert "bom.csv, row 2" in failed.stderr and "no part with part number 'NOPE'" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_a_mapping_saved_through_the_api_serves_the_api_and_the_command(
+    client: TestClient, database_url: str, tmp_path: Path
+) -> None:
+    columns = {"Nr": "part_number", "Tekst": "name", "Soort": "kind", "Kg": "mass", "Notitie": ""}
+    saved = client.post("/api/import-mappings", json={"kind": "parts", "name": "ERP", "columns": columns})
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["columns"] == columns and saved.json()["saved_by"].startswith("admin")
+    wrong = client.post("/api/import-mappings", json={"kind": "parts", "name": "x", "columns": {"A": "b"}})
+    assert wrong.status_code == 422 and "'b' is not a column of parts" in wrong.json()["detail"]
+    assert [m["name"] for m in client.get("/api/import-mappings", params={"kind": "parts"}).json()] == ["ERP"]
+    assert client.get("/api/import-mappings", params={"kind": "bom"}).json() == []
+
+    export = b"Nr;Tekst;Soort;Kg;Notitie\nP1;Bout;product;0,5;x\n"
+    done = client.post("/api/imports", files=[("files", ("maandexport.csv", export, "text/csv"))])
+    assert done.status_code == 200, done.text
+    assert done.json()["products"] == ["P1"]
+
+    # Next month's export has a column more: the command applies the mapping chosen by its name.
+    (tmp_path / "december.csv").write_bytes(b"Nr;Tekst;Soort;Kg;Notitie;Nieuw\nP2;Moer;component;1,25;;\n")
+    ran = _keten(
+        "import",
+        str(tmp_path / "december.csv"),
+        "--mapping-name",
+        "ERP",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr
+    parts = {p["part_number"]: p for p in client.get("/api/exports/json").json()["parts"]}
+    assert parts["P2"]["mass"] == 1.25 and parts["P2"]["name"] == "Moer"
+    unknown = _keten(
+        "import",
+        str(tmp_path / "december.csv"),
+        "--mapping-name",
+        "SAP",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert unknown.returncode == 1 and "no column mapping is saved as 'SAP'" in unknown.stderr
+
+    mapping_id = saved.json()["id"]
+    assert client.delete(f"/api/import-mappings/{mapping_id}").status_code == 204
+    assert client.delete(f"/api/import-mappings/{mapping_id}").status_code == 404
