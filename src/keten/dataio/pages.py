@@ -48,8 +48,12 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
     }
     values.update(context)
     headers = {}
-    if request.headers.get("hx-request") and values["token"] and not values["done"]:
-        headers["HX-Push-Url"] = f"/import/{values['token']}"
+    if request.headers.get("hx-request"):
+        # The address names the pending import, so a reload shows it again; once imported, the
+        # import page itself.
+        headers["HX-Push-Url"] = (
+            "/import" if values["done"] or not values["token"] else f"/import/{values['token']}"
+        )
     if request.headers.get("hx-request") and status_code >= 400:
         # htmx swaps only successful answers; the message is in the page all the same.
         status_code = 200

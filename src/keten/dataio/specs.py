@@ -46,6 +46,7 @@ class KindSpec:
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_STARTS_WITH_NUMBER = re.compile(r"^[+-]?[.,]?\d")
 _YES = {"yes", "y", "true", "1", "ja", "j", "x", "waar"}
 _NO = {"no", "n", "false", "0", "nee", "onwaar", ""}
 
@@ -219,6 +220,12 @@ def _parse_bom(cells: Cells) -> dict[str, Any]:
     quantity = cells.get("quantity", "").strip()
     if not quantity:
         raise CellError("quantity", "is empty; a quantity is required")
+    if not _STARTS_WITH_NUMBER.match(quantity):
+        # Checked here, not only when the BOM is written, so it is reported with every other file's errors.
+        raise CellError(
+            "quantity",
+            f"'{quantity}' is not a quantity; expected a number with an optional unit, such as 2 or 250 g",
+        )
     return {
         "parent": _required_text(cells, "parent", 64),
         "child": _required_text(cells, "child", 64),
