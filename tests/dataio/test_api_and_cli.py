@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.dataio.test_import import FILES, write
@@ -147,3 +148,18 @@ def test_a_mapping_saved_through_the_api_serves_the_api_and_the_command(
     mapping_id = saved.json()["id"]
     assert client.delete(f"/api/import-mappings/{mapping_id}").status_code == 204
     assert client.delete(f"/api/import-mappings/{mapping_id}").status_code == 404
+
+
+def test_a_long_import_shows_rows_read_and_rows_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from keten.dataio import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "err_console", Console(file=screen, force_terminal=True, width=100))
+    with cli._lazy_progress(delay_s=0.0) as progress:
+        progress("read", 40_000, 100_000)
+        progress("written", 15_000, 100_000)
+    shown = screen.getvalue()
+    assert "rows read" in shown and "40000/100000" in shown
+    assert "rows written" in shown and "15000/100000" in shown

@@ -13,6 +13,8 @@ from keten.dataio.tables import Table
 __all__ = ["ColumnChoice", "PreviewRow", "TableReview", "review"]
 
 PREVIEW_ROWS = 5
+_SHOWN_AS = {"quantity_text": "quantity"}
+"""Fields of a parsed row shown under the column the user knows them by."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ def review(table: Table, *, rows: int = PREVIEW_ROWS) -> TableReview:
         except CellError as exc:
             result.rows.append(PreviewRow(number, {}, f"{exc.column}: {exc}"))
             continue
-        fields.update((name, None) for name, value in record.items() if value not in (None, ""))
-        result.rows.append(PreviewRow(number, record))
+        shown = {_SHOWN_AS.get(name, name): value for name, value in record.items()}
+        fields.update((name, None) for name, value in shown.items() if value not in (None, ""))
+        result.rows.append(PreviewRow(number, shown))
     result.fields = list(fields)
     return result
