@@ -163,3 +163,17 @@ def test_a_long_import_shows_rows_read_and_rows_written(monkeypatch: pytest.Monk
     shown = screen.getvalue()
     assert "rows read" in shown and "40000/100000" in shown
     assert "rows written" in shown and "15000/100000" in shown
+
+
+def test_an_unreadable_file_is_reported_with_the_errors_of_the_other_files(client: TestClient) -> None:
+    files = [
+        ("files", ("artikelen.xlsx", b"not a workbook", "application/octet-stream")),
+        ("files", ("parts.csv", b"part_number,name,kind\nP1,Bolt,gizmo\n", "text/csv")),
+        ("files", ("notes.csv", b"Datum;Notitie\n2026-11-01;x\n", "text/csv")),
+    ]
+    response = client.post("/api/imports", files=files)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["total_errors"] == 3
+    assert {e["file"] for e in body["errors"]} == {"artikelen.xlsx", "parts.csv", "notes.csv"}
+    assert client.get("/api/exports/json").json()["parts"] == []

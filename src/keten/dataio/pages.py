@@ -68,13 +68,7 @@ def _error(source: str, problem: Problem) -> list[dict[str, Any]]:
 
 def _tables(session: Session, pending: staging.Pending) -> tuple[list[service.Table], list[dict[str, Any]]]:
     """Return the pending import's tables with the user's choices applied, and the files' read errors."""
-    tables: list[service.Table] = []
-    errors: list[dict[str, Any]] = []
-    for name, data in pending.files.items():
-        try:
-            tables.extend(service.read_file(name, data, kind=pending.kind))
-        except Problem as problem:
-            errors.extend(_error(name, problem))
+    tables, errors = service.read_files(pending.files.items(), kind=pending.kind)
     try:
         mappings.apply(session, tables, name=pending.mapping_name)
     except Problem as problem:
@@ -97,17 +91,18 @@ def _review(
     to_save: list[tuple[str, str, dict[str, str]]] | None = None,
 ) -> Response:
     """Check the pending import with a dry run and show each table, every error and what it would do."""
-    tables, errors = _tables(session, pending)
+    tables, read_errors = _tables(session, pending)
     report = None
-    total = len(errors)
+    errors: list[dict[str, Any]] = []
+    total = 0
     try:
-        report = service.import_tables(session, tables, dry_run=True, username=pending.username)
+        report = service.import_tables(
+            session, tables, dry_run=True, username=pending.username, read_errors=read_errors
+        )
     except service.ImportFailed as exc:
-        errors.extend(exc.errors)
-        total += int(exc.extensions.get("total_errors", len(exc.errors)))
+        errors, total = exc.errors, int(exc.extensions.get("total_errors", len(exc.errors)))
     except Problem as exc:
-        errors.extend(_error(", ".join(pending.files), exc))
-        total += 1
+        errors, total = _error(", ".join(pending.files), exc), 1
     session.rollback()
     saved_now = []
     for kind, name, columns in to_save or []:
@@ -175,11 +170,9 @@ def import_confirm(
             message="The upload expired or was already imported; upload the files again.",
             status_code=410,
         )
-    tables, errors = _tables(session, pending)
+    tables, read_errors = _tables(session, pending)
     try:
-        if errors:
-            raise service.ImportFailed(errors, len(errors))
-        report = service.import_tables(session, tables, username=username)
+        report = service.import_tables(session, tables, username=username, read_errors=read_errors)
     except service.ImportFailed:
         # The data changed between check and confirmation: show the pending import again, with why.
         session.rollback()

@@ -79,12 +79,15 @@ def create_import(
         str | None, Form(description="Name of a saved column mapping to apply (see /import-mappings).")
     ] = None,
 ) -> ImportReportRead:
-    tables = []
-    for upload in files:
-        data = upload.file.read()
-        tables.extend(service.read_file(upload.filename or "upload.csv", data, kind=kind, encoding=encoding))
+    tables, read_errors = service.read_files(
+        ((upload.filename or "upload.csv", upload.file.read()) for upload in files),
+        kind=kind,
+        encoding=encoding,
+    )
     mappings.apply(session, tables, name=mapping_name or None)
-    report = service.import_tables(session, tables, mapping=_mapping(mapping), dry_run=dry_run)
+    report = service.import_tables(
+        session, tables, mapping=_mapping(mapping), dry_run=dry_run, read_errors=read_errors
+    )
     if dry_run:
         session.rollback()
     return ImportReportRead(

@@ -41,6 +41,7 @@ __all__ = [
     "export_tables",
     "import_tables",
     "read_file",
+    "read_files",
     "read_path",
     "recent_imports",
     "write_export",
@@ -630,6 +631,22 @@ _APPLY: dict[str, Callable[[Session, _Parsed, KindResult, _Errors], None]] = {
 }
 
 
+def read_files(
+    files: Iterable[tuple[str, bytes]], *, kind: str | None = None, encoding: str | None = None
+) -> tuple[list[Table], list[dict[str, Any]]]:
+    """Return the tables of every file that can be read, and the errors of those that cannot."""
+    tables: list[Table] = []
+    errors: list[dict[str, Any]] = []
+    for name, data in files:
+        try:
+            tables.extend(read_file(name, data, kind=kind, encoding=encoding))
+        except Problem as problem:
+            errors.extend(
+                problem.errors or [{"file": name, "row": None, "column": None, "message": problem.detail}]
+            )
+    return tables, errors
+
+
 def import_tables(
     session: Session,
     tables: Sequence[Table],
@@ -639,16 +656,20 @@ def import_tables(
     username: str | None = None,
     progress: Progress | None = None,
     max_errors: int = 200,
+    read_errors: Sequence[dict[str, Any]] = (),
 ) -> ImportReport:
     """Validate and write ``tables`` in dependency order; return what was done.
 
-    Raises ImportFailed listing every error (up to ``max_errors``) if any table has one; the
-    caller must then roll the session back. With ``dry_run`` the caller rolls back too, but the
-    report tells what would have been done. Only flushes; the caller commits.
+    Raises ImportFailed listing every error (up to ``max_errors``) if any table has one, or if
+    ``read_errors`` (of files that could not be read, see read_files) is not empty; the caller must
+    then roll the session back. With ``dry_run`` the caller rolls back too, but the report tells
+    what would have been done. Only flushes; the caller commits.
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     errors = _Errors(max_errors)
+    for error in read_errors:
+        errors.add(error["file"], error.get("row"), error.get("column"), error["message"])
     ordered = sorted(tables, key=lambda t: KIND_ORDER.index(t.kind) if t.kind else -1)
     total_rows = sum(len(t.rows) for t in ordered)
     done = {"read": 0, "written": 0}
