@@ -177,3 +177,16 @@ def test_an_unreadable_file_is_reported_with_the_errors_of_the_other_files(clien
     assert body["total_errors"] == 3
     assert {e["file"] for e in body["errors"]} == {"artikelen.xlsx", "parts.csv", "notes.csv"}
     assert client.get("/api/exports/json").json()["parts"] == []
+
+
+def test_the_command_reports_every_file_of_a_folder_at_once(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    folder = tmp_path / "erp"
+    folder.mkdir()
+    (folder / "Artikelen.xlsx").write_bytes(b"not a workbook")
+    (folder / "stuklijst_export.csv").write_bytes(b"Hoofdartikel;Artikelnummer;Aantal\nA;B;veel\n")
+    failed = _keten("import", str(folder), database_url=database_url, cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "Artikelen.xlsx" in failed.stderr and "is not an XLSX workbook" in failed.stderr
+    assert "stuklijst_export.csv, row 2" in failed.stderr and "'veel' is not a quantity" in failed.stderr

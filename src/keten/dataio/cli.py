@@ -112,6 +112,7 @@ def _run_import(
     mapping_name: str | None = None,
 ) -> object:
     from keten.dataio import mappings, service
+    from keten.dataio.tables import files_of
     from keten.db import make_engine, make_session_factory
     from keten.settings import get_settings
 
@@ -119,10 +120,14 @@ def _run_import(
     factory = make_session_factory(engine)
     try:
         with _lazy_progress() as progress, factory() as session:
-            tables = service.read_path(path, kind=kind, encoding=encoding)
+            tables, read_errors = service.read_files(
+                ((str(p), p.read_bytes()) for p in files_of(path)),
+                kind=None if path.is_dir() else kind,
+                encoding=encoding,
+            )
             mappings.apply(session, tables, name=mapping_name)
             report = service.import_tables(
-                session, tables, mapping=mapping, dry_run=dry_run, progress=progress
+                session, tables, mapping=mapping, dry_run=dry_run, progress=progress, read_errors=read_errors
             )
             if dry_run:
                 session.rollback()

@@ -13,7 +13,7 @@ from pathlib import Path
 from keten.dataio.columns import guess_kind, propose
 from keten.problems import Problem
 
-__all__ = ["KIND_ORDER", "Table", "kind_from_name", "normalize_header", "read_file", "read_path"]
+__all__ = ["KIND_ORDER", "Table", "files_of", "kind_from_name", "normalize_header", "read_file", "read_path"]
 
 KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
 
@@ -258,14 +258,25 @@ def read_file(
 
 def read_path(path: Path, *, kind: str | None = None, encoding: str | None = None) -> list[Table]:
     """Return the tables in a file, or in every CSV, XLSX and JSON file of a folder."""
+    tables: list[Table] = []
+    # A kind given names the kind of one file; a folder's files each tell their own.
+    given = None if path.is_dir() else kind
+    for child in files_of(path):
+        tables.extend(read_file(str(child), child.read_bytes(), kind=given, encoding=encoding))
+    return tables
+
+
+def files_of(path: Path) -> list[Path]:
+    """Return the file at ``path``, or the CSV, XLSX and JSON files of the folder at ``path``."""
     if path.is_dir():
-        tables: list[Table] = []
-        for child in sorted(path.iterdir()):
-            if child.is_file() and child.suffix.lower() in (".xlsx", ".xlsm", ".json", ".csv", ".tsv"):
-                tables.extend(read_file(str(child), child.read_bytes(), encoding=encoding))
-        if not tables:
+        files = [
+            child
+            for child in sorted(path.iterdir())
+            if child.is_file() and child.suffix.lower() in (".xlsx", ".xlsm", ".json", ".csv", ".tsv")
+        ]
+        if not files:
             raise _bad_file(str(path), "holds no CSV, XLSX or JSON file")
-        return tables
+        return files
     if not path.exists():
         raise _bad_file(str(path), "does not exist")
-    return read_file(str(path), path.read_bytes(), kind=kind, encoding=encoding)
+    return [path]
