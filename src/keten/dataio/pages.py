@@ -60,6 +60,26 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
     return templates.render(request, "import.html", values, status_code=status_code, headers=headers)
 
 
+def _expired(request: Request) -> Response:
+    return _page(
+        request,
+        message="The upload expired or was already imported; upload the files again.",
+        status_code=410,
+    )
+
+
+def _too_large(request: Request, files: dict[str, bytes]) -> Response | None:
+    limit_mb: int = request.app.state.settings.max_upload_mb
+    if sum(len(data) for data in files.values()) <= limit_mb * 1024 * 1024:
+        return None
+    return _page(
+        request,
+        message="The files are larger than {mb} MB together; import them with keten import.",
+        message_values={"mb": limit_mb},
+        status_code=413,
+    )
+
+
 def _error(source: str, problem: Problem) -> list[dict[str, Any]]:
     if problem.errors:
         return problem.errors
@@ -141,14 +161,9 @@ def import_check(
     uploads = {f.filename or "upload.csv": f.file.read() for f in files if f.filename}
     if not uploads or not any(uploads.values()):
         return _page(request, message="Choose at least one file.", status_code=422)
-    limit_mb: int = request.app.state.settings.max_upload_mb
-    if sum(len(data) for data in uploads.values()) > limit_mb * 1024 * 1024:
-        return _page(
-            request,
-            message="The files are larger than {mb} MB together; import them with keten import.",
-            message_values={"mb": limit_mb},
-            status_code=413,
-        )
+    too_large = _too_large(request, uploads)
+    if too_large is not None:
+        return too_large
     pending = staging.create(
         request.state.user.username, uploads, kind=None, mapping_name=mapping_name or None
     )
@@ -165,11 +180,7 @@ def import_confirm(
     username: str = request.state.user.username
     pending = staging.load(token, username)
     if pending is None:
-        return _page(
-            request,
-            message="The upload expired or was already imported; upload the files again.",
-            status_code=410,
-        )
+        return _expired(request)
     tables, read_errors = _tables(session, pending)
     try:
         report = service.import_tables(session, tables, username=username, read_errors=read_errors)
@@ -200,11 +211,7 @@ def import_pending(
     """Show a pending import again: its files stay chosen."""
     pending = staging.load(token, request.state.user.username)
     if pending is None:
-        return _page(
-            request,
-            message="The upload expired or was already imported; upload the files again.",
-            status_code=410,
-        )
+        return _expired(request)
     return _review(request, session, pending)
 
 
@@ -238,11 +245,7 @@ async def import_update(
     """Take the kinds, column mappings and added or replaced files chosen for a pending import."""
     pending = staging.load(token, request.state.user.username)
     if pending is None:
-        return _page(
-            request,
-            message="The upload expired or was already imported; upload the files again.",
-            status_code=410,
-        )
+        return _expired(request)
     async with request.form() as form:
         to_save = _choices(form, pending)
         for upload in form.getlist("files"):
@@ -250,13 +253,8 @@ async def import_update(
                 data = await upload.read()
                 if data:
                     pending.files[upload.filename] = data
-    limit_mb: int = request.app.state.settings.max_upload_mb
-    if sum(len(data) for data in pending.files.values()) > limit_mb * 1024 * 1024:
-        return _page(
-            request,
-            message="The files are larger than {mb} MB together; import them with keten import.",
-            message_values={"mb": limit_mb},
-            status_code=413,
-        )
+    too_large = _too_large(request, pending.files)
+    if too_large is not None:
+        return too_large
     staging.save(pending)
     return await run_in_threadpool(_review, request, session, pending, to_save)
