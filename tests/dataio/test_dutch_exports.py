@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import BomLine, Part
-from keten.dataio import columns, mappings, service
+from keten.dataio import columns, mappings, review, service
 from keten.dataio.tables import read_file
 from keten.problems import Problem
 
@@ -148,3 +148,35 @@ def test_a_saved_mapping_is_applied_when_the_headers_match_and_when_chosen_by_na
         mappings.save(session, kind="parts", name="x", columns={"Gewicht": "weight"}, username=None)
     with pytest.raises(Problem, match="no column mapping is saved as 'nope'; saved: ERP artikelen"):
         mappings.apply(session, [changed], name="nope")
+
+
+def test_the_preview_shows_rows_as_keten_reads_them() -> None:
+    (bom,) = read_file(
+        "stuklijst.csv", b"Hoofdartikel;Artikelnummer;Aantal;Positie\n0012;0034;3,5;010\n0012;0035;;020\n"
+    )
+    shown = review.review(bom)
+    assert shown.kind == "bom" and shown.missing == []
+    assert shown.fields == ["parent", "child", "quantity", "position"]
+    first, second = shown.rows
+    # Part numbers keep their leading zeros; the quantity is read with its decimal comma.
+    assert first.values == {
+        "parent": "0012",
+        "child": "0034",
+        "quantity": 3.5,
+        "unit": None,
+        "position": "010",
+    }
+    assert second.error == "quantity: is empty; a quantity is required"
+    (items,) = read_file("artikelen.csv", cp1252(ARTIKELEN))
+    items.mapping = {"Artikelgroep": ""}
+    parts = review.review(items)
+    assert [c.column for c in parts.choices] == [
+        "part_number",
+        "name",
+        "kind",
+        "unit",
+        "mass",
+        "revenue_per_unit_eur",
+        None,
+    ]
+    assert parts.rows[0].values["mass_kg"] == pytest.approx(125.4005) and "category" not in parts.fields

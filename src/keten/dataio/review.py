@@ -3,6 +3,7 @@ keten column each of its headers maps onto, and its first rows as keten reads th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from keten.dataio.tables import Table
 __all__ = ["ColumnChoice", "PreviewRow", "TableReview", "review"]
 
 PREVIEW_ROWS = 5
+_BARE_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _SHOWN_AS = {"quantity_text": "quantity"}
 """Fields of a parsed row shown under the column the user knows them by."""
 
@@ -48,6 +50,13 @@ class TableReview:
     fields: list[str] = field(default_factory=list)
     rows: list[PreviewRow] = field(default_factory=list)
     total_rows: int = 0
+
+
+def _number_or_text(value: Any) -> Any:
+    """Return a cell that is a bare number as a number, so the page writes it in the reader's way."""
+    if isinstance(value, str) and _BARE_NUMBER.match(value):
+        return float(value)
+    return value
 
 
 def _samples(table: Table, index: int) -> tuple[str, ...]:
@@ -91,7 +100,10 @@ def review(table: Table, *, rows: int = PREVIEW_ROWS) -> TableReview:
         except CellError as exc:
             result.rows.append(PreviewRow(number, {}, f"{exc.column}: {exc}"))
             continue
-        shown = {_SHOWN_AS.get(name, name): value for name, value in record.items()}
+        shown = {
+            _SHOWN_AS.get(name, name): _number_or_text(value) if name in _SHOWN_AS else value
+            for name, value in record.items()
+        }
         fields.update((name, None) for name, value in shown.items() if value not in (None, ""))
         result.rows.append(PreviewRow(number, shown))
     result.fields = list(fields)
