@@ -111,6 +111,7 @@ def test_a_dutch_export_is_mapped_corrected_fixed_and_imported(
     # Next month's export: the saved mapping applies by itself, so the file checks clean at once.
     again = editor.post("/import", files=[("files", ("Artikelen december.csv", ARTIKELEN, "text/csv"))])
     assert 'data-testid="import-errors"' not in again.text and 'name="token"' in again.text
+    assert "saved mapping: ERP artikelen" in again.text
     assert 'name="mapping_name"' in editor.get("/import").text
 
 

@@ -45,6 +45,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
         "saved": [],
         "saved_now": [],
         "mapping_name": None,
+        "applied": {},
     }
     values.update(context)
     headers = {}
@@ -86,11 +87,15 @@ def _error(source: str, problem: Problem) -> list[dict[str, Any]]:
     return [{"file": source, "row": None, "column": None, "message": problem.detail or problem.title}]
 
 
-def _tables(session: Session, pending: staging.Pending) -> tuple[list[service.Table], list[dict[str, Any]]]:
-    """Return the pending import's tables with the user's choices applied, and the files' read errors."""
+def _tables(
+    session: Session, pending: staging.Pending
+) -> tuple[list[service.Table], list[dict[str, Any]], dict[str, str]]:
+    """Return the pending import's tables with the user's choices applied, the files' read errors,
+    and the name of the saved mapping applied to each table that has one."""
     tables, errors = service.read_files(pending.files.items(), kind=pending.kind)
+    applied: dict[str, str] = {}
     try:
-        mappings.apply(session, tables, name=pending.mapping_name)
+        applied = mappings.apply(session, tables, name=pending.mapping_name)
     except Problem as problem:
         errors.extend(_error(", ".join(pending.files), problem))
     for table in tables:
@@ -101,7 +106,7 @@ def _tables(session: Session, pending: staging.Pending) -> tuple[list[service.Ta
             table.kind = chosen["kind"]
             if chosen.get("mapping_kind") == table.kind:
                 table.mapping = dict(chosen.get("mapping") or {})
-    return tables, errors
+    return tables, errors, applied
 
 
 def _review(
@@ -111,7 +116,7 @@ def _review(
     to_save: list[tuple[str, str, dict[str, str]]] | None = None,
 ) -> Response:
     """Check the pending import with a dry run and show each table, every error and what it would do."""
-    tables, read_errors = _tables(session, pending)
+    tables, read_errors, applied = _tables(session, pending)
     report = None
     errors: list[dict[str, Any]] = []
     total = 0
@@ -140,6 +145,7 @@ def _review(
         saved=mappings.list_mappings(session),
         saved_now=saved_now,
         mapping_name=pending.mapping_name,
+        applied=applied,
     )
 
 
@@ -181,7 +187,7 @@ def import_confirm(
     pending = staging.load(token, username)
     if pending is None:
         return _expired(request)
-    tables, read_errors = _tables(session, pending)
+    tables, read_errors, _ = _tables(session, pending)
     try:
         report = service.import_tables(session, tables, username=username, read_errors=read_errors)
     except service.ImportFailed:

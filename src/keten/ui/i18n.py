@@ -224,6 +224,7 @@ NL: dict[str, str] = {
         "de andere bestanden blijven gekozen."
     ),
     "Column mapping saved: {names}": "Kolomindeling opgeslagen: {names}",
+    "saved mapping: {name}": "opgeslagen indeling: {name}",
     "{count} rows": "{count} rijen",
     "choose…": "kies…",
     "Column mapping": "Kolomindeling",
