@@ -99,3 +99,14 @@ def test_an_unknown_primary_data_share_is_kept_as_null_and_becomes_0_going_down(
         assert conn.execute(text("SELECT primary_data_share FROM supplier_pcfs")).scalar_one() == 0.0
     upgrade(blank_engine)
     assert nullable()
+
+
+def test_saved_column_mappings_come_and_go_with_their_migration(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+    unique = inspect(blank_engine).get_unique_constraints("column_mappings")
+    assert [u["column_names"] for u in unique] == [["kind", "name"]]
+    downgrade(blank_engine, "0009")
+    remaining = set(inspect(blank_engine).get_table_names())
+    assert "column_mappings" not in remaining and "supplier_nameplates" in remaining
+    upgrade(blank_engine)
+    assert "column_mappings" in set(inspect(blank_engine).get_table_names())

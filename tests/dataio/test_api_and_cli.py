@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.dataio.test_import import FILES, write
@@ -102,3 +103,90 @@ def test_cli_import_export_roundtrip_and_error_report(
     assert failed.returncode == 1
     assert "bom.csv, row 2" in failed.stderr and "no part with part number 'NOPE'" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_a_mapping_saved_through_the_api_serves_the_api_and_the_command(
+    client: TestClient, database_url: str, tmp_path: Path
+) -> None:
+    columns = {"Nr": "part_number", "Tekst": "name", "Soort": "kind", "Kg": "mass", "Notitie": ""}
+    saved = client.post("/api/import-mappings", json={"kind": "parts", "name": "ERP", "columns": columns})
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["columns"] == columns and saved.json()["saved_by"].startswith("admin")
+    wrong = client.post("/api/import-mappings", json={"kind": "parts", "name": "x", "columns": {"A": "b"}})
+    assert wrong.status_code == 422 and "'b' is not a column of parts" in wrong.json()["detail"]
+    assert [m["name"] for m in client.get("/api/import-mappings", params={"kind": "parts"}).json()] == ["ERP"]
+    assert client.get("/api/import-mappings", params={"kind": "bom"}).json() == []
+
+    export = b"Nr;Tekst;Soort;Kg;Notitie\nP1;Bout;product;0,5;x\n"
+    done = client.post("/api/imports", files=[("files", ("maandexport.csv", export, "text/csv"))])
+    assert done.status_code == 200, done.text
+    assert done.json()["products"] == ["P1"]
+
+    # Next month's export has a column more: the command applies the mapping chosen by its name.
+    (tmp_path / "december.csv").write_bytes(b"Nr;Tekst;Soort;Kg;Notitie;Nieuw\nP2;Moer;component;1,25;;\n")
+    ran = _keten(
+        "import",
+        str(tmp_path / "december.csv"),
+        "--mapping-name",
+        "ERP",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr
+    parts = {p["part_number"]: p for p in client.get("/api/exports/json").json()["parts"]}
+    assert parts["P2"]["mass"] == 1.25 and parts["P2"]["name"] == "Moer"
+    unknown = _keten(
+        "import",
+        str(tmp_path / "december.csv"),
+        "--mapping-name",
+        "SAP",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert unknown.returncode == 1 and "no column mapping is saved as 'SAP'" in unknown.stderr
+
+    mapping_id = saved.json()["id"]
+    assert client.delete(f"/api/import-mappings/{mapping_id}").status_code == 204
+    assert client.delete(f"/api/import-mappings/{mapping_id}").status_code == 404
+
+
+def test_a_long_import_shows_rows_read_and_rows_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from keten.dataio import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "err_console", Console(file=screen, force_terminal=True, width=100))
+    with cli._lazy_progress(delay_s=0.0) as progress:
+        progress("read", 40_000, 100_000)
+        progress("written", 15_000, 100_000)
+    shown = screen.getvalue()
+    assert "rows read" in shown and "40000/100000" in shown
+    assert "rows written" in shown and "15000/100000" in shown
+
+
+def test_an_unreadable_file_is_reported_with_the_errors_of_the_other_files(client: TestClient) -> None:
+    files = [
+        ("files", ("artikelen.xlsx", b"not a workbook", "application/octet-stream")),
+        ("files", ("parts.csv", b"part_number,name,kind\nP1,Bolt,gizmo\n", "text/csv")),
+        ("files", ("notes.csv", b"Datum;Notitie\n2026-11-01;x\n", "text/csv")),
+    ]
+    response = client.post("/api/imports", files=files)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["total_errors"] == 3
+    assert {e["file"] for e in body["errors"]} == {"artikelen.xlsx", "parts.csv", "notes.csv"}
+    assert client.get("/api/exports/json").json()["parts"] == []
+
+
+def test_the_command_reports_every_file_of_a_folder_at_once(
+    database_url: str, engine: object, tmp_path: Path
+) -> None:
+    folder = tmp_path / "erp"
+    folder.mkdir()
+    (folder / "Artikelen.xlsx").write_bytes(b"not a workbook")
+    (folder / "stuklijst_export.csv").write_bytes(b"Hoofdartikel;Artikelnummer;Aantal\nA;B;veel\n")
+    failed = _keten("import", str(folder), database_url=database_url, cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "Artikelen.xlsx" in failed.stderr and "is not an XLSX workbook" in failed.stderr
+    assert "stuklijst_export.csv, row 2" in failed.stderr and "'veel' is not a quantity" in failed.stderr

@@ -13,6 +13,7 @@ from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.dataio import service
 from keten.dataio.tables import read_file
 from keten.partners.models import Organization, Site, Sourcing
+from keten.problems import Problem
 
 FILES = {
     "organizations.csv": """\
@@ -266,15 +267,21 @@ def test_column_mapping_and_semicolons_with_decimal_commas(session: Session, tmp
     assert (part.part_number, part.name, part.mass_kg) == ("P1", "Bout M6", pytest.approx(0.012))
 
 
-def test_byte_order_mark_is_accepted_and_other_encodings_get_a_clear_message(session: Session) -> None:
+def test_byte_order_mark_and_windows_1252_are_read_and_other_encodings_get_a_clear_message(
+    session: Session,
+) -> None:
     (table,) = read_file("parts.csv", "\ufeffpart_number,name,kind\nP1,Bolt,component\n".encode())
     assert table.header[0] == "part_number"
     latin = "part_number,name,kind\nP1,Ringmoer Ø6 – verzinkt,component\n".encode("cp1252")
-    with pytest.raises(service.Problem if hasattr(service, "Problem") else Exception) as caught:
-        read_file("parts.csv", latin)
-    assert "is not UTF-8" in str(caught.value) and "line 2" in str(caught.value)
-    (decoded,) = read_file("parts.csv", latin, encoding="cp1252")
+    (decoded,) = read_file("parts.csv", latin)
     assert decoded.rows[0][1] == "Ringmoer Ø6 – verzinkt"
+    with pytest.raises(Problem) as caught:
+        read_file("parts.csv", b"part_number,name,kind\nP1,Bolt \x81,component\n")
+    assert "neither UTF-8 nor Windows-1252" in str(caught.value) and "line 2" in str(caught.value)
+    (named,) = read_file(
+        "parts.csv", "part_number,name,kind\nP1,Ø,component\n".encode("latin-1"), encoding="latin-1"
+    )
+    assert named.rows[0][1] == "Ø"
 
 
 def test_a_file_that_claims_to_be_xlsx_but_is_not(session: Session) -> None:

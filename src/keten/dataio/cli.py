@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from keten.cli_support import print_problem
@@ -44,20 +44,24 @@ def _parse_mapping(pairs: list[str] | None, mapping_file: Path | None) -> dict[s
     return mapping
 
 
+_STAGES = {"read": "rows read", "written": "rows written"}
+
+
 @contextmanager
-def _lazy_progress(delay_s: float = 1.0) -> Iterator[object]:
-    """Yield a progress callback that shows a bar only once the work has taken ``delay_s``."""
+def _lazy_progress(delay_s: float = 1.0) -> Iterator[Callable[[str, int, int], None]]:
+    """Yield a progress callback that shows two bars, rows read and rows written, once the work
+    has taken ``delay_s``."""
     started = time.perf_counter()
     bar: Progress | None = None
-    task = None
+    tasks: dict[str, TaskID] = {}
 
-    def update(what: str, done: int, total: int) -> None:
-        nonlocal bar, task
+    def update(stage: str, done: int, total: int) -> None:
+        nonlocal bar
         if bar is None:
             if time.perf_counter() - started < delay_s:
                 return
             bar = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description:>12}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
@@ -65,9 +69,8 @@ def _lazy_progress(delay_s: float = 1.0) -> Iterator[object]:
                 transient=True,
             )
             bar.start()
-            task = bar.add_task(what, total=total)
-        assert task is not None
-        bar.update(task, completed=done, total=total, description=what)
+            tasks.update((key, bar.add_task(label, total=total)) for key, label in _STAGES.items())
+        bar.update(tasks[stage], completed=done, total=total)
 
     try:
         yield update
@@ -101,9 +104,15 @@ def _print_report(report: object) -> None:
 
 
 def _run_import(
-    path: Path, kind: str | None, mapping: dict[str, str], dry_run: bool, encoding: str | None
+    path: Path,
+    kind: str | None,
+    mapping: dict[str, str],
+    dry_run: bool,
+    encoding: str | None,
+    mapping_name: str | None = None,
 ) -> object:
-    from keten.dataio import service
+    from keten.dataio import mappings, service
+    from keten.dataio.tables import files_of
     from keten.db import make_engine, make_session_factory
     from keten.settings import get_settings
 
@@ -111,13 +120,14 @@ def _run_import(
     factory = make_session_factory(engine)
     try:
         with _lazy_progress() as progress, factory() as session:
-            tables = service.read_path(path, kind=kind, encoding=encoding)
+            tables, read_errors = service.read_files(
+                ((str(p), p.read_bytes()) for p in files_of(path)),
+                kind=None if path.is_dir() else kind,
+                encoding=encoding,
+            )
+            mappings.apply(session, tables, name=mapping_name)
             report = service.import_tables(
-                session,
-                tables,
-                mapping=mapping,
-                dry_run=dry_run,
-                progress=progress,  # type: ignore[arg-type]
+                session, tables, mapping=mapping, dry_run=dry_run, progress=progress, read_errors=read_errors
             )
             if dry_run:
                 session.rollback()
@@ -134,7 +144,10 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         path: Annotated[
-            Path, typer.Argument(help="A CSV, XLSX or JSON file, or a folder of them named after their kind.")
+            Path,
+            typer.Argument(
+                help="A CSV, XLSX or JSON file, or a folder of them; kinds from names or columns."
+            ),
         ],
         kind: Annotated[
             str | None, typer.Option(help="Kind of a file whose name does not say it (parts, bom, ...).")
@@ -146,15 +159,21 @@ def register(app: typer.Typer) -> None:
         mapping_file: Annotated[
             Path | None, typer.Option("--mapping", help="JSON file with a column mapping.")
         ] = None,
+        mapping_name: Annotated[
+            str | None,
+            typer.Option(
+                "--mapping-name", help="Name of a column mapping saved on the import page or through the API."
+            ),
+        ] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
         encoding: Annotated[
-            str | None, typer.Option(help="Text encoding of CSV files (default UTF-8).")
+            str | None, typer.Option(help="Text encoding of CSV files (default UTF-8, else Windows-1252).")
         ] = None,
     ) -> None:
         """Import organizations, sites, materials, parts, BOMs, composition, sourcing and stock."""
         mapping = _parse_mapping(map_, mapping_file)
         try:
-            report = _run_import(path, kind, mapping, dry_run, encoding)
+            report = _run_import(path, kind, mapping, dry_run, encoding, mapping_name)
         except Problem as problem:
             _print_problem(problem)
             raise typer.Exit(1) from None

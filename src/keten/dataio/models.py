@@ -1,15 +1,15 @@
-"""Record of each import, shown on the overview and kept for audit."""
+"""Record of each import, shown on the overview and kept for audit; column mappings saved by name."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
 
-__all__ = ["ImportRun"]
+__all__ = ["ColumnMapping", "ImportRun"]
 
 
 def _now() -> datetime:
@@ -31,3 +31,21 @@ class ImportRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     username: Mapped[str | None] = mapped_column(String(100))
+
+
+class ColumnMapping(Base):
+    """A mapping of a file's own headers onto the columns of one kind, saved by name for next time.
+
+    ``columns`` maps each header as the file writes it to a keten column, or to "" for a column
+    that is not imported.
+    """
+
+    __tablename__ = "column_mappings"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    columns: Mapped[dict[str, str]] = mapped_column(JSON)
+    saved_by: Mapped[str | None] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

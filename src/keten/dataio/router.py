@@ -7,12 +7,18 @@ import json
 import zipfile
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from keten.dataio import service
-from keten.dataio.schemas import ImportReportRead, ImportRunRead, KindResultRead
+from keten.dataio import mappings, service
+from keten.dataio.schemas import (
+    ColumnMappingCreate,
+    ColumnMappingRead,
+    ImportReportRead,
+    ImportRunRead,
+    KindResultRead,
+)
 from keten.dataio.tables import KIND_ORDER
 from keten.deps import get_session
 from keten.problems import Problem
@@ -66,13 +72,22 @@ def create_import(
         str | None, Form(description='Column mapping as JSON, e.g. {"Artikelnummer": "part_number"}.')
     ] = None,
     dry_run: Annotated[bool, Form(description="Check and report only.")] = False,
-    encoding: Annotated[str | None, Form(description="Encoding of CSV files; default UTF-8.")] = None,
+    encoding: Annotated[
+        str | None, Form(description="Encoding of CSV files; default UTF-8, else Windows-1252.")
+    ] = None,
+    mapping_name: Annotated[
+        str | None, Form(description="Name of a saved column mapping to apply (see /import-mappings).")
+    ] = None,
 ) -> ImportReportRead:
-    tables = []
-    for upload in files:
-        data = upload.file.read()
-        tables.extend(service.read_file(upload.filename or "upload.csv", data, kind=kind, encoding=encoding))
-    report = service.import_tables(session, tables, mapping=_mapping(mapping), dry_run=dry_run)
+    tables, read_errors = service.read_files(
+        ((upload.filename or "upload.csv", upload.file.read()) for upload in files),
+        kind=kind,
+        encoding=encoding,
+    )
+    mappings.apply(session, tables, name=mapping_name or None)
+    report = service.import_tables(
+        session, tables, mapping=_mapping(mapping), dry_run=dry_run, read_errors=read_errors
+    )
     if dry_run:
         session.rollback()
     return ImportReportRead(
@@ -80,7 +95,56 @@ def create_import(
         seconds=report.seconds,
         rows=report.rows,
         results=[KindResultRead.model_validate(r) for r in report.results],
+        products=report.products,
     )
+
+
+@router.get(
+    "/import-mappings",
+    response_model=list[ColumnMappingRead],
+    summary="Saved column mappings",
+    description="Column mappings saved by name, per kind, for files whose headers are not keten's.",
+)
+def list_mappings(
+    session: Annotated[Session, Depends(get_session, scope="function")],
+    kind: Annotated[str | None, Query(description="Only mappings of this kind.")] = None,
+) -> list[ColumnMappingRead]:
+    return [ColumnMappingRead.model_validate(m) for m in mappings.list_mappings(session, kind=kind)]
+
+
+@router.post(
+    "/import-mappings",
+    response_model=ColumnMappingRead,
+    status_code=201,
+    summary="Save a column mapping",
+    description=(
+        "Save a mapping of your own headers onto the columns of one kind under a name, replacing one "
+        "saved before under the same kind and name. An import applies a saved mapping when the file "
+        "has all its headers, or when it is named in `mapping_name`."
+    ),
+)
+def save_mapping(
+    request: Request,
+    session: Annotated[Session, Depends(get_session, scope="function")],
+    body: ColumnMappingCreate,
+) -> ColumnMappingRead:
+    user = getattr(request.state, "user", None)
+    saved = mappings.save(
+        session,
+        kind=body.kind,
+        name=body.name,
+        columns=body.columns,
+        username=user.username if user is not None else None,
+    )
+    return ColumnMappingRead.model_validate(saved)
+
+
+@router.delete("/import-mappings/{mapping_id}", status_code=204, summary="Remove a saved column mapping")
+def delete_mapping(
+    session: Annotated[Session, Depends(get_session, scope="function")], mapping_id: int
+) -> Response:
+    mappings.delete(session, mapping_id=mapping_id)
+    return Response(status_code=204)
 
 
 @router.get(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ImportReportRead", "ImportRunRead", "KindResultRead"]
+__all__ = ["ColumnMappingCreate", "ColumnMappingRead", "ImportReportRead", "ImportRunRead", "KindResultRead"]
 
 
 class KindResultRead(BaseModel):
@@ -32,6 +32,7 @@ class ImportReportRead(BaseModel):
     seconds: float
     rows: int
     results: list[KindResultRead]
+    products: list[str] = Field(default_factory=list, description="Part numbers of the products imported.")
 
 
 class ImportRunRead(BaseModel):
@@ -49,3 +50,28 @@ class ImportRunRead(BaseModel):
     started_at: datetime
     finished_at: datetime
     username: str | None
+
+
+class ColumnMappingBase(BaseModel):
+    """A mapping of a file's own headers onto the columns of one kind."""
+
+    kind: str = Field(description="The kind whose columns the headers map onto: parts, bom, ...")
+    name: str = Field(min_length=1, max_length=100, description="Name to choose the mapping by.")
+    columns: dict[str, str] = Field(
+        description='Each header as the file writes it → keten column, or "" to leave it out.',
+        examples=[{"Artikelnummer": "part_number", "Omschrijving": "name", "Opmerking": ""}],
+    )
+
+
+class ColumnMappingCreate(ColumnMappingBase):
+    """A mapping to save; one saved before under the same kind and name is replaced."""
+
+
+class ColumnMappingRead(ColumnMappingBase):
+    """A saved mapping, with who saved it and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    saved_by: str | None
+    saved_at: datetime

@@ -25,9 +25,10 @@ from keten import validators
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.core.bom import build_bom
 from keten.core.errors import BomCycleError
+from keten.dataio import columns
 from keten.dataio.models import ImportRun
-from keten.dataio.specs import HEADER_ALIASES, SPECS, CellError, KindSpec
-from keten.dataio.tables import KIND_ORDER, Table, normalize_header, read_file, read_path
+from keten.dataio.specs import SPECS, CellError, KindSpec
+from keten.dataio.tables import KIND_ORDER, Table, read_file, read_path
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -40,13 +41,14 @@ __all__ = [
     "export_tables",
     "import_tables",
     "read_file",
+    "read_files",
     "read_path",
     "recent_imports",
     "write_export",
 ]
 
 Progress = Callable[[str, int, int], None]
-"""Called with (what, rows done, rows in all) while an import runs."""
+"""Called with ("read" or "written", rows so far, rows in all) while an import runs."""
 
 _BATCH = 5_000
 _FIRST_NEW_PART_ID = "keten.import.first_new_part_id"
@@ -74,6 +76,8 @@ class ImportReport:
     dry_run: bool = False
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    """Part numbers of the products the import brought: its parts of kind product and its BOMs' tops."""
 
     @property
     def rows(self) -> int:
@@ -124,16 +128,10 @@ class _Parsed:
 def _column_positions(
     table: Table, spec: KindSpec, mapping: Mapping[str, str], errors: _Errors
 ) -> dict[str, int] | None:
-    aliases = HEADER_ALIASES.get(spec.kind, {})
-    folded_mapping = {normalize_header(k): normalize_header(v) for k, v in mapping.items()}
     positions: dict[str, int] = {}
-    for index, raw in enumerate(table.header):
-        folded = normalize_header(raw)
-        if not folded:
-            continue
-        target = folded_mapping.get(folded, folded)
-        target = target if target in spec.columns else aliases.get(target, target)
-        if target not in spec.columns:
+    chosen = columns.propose(spec.kind, table.header, {**mapping, **table.mapping})
+    for index, (raw, target) in enumerate(zip(table.header, chosen, strict=True)):
+        if target is None:
             continue
         if target in positions:
             errors.add(table.source, 1, raw, f"column '{target}' appears twice in the header")
@@ -147,7 +145,8 @@ def _column_positions(
             1,
             ", ".join(missing),
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            f"the header has {found} (map your own names with a column mapping)",
+            f"the header has {found} (map your own names onto keten's with a column mapping: on the "
+            "import page, or with --map or --mapping-name; see docs/import-format.md)",
         )
         return None
     return positions
@@ -156,12 +155,24 @@ def _column_positions(
 def _parse_table(
     table: Table, mapping: Mapping[str, str], errors: _Errors, tick: Callable[[int], None]
 ) -> _Parsed | None:
+    if table.kind is None:
+        errors.add(
+            table.source,
+            None,
+            None,
+            "neither its name nor its columns tell which kind it holds; choose its kind "
+            f"({', '.join(KIND_ORDER)})",
+        )
+        return None
     spec = SPECS[table.kind]
     positions = _column_positions(table, spec, mapping, errors)
     if positions is None:
         return None
     before = errors.total
     items = list(positions.items())
+    convert = columns.cell_converters(
+        spec.kind, table.header, positions, table.rows, decimal_comma=table.decimal_comma
+    )
     records: list[dict[str, Any]] = []
     numbers: list[int] = []
     seen: dict[tuple[Any, ...], int] = {}
@@ -169,6 +180,8 @@ def _parse_table(
     for i, (row, number) in enumerate(zip(table.rows, table.row_numbers, strict=True)):
         width = len(row)
         cells = {name: (row[pos] if pos < width else "") for name, pos in items}
+        for name, rewrite in convert.items():
+            cells[name] = rewrite(cells[name])
         try:
             record = parse(cells)
         except CellError as exc:
@@ -618,6 +631,22 @@ _APPLY: dict[str, Callable[[Session, _Parsed, KindResult, _Errors], None]] = {
 }
 
 
+def read_files(
+    files: Iterable[tuple[str, bytes]], *, kind: str | None = None, encoding: str | None = None
+) -> tuple[list[Table], list[dict[str, Any]]]:
+    """Return the tables of every file that can be read, and the errors of those that cannot."""
+    tables: list[Table] = []
+    errors: list[dict[str, Any]] = []
+    for name, data in files:
+        try:
+            tables.extend(read_file(name, data, kind=kind, encoding=encoding))
+        except Problem as problem:
+            errors.extend(
+                problem.errors or [{"file": name, "row": None, "column": None, "message": problem.detail}]
+            )
+    return tables, errors
+
+
 def import_tables(
     session: Session,
     tables: Sequence[Table],
@@ -627,47 +656,48 @@ def import_tables(
     username: str | None = None,
     progress: Progress | None = None,
     max_errors: int = 200,
+    read_errors: Sequence[dict[str, Any]] = (),
 ) -> ImportReport:
     """Validate and write ``tables`` in dependency order; return what was done.
 
-    Raises ImportFailed listing every error (up to ``max_errors``) if any table has one; the
-    caller must then roll the session back. With ``dry_run`` the caller rolls back too, but the
-    report tells what would have been done. Only flushes; the caller commits.
+    Raises ImportFailed listing every error (up to ``max_errors``) if any table has one, or if
+    ``read_errors`` (of files that could not be read, see read_files) is not empty; the caller must
+    then roll the session back. With ``dry_run`` the caller rolls back too, but the report tells
+    what would have been done. Only flushes; the caller commits.
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     errors = _Errors(max_errors)
-    ordered = sorted(tables, key=lambda t: KIND_ORDER.index(t.kind))
+    for error in read_errors:
+        errors.add(error["file"], error.get("row"), error.get("column"), error["message"])
+    ordered = sorted(tables, key=lambda t: KIND_ORDER.index(t.kind) if t.kind else -1)
     total_rows = sum(len(t.rows) for t in ordered)
-    done = 0
+    done = {"read": 0, "written": 0}
 
-    label = "checking"
-
-    def tick(rows: int) -> None:
-        nonlocal done
-        done += rows
+    def tick(rows: int, stage: str = "read") -> None:
+        done[stage] += rows
         if progress is not None:
-            progress(label, done, total_rows)
+            progress(stage, done[stage], total_rows)
 
     report = ImportReport(dry_run=dry_run)
     broken = False
+    written: list[_Parsed] = []
     session.info[_FIRST_NEW_PART_ID] = (session.scalar(select(func.max(Part.id))) or 0) + 1
     for table in ordered:
-        label = f"checking {table.source}"
         parsed = _parse_table(table, mapping or {}, errors, tick)
         if parsed is None or broken:
             broken = broken or parsed is None
             continue
-        result = KindResult(kind=table.kind, source=table.source, rows=len(parsed.records))
+        result = KindResult(kind=parsed.spec.kind, source=table.source, rows=len(parsed.records))
         before = errors.total
-        label = f"writing {table.source}"
-        tick(0)
-        _APPLY[table.kind](session, parsed, result, errors)
+        _APPLY[parsed.spec.kind](session, parsed, result, errors)
         if errors.total > before:
             broken = True
             continue
         session.flush()
+        tick(len(parsed.records), "written")
         report.results.append(result)
+        written.append(parsed)
     if errors:
         raise ImportFailed(errors.items, errors.total)
     for result in report.results:
@@ -685,8 +715,21 @@ def import_tables(
             )
         )
     session.flush()
+    report.products = _products(written)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _products(written: Sequence[_Parsed]) -> list[str]:
+    """Return the part numbers of the products among what was written, in file order."""
+    found: dict[str, None] = {}
+    for parsed in written:
+        if parsed.spec.kind == "parts":
+            found.update((r["part_number"], None) for r in parsed.records if r["kind"] == "product")
+        elif parsed.spec.kind == "bom":
+            children = {r["child"] for r in parsed.records}
+            found.update((r["parent"], None) for r in parsed.records if r["parent"] not in children)
+    return list(found)
 
 
 def recent_imports(session: Session, *, limit: int = 20) -> list[ImportRun]:

@@ -41,9 +41,12 @@ class KindSpec:
     required: tuple[str, ...]
     key: tuple[str, ...]
     parse: RowParser
+    numbers: tuple[str, ...] = ()
+    """Columns holding numbers or quantities, whose decimal commas a Dutch file may need read."""
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_STARTS_WITH_NUMBER = re.compile(r"^[+-]?[.,]?\d")
 _YES = {"yes", "y", "true", "1", "ja", "j", "x", "waar"}
 _NO = {"no", "n", "false", "0", "nee", "onwaar", ""}
 
@@ -217,6 +220,12 @@ def _parse_bom(cells: Cells) -> dict[str, Any]:
     quantity = cells.get("quantity", "").strip()
     if not quantity:
         raise CellError("quantity", "is empty; a quantity is required")
+    if not _STARTS_WITH_NUMBER.match(quantity):
+        # Checked here, not only when the BOM is written, so it is reported with every other file's errors.
+        raise CellError(
+            "quantity",
+            f"'{quantity}' is not a quantity; expected a number with an optional unit, such as 2 or 250 g",
+        )
     return {
         "parent": _required_text(cells, "parent", 64),
         "child": _required_text(cells, "child", 64),
@@ -307,6 +316,7 @@ SPECS: dict[str, KindSpec] = {
             ("part_number", "name", "kind"),
             ("part_number",),
             _parse_part,
+            ("mass", "revenue_per_unit_eur"),
         ),
         KindSpec(
             "bom",
@@ -314,6 +324,7 @@ SPECS: dict[str, KindSpec] = {
             ("parent", "child", "quantity"),
             ("parent", "child", "position"),
             _parse_bom,
+            ("quantity",),
         ),
         KindSpec(
             "composition",
@@ -321,6 +332,7 @@ SPECS: dict[str, KindSpec] = {
             ("part_number", "material"),
             ("part_number", "material"),
             _parse_composition,
+            ("mass", "mass_fraction", "recycled_share"),
         ),
         KindSpec(
             "sourcing",
@@ -328,6 +340,7 @@ SPECS: dict[str, KindSpec] = {
             ("part_number", "site", "lead_time_days"),
             ("part_number", "site"),
             _parse_sourcing,
+            ("share", "lead_time_days", "price_eur"),
         ),
         KindSpec(
             "stock",
@@ -335,29 +348,7 @@ SPECS: dict[str, KindSpec] = {
             ("part_number", "on_hand"),
             ("part_number",),
             _parse_stock,
+            ("on_hand", "safety_stock", "weekly_usage"),
         ),
     )
-}
-
-# Headers that ERP and spreadsheet exports commonly use, so many files import without a mapping.
-HEADER_ALIASES: dict[str, dict[str, str]] = {
-    "parts": {
-        "mass_kg": "mass",
-        "weight": "mass",
-        "uom": "unit",
-        "hs": "hs_code",
-        "revenue_eur": "revenue_per_unit_eur",
-    },
-    "bom": {"parent_part_number": "parent", "child_part_number": "child", "qty": "quantity", "uom": "unit"},
-    "sites": {"organization_code": "organization", "org": "organization"},
-    "composition": {"mass_kg": "mass", "recycled": "recycled_share"},
-    "sourcing": {
-        "site_code": "site",
-        "lead_time": "lead_time_days",
-        "price": "price_eur",
-        "alternate": "qualified_alternate",
-    },
-    "stock": {"qty_on_hand": "on_hand"},
-    "organizations": {},
-    "materials": {"material_code": "code"},
 }

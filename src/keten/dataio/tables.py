@@ -10,9 +10,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from keten.dataio.columns import guess_kind, propose
 from keten.problems import Problem
 
-__all__ = ["KIND_ORDER", "Table", "kind_from_name", "normalize_header", "read_file", "read_path"]
+__all__ = ["KIND_ORDER", "Table", "files_of", "kind_from_name", "normalize_header", "read_file", "read_path"]
 
 KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
 
@@ -40,14 +41,19 @@ _KIND_ALIASES = {
 class Table:
     """One table of raw cell text as read from a file: a kind, a header and rows.
 
+    ``kind`` is None when neither the name nor the columns tell it: the user must choose.
     ``row_numbers[i]`` is the line or sheet row where ``rows[i]`` stands, for error messages.
+    ``decimal_comma`` says the file was written with semicolons, so numbers may carry decimal
+    commas; ``mapping`` is the user's mapping of this table's headers onto keten's columns.
     """
 
-    kind: str
+    kind: str | None
     source: str
     header: list[str]
     rows: list[list[str]]
     row_numbers: list[int] = field(default_factory=list)
+    decimal_comma: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.row_numbers:
@@ -87,26 +93,40 @@ def _decode(source: str, data: bytes, encoding: str | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        first_bad = exc.start
+    # Excel on Dutch and other Western European Windows saves "CSV" in Windows-1252.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        line = data[:first_bad].count(b"\n") + 1
         raise _bad_file(
             source,
-            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it as "
-            "'CSV UTF-8' or name its encoding, e.g. --encoding cp1252",
+            f"is neither UTF-8 nor Windows-1252 text (byte 0x{data[first_bad]:02x} on line {line}); "
+            "save it as 'CSV UTF-8' or name its encoding, e.g. --encoding latin-1",
         ) from None
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _sniff_delimiter(text: str) -> str:
+    """Return the delimiter that splits the first lines into the most columns, the same on each line."""
+    lines = text[:65536].splitlines()[:20]
+    best, best_score = ",", (False, 0)
+    for delimiter in (",", ";", "\t", "|"):
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in row)]
+        if not widths or widths[0] < 2:
+            continue
+        steady = sum(w == widths[0] for w in widths) * 10 >= len(widths) * 9
+        score = (steady, widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
-def _read_csv(source: str, data: bytes, kind: str, encoding: str | None) -> Table:
+def _read_csv(source: str, data: bytes, kind: str | None, encoding: str | None) -> Table:
     text = _decode(source, data, encoding)
     if not text.strip():
         raise _bad_file(source, "is empty; expected a header line and data rows")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
         rows: list[list[str]] = []
@@ -118,7 +138,14 @@ def _read_csv(source: str, data: bytes, kind: str, encoding: str | None) -> Tabl
             numbers.append(reader.line_num)
     except csv.Error as exc:
         raise _bad_file(source, f"line {reader.line_num}: {exc}") from None
-    return Table(kind=kind, source=source, header=header, rows=rows, row_numbers=numbers)
+    return Table(
+        kind=kind or guess_kind(header),
+        source=source,
+        header=header,
+        rows=rows,
+        row_numbers=numbers,
+        decimal_comma=delimiter == ";",
+    )
 
 
 def _cell_text(value: object) -> str:
@@ -142,14 +169,16 @@ def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
     try:
         sheets = workbook.worksheets
         for sheet in sheets:
-            sheet_kind = kind_from_name(sheet.title) or (kind if len(sheets) == 1 else None)
-            if sheet_kind is None:
-                continue
             values = sheet.iter_rows(values_only=True)
             header_row = next(values, None)
             if header_row is None:
                 continue
             header = [_cell_text(v) for v in header_row]
+            sheet_kind = (
+                kind_from_name(sheet.title) or (kind if len(sheets) == 1 else None) or guess_kind(header)
+            )
+            if sheet_kind is None and not _looks_like_data(header):
+                continue
             rows: list[list[str]] = []
             numbers: list[int] = []
             for number, row in enumerate(values, start=2):
@@ -164,9 +193,15 @@ def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
         names = ", ".join(repr(s.title) for s in workbook.worksheets)
         raise _bad_file(
             source,
-            f"has no sheet named after a kind ({', '.join(KIND_ORDER)}); its sheets are {names}",
+            f"has no sheet whose name or columns tell a kind ({', '.join(KIND_ORDER)}); "
+            f"its sheets are {names}",
         )
     return tables
+
+
+def _looks_like_data(header: list[str]) -> bool:
+    """Whether a header matches at least two columns of some kind (a notes sheet does not)."""
+    return any(sum(1 for c in propose(kind, header) if c) >= 2 for kind in KIND_ORDER)
 
 
 def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
@@ -200,7 +235,11 @@ def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
 def read_file(
     filename: str, data: bytes, *, kind: str | None = None, encoding: str | None = None
 ) -> list[Table]:
-    """Return the tables in one file's bytes; the kind comes from ``kind``, the file name or sheet names."""
+    """Return the tables in one file's bytes.
+
+    The kind comes from ``kind``, the file or sheet name, or the columns; a table none of them
+    tells has kind None.
+    """
     source = Path(filename).name or filename
     suffix = Path(filename).suffix.lower()
     if kind is not None and kind not in KIND_ORDER:
@@ -212,28 +251,32 @@ def read_file(
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(source, data, kind)
     table_kind = kind or kind_from_name(source)
-    if table_kind is None:
-        raise _bad_file(
-            source,
-            f"cannot tell what it holds from its name; name it after its kind ({', '.join(KIND_ORDER)}) "
-            "or say the kind",
-        )
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise _bad_file(source, f"has the extension '{suffix}'; expected .csv, .xlsx or .json")
     return [_read_csv(source, data, table_kind, encoding)]
 
 
 def read_path(path: Path, *, kind: str | None = None, encoding: str | None = None) -> list[Table]:
-    """Return the tables in a file, or in every file of a folder named after a kind."""
+    """Return the tables in a file, or in every CSV, XLSX and JSON file of a folder."""
+    tables: list[Table] = []
+    # A kind given names the kind of one file; a folder's files each tell their own.
+    given = None if path.is_dir() else kind
+    for child in files_of(path):
+        tables.extend(read_file(str(child), child.read_bytes(), kind=given, encoding=encoding))
+    return tables
+
+
+def files_of(path: Path) -> list[Path]:
+    """Return the file at ``path``, or the CSV, XLSX and JSON files of the folder at ``path``."""
     if path.is_dir():
-        tables: list[Table] = []
-        for child in sorted(path.iterdir()):
-            suffix = child.suffix.lower()
-            if suffix in (".xlsx", ".json") or (suffix == ".csv" and kind_from_name(child.name)):
-                tables.extend(read_file(str(child), child.read_bytes(), encoding=encoding))
-        if not tables:
-            raise _bad_file(str(path), f"holds no file named after a kind ({', '.join(KIND_ORDER)})")
-        return tables
+        files = [
+            child
+            for child in sorted(path.iterdir())
+            if child.is_file() and child.suffix.lower() in (".xlsx", ".xlsm", ".json", ".csv", ".tsv")
+        ]
+        if not files:
+            raise _bad_file(str(path), "holds no CSV, XLSX or JSON file")
+        return files
     if not path.exists():
         raise _bad_file(str(path), "does not exist")
-    return read_file(str(path), path.read_bytes(), kind=kind, encoding=encoding)
+    return [path]

@@ -181,16 +181,7 @@ NL: dict[str, str] = {
     "Website": "Website",
     # import
     "Import data": "Gegevens importeren",
-    "Upload CSV or XLSX files named after their kind (parts.csv, bom.csv, …) or an XLSX workbook "
-    "with one sheet per kind. keten checks them first and shows what it would do; nothing is "
-    "written until you confirm.": (
-        "Upload CSV- of XLSX-bestanden met de soort als naam (parts.csv, bom.csv, …) of een "
-        "XLSX-werkmap met één blad per soort. keten controleert ze eerst en laat zien wat het zou "
-        "doen; er wordt niets geschreven voordat u bevestigt."
-    ),
     "Files": "Bestanden",
-    "Kind of a file whose name does not say it": "Soort van een bestand waarvan de naam het niet zegt",
-    "from the file name": "uit de bestandsnaam",
     "Check": "Controleren",
     "Validation report": "Controlerapport",
     "Errors: {count}. Nothing was written.": "Fouten: {count}. Er is niets geschreven.",
@@ -210,6 +201,62 @@ NL: dict[str, str] = {
     ),
     "Unchanged": "Ongewijzigd",
     "See the format": "Bekijk het formaat",
+    "Upload CSV, XLSX or JSON files with any names: keten tells each file's or sheet's kind (parts, "
+    "BOM, …) from its columns, proposes how its columns map onto keten's, and shows the first rows "
+    "as it reads them. Semicolons, decimal commas and Windows-1252 text, as Dutch Excel writes them, "
+    "are read as they are. Nothing is written until you confirm.": (
+        "Upload CSV-, XLSX- of JSON-bestanden met elke naam: keten leidt de soort van elk bestand of "
+        "blad (onderdelen, stuklijst, …) af uit de kolommen, stelt voor hoe de kolommen op die van "
+        "keten aansluiten en toont de eerste rijen zoals keten ze leest. Puntkomma's, decimale "
+        "komma's en Windows-1252-tekst, zoals Nederlandse Excel ze schrijft, worden gewoon gelezen. "
+        "Er wordt niets geschreven voordat u bevestigt."
+    ),
+    "Saved column mapping": "Opgeslagen kolomindeling",
+    "applied by itself when the headers match": "vanzelf toegepast als de kolomkoppen passen",
+    "Reading the files and checking every row…": "Bestanden lezen en elke rij controleren…",
+    "What was imported": "Wat er is geïmporteerd",
+    "Part and its BOM": "Onderdeel en stuklijst",
+    "and {count} more products": "en nog {count} producten",
+    "All parts": "Alle onderdelen",
+    "Import more": "Meer importeren",
+    "Correct the mapping below, or add a corrected file, and check again: the other files stay chosen.": (
+        "Verbeter hieronder de kolomindeling, of voeg een verbeterd bestand toe, en controleer opnieuw: "
+        "de andere bestanden blijven gekozen."
+    ),
+    "Column mapping saved: {names}": "Kolomindeling opgeslagen: {names}",
+    "saved mapping: {name}": "opgeslagen indeling: {name}",
+    "{count} rows": "{count} rijen",
+    "choose…": "kies…",
+    "Column mapping": "Kolomindeling",
+    "Column in the file": "Kolom in het bestand",
+    "keten column": "keten-kolom",
+    "First values": "Eerste waarden",
+    "keten column for {header}": "keten-kolom voor {header}",
+    "— not imported —": "— niet importeren —",
+    "* required. keten proposed this mapping from the headers; correct it with the lists and check again.": (
+        "* verplicht. keten stelde deze indeling voor op basis van de kolomkoppen; verbeter haar met de "
+        "keuzelijsten en controleer opnieuw."
+    ),
+    "Required columns that no header maps onto: {columns}": (
+        "Verplichte kolommen waar geen kolomkop op aansluit: {columns}"
+    ),
+    "Preview: the first rows as keten reads them": "Voorbeeld: de eerste rijen zoals keten ze leest",
+    "Save this mapping as": "Deze indeling opslaan als",
+    "for example: ERP export": "bijvoorbeeld: ERP-export",
+    "keten cannot tell which kind this table holds from its name or its columns: choose it above and "
+    "check again.": (
+        "keten kan uit de naam en de kolommen niet afleiden welke soort deze tabel bevat: kies die "
+        "hierboven en controleer opnieuw."
+    ),
+    "Its columns:": "De kolommen:",
+    "Add or replace files": "Bestanden toevoegen of vervangen",
+    "Check again": "Opnieuw controleren",
+    "Start over": "Opnieuw beginnen",
+    "Files in this import: {names}": "Bestanden in deze import: {names}",
+    "bom": "stuklijst",
+    "composition": "samenstelling",
+    "sourcing": "inkoop",
+    "stock": "voorraad",
     # footprints
     "Footprint": "Voetafdruk",
     "Footprints": "Voetafdrukken",
