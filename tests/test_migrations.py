@@ -59,7 +59,7 @@ def test_migrations_match_the_models(blank_engine: Engine) -> None:
 
 
 def test_supplier_nameplates_come_and_go_with_their_migration(blank_engine: Engine) -> None:
-    upgrade(blank_engine)
+    upgrade(blank_engine, "0009")
     tables = set(inspect(blank_engine).get_table_names())
     assert "supplier_nameplates" in tables
     unique = inspect(blank_engine).get_unique_constraints("supplier_nameplates")
@@ -67,5 +67,18 @@ def test_supplier_nameplates_come_and_go_with_their_migration(blank_engine: Engi
     # One step down removes exactly the nameplates, whichever revision comes before them.
     downgrade(blank_engine, "-1")
     assert set(inspect(blank_engine).get_table_names()) == tables - {"supplier_nameplates"}
-    upgrade(blank_engine)
+    upgrade(blank_engine, "0009")
+    assert set(inspect(blank_engine).get_table_names()) == tables
+
+
+def test_the_exchange_outbox_comes_and_goes_with_its_migration(blank_engine: Engine) -> None:
+    outbox = {"exchange_outbox", "exchange_outbox_attempts", "exchange_received_events"}
+    upgrade(blank_engine, "0011")
+    tables = set(inspect(blank_engine).get_table_names())
+    assert outbox <= tables
+    unique = inspect(blank_engine).get_unique_constraints("exchange_received_events")
+    assert [u["column_names"] for u in unique] == [["partner_id", "event_id"]]
+    downgrade(blank_engine, "-1")
+    assert set(inspect(blank_engine).get_table_names()) == tables - outbox
+    upgrade(blank_engine, "0011")
     assert set(inspect(blank_engine).get_table_names()) == tables

@@ -185,6 +185,20 @@ def test_tc012_send_pcf_creation_request(
         )
 
 
+def _answered(pact: Conformance, event_id: str) -> FootprintRequest:
+    """Return the tester's request ``event_id`` once the host's answer has reached it."""
+
+    def answered() -> FootprintRequest | None:
+        with Session(pact.tester_engine) as session:
+            ours = session.scalars(
+                select(FootprintRequest).where(FootprintRequest.event_id == event_id)
+            ).one()
+            return ours if ours.status != "pending" else None
+
+    found: FootprintRequest = wait_for(answered)
+    return found
+
+
 def test_tc013_call_back_with_a_request_fulfilled_event(pact: Conformance) -> None:
     request = _tester_requests(pact, "CMP")
     assert request.direction == "incoming"
@@ -197,12 +211,11 @@ def test_tc013_call_back_with_a_request_fulfilled_event(pact: Conformance) -> No
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "fulfilled"
+    # The answer is queued in the host's outbox with the change, and its worker sends it.
+    ours = _answered(pact, request.event_id)
+    assert ours.status == "fulfilled"
+    assert ours.footprint_ids == response.json()["footprint_ids"]
     with Session(pact.tester_engine) as session:
-        ours = session.scalars(
-            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
-        ).one()
-        assert ours.status == "fulfilled"
-        assert ours.footprint_ids == response.json()["footprint_ids"]
         stored = session.scalars(select(SupplierPcf).where(SupplierPcf.source == "pact:HOST:CMP")).one()
         assert stored.kg_co2e_per_unit == pytest.approx(4.0)
 
@@ -217,12 +230,10 @@ def test_tc014_request_for_the_creation_of_a_pcf_to_be_rejected(pact: Conformanc
         timeout=30,
     )
     assert response.status_code == 200, response.text
-    with Session(pact.tester_engine) as session:
-        ours = session.scalars(
-            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
-        ).one()
-        assert ours.status == "rejected"
-        assert ours.reason == "NoSuchFootprint: The requested footprint could not be found."
+    # The answer is queued in the host's outbox with the change, and its worker sends it.
+    ours = _answered(pact, request.event_id)
+    assert ours.status == "rejected"
+    assert ours.reason == "NoSuchFootprint: The requested footprint could not be found."
 
 
 def test_tc015_receive_notification_of_pcf_update(

@@ -183,6 +183,20 @@ def _tester_requests(pact: Conformance, part_number: str) -> FootprintRequest:
         )
 
 
+def _answered(pact: Conformance, event_id: str) -> FootprintRequest:
+    """Return the tester's request ``event_id`` once the host's answer has reached it."""
+
+    def answered() -> FootprintRequest | None:
+        with Session(pact.tester_engine) as session:
+            ours = session.scalars(
+                select(FootprintRequest).where(FootprintRequest.event_id == event_id)
+            ).one()
+            return ours if ours.status != "pending" else None
+
+    found: FootprintRequest = wait_for(answered)
+    return found
+
+
 def test_tc013_respond_to_pcf_request_fulfilled_event(pact: Conformance) -> None:
     request = _tester_requests(pact, "CMP")
     assert request.direction == "incoming"
@@ -195,12 +209,11 @@ def test_tc013_respond_to_pcf_request_fulfilled_event(pact: Conformance) -> None
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "fulfilled"
+    # The answer is queued in the host's outbox with the change, and its worker sends it.
+    ours = _answered(pact, request.event_id)
+    assert ours.status == "fulfilled"
+    assert ours.footprint_ids == response.json()["footprint_ids"]
     with Session(pact.tester_engine) as session:
-        ours = session.scalars(
-            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
-        ).one()
-        assert ours.status == "fulfilled"
-        assert ours.footprint_ids == response.json()["footprint_ids"]
         stored = session.scalars(select(SupplierPcf).where(SupplierPcf.source == "pact:HOST:CMP")).one()
         assert stored.kg_co2e_per_unit == pytest.approx(4.0)
 
@@ -215,12 +228,10 @@ def test_tc014_respond_to_pcf_request_rejected_event(pact: Conformance) -> None:
         timeout=30,
     )
     assert response.status_code == 200, response.text
-    with Session(pact.tester_engine) as session:
-        ours = session.scalars(
-            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
-        ).one()
-        assert ours.status == "rejected"
-        assert ours.reason == "NotFound: The requested footprint could not be found."
+    # The answer is queued in the host's outbox with the change, and its worker sends it.
+    ours = _answered(pact, request.event_id)
+    assert ours.status == "rejected"
+    assert ours.reason == "NotFound: The requested footprint could not be found."
 
 
 def test_tc015_receive_notification_of_pcf_update(
