@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from keten.app import create_app
 from keten.db import make_engine
 from keten.exchange import service
-from keten.exchange.models import PublishedFootprint
+from keten.exchange.models import FootprintRequest, PublishedFootprint
 from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.footprints import service as footprints
 from keten.footprints.models import Activity
@@ -373,6 +373,21 @@ def published_ids(pact: Conformance) -> list[str]:
                 select(PublishedFootprint.id).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
             )
         )
+
+
+def answered_request(pact: Conformance, event_id: str) -> FootprintRequest:
+    """Return the tester's request ``event_id`` once the host's answer (queued in its outbox and
+    sent by its worker) has reached it."""
+
+    def answered() -> FootprintRequest | None:
+        with Session(pact.tester_engine) as session:
+            ours = session.scalars(
+                select(FootprintRequest).where(FootprintRequest.event_id == event_id)
+            ).one()
+            return ours if ours.status != "pending" else None
+
+    found: FootprintRequest = wait_for(answered)
+    return found
 
 
 def cloud_event(version: str, kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from keten.exchange import service
 from keten.exchange.models import AccessEntry, FootprintRequest
 from keten.footprints.models import SupplierPcf
-from tests.exchange.conftest import Conformance, cloud_event, conformance_nodes, published_ids, wait_for
+from tests.exchange.conftest import (
+    Conformance,
+    answered_request,
+    cloud_event,
+    conformance_nodes,
+    published_ids,
+    wait_for,
+)
 
 VERSION = "2"
 CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
@@ -185,20 +192,6 @@ def test_tc012_send_pcf_creation_request(
         )
 
 
-def _answered(pact: Conformance, event_id: str) -> FootprintRequest:
-    """Return the tester's request ``event_id`` once the host's answer has reached it."""
-
-    def answered() -> FootprintRequest | None:
-        with Session(pact.tester_engine) as session:
-            ours = session.scalars(
-                select(FootprintRequest).where(FootprintRequest.event_id == event_id)
-            ).one()
-            return ours if ours.status != "pending" else None
-
-    found: FootprintRequest = wait_for(answered)
-    return found
-
-
 def test_tc013_call_back_with_a_request_fulfilled_event(pact: Conformance) -> None:
     request = _tester_requests(pact, "CMP")
     assert request.direction == "incoming"
@@ -212,7 +205,7 @@ def test_tc013_call_back_with_a_request_fulfilled_event(pact: Conformance) -> No
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "fulfilled"
     # The answer is queued in the host's outbox with the change, and its worker sends it.
-    ours = _answered(pact, request.event_id)
+    ours = answered_request(pact, request.event_id)
     assert ours.status == "fulfilled"
     assert ours.footprint_ids == response.json()["footprint_ids"]
     with Session(pact.tester_engine) as session:
@@ -231,7 +224,7 @@ def test_tc014_request_for_the_creation_of_a_pcf_to_be_rejected(pact: Conformanc
     )
     assert response.status_code == 200, response.text
     # The answer is queued in the host's outbox with the change, and its worker sends it.
-    ours = _answered(pact, request.event_id)
+    ours = answered_request(pact, request.event_id)
     assert ours.status == "rejected"
     assert ours.reason == "NoSuchFootprint: The requested footprint could not be found."
 
