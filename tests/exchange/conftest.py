@@ -427,6 +427,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def _answer(self, status: int, body: bytes = b"") -> None:
                 self.send_response(status)

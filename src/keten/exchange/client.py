@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
@@ -49,6 +50,7 @@ __all__ = [
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,10 @@ class PactClient:
         if self.ca_bundle:
             verify = ssl.create_default_context()
             verify.load_verify_locations(cafile=self.ca_bundle)
-        self._http = httpx.Client(timeout=self.timeout_s, transport=self.transport, verify=verify)
+        # Small requests one after another on a kept-alive connection (an outbox worker's events)
+        # would each wait for the partner's delayed ACK if Nagle's algorithm held their last bytes.
+        transport = self.transport or httpx.HTTPTransport(verify=verify, socket_options=_NO_DELAY)
+        self._http = httpx.Client(timeout=self.timeout_s, transport=transport, verify=verify)
         self._token: str | None = None
         self._token_endpoint: str | None = None
 

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -58,6 +59,10 @@ class Worker:
 
     def __post_init__(self) -> None:
         self._clients: dict[tuple[object, ...], client.PactClient] = {}
+        self._clients_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(self.batch, 1), thread_name_prefix="keten-outbox-send"
+        )
 
     @classmethod
     def of(cls, settings: Settings, session_factory: sessionmaker[Session]) -> Worker:
@@ -72,6 +77,7 @@ class Worker:
 
     def close(self) -> None:
         """Close the connections to partners."""
+        self._pool.shutdown(wait=True)
         for pact in self._clients.values():
             pact.close()
         self._clients.clear()
@@ -83,20 +89,21 @@ class Worker:
                 session, worker=self.name, limit=self.batch, lease=self.lease, now=self.clock(), ids=ids
             )
             session.commit()
+        events = [entry for entry in claimed if entry.kind != "fetch"]
+        fetches = [entry for entry in claimed if entry.kind == "fetch"]
+        # A batch's events go out at once, each on its own thread: a partner's answer is mostly
+        # waiting, and the batch then takes one call's time, well inside the lease.
+        sent = list(self._pool.map(self._send, events)) if events else []
         done: list[outbox.Outcome] = []
-        sent: list[outbox.Outcome] = []
         started = time.monotonic()
         left: list[outbox.Claimed] = []
-        for n, entry in enumerate(claimed):
+        for n, entry in enumerate(fetches):
             if time.monotonic() - started > self.lease.total_seconds() / 2:
-                # Slow partners ate half the lease: the rest go back before another worker may
-                # take them, so no event is sent by two workers at once.
-                left = claimed[n:]
+                # Slow suppliers ate half the lease: the rest go back before another worker may
+                # take them, so no fetch is done by two workers at once.
+                left = fetches[n:]
                 break
-            if entry.kind == "fetch":
-                done.append(self._fetch(entry))
-            else:
-                sent.append(self._send(entry))
+            done.append(self._fetch(entry))
         if sent or left:
             # One transaction for the batch's events: a worker killed before it sends them again
             # after its lease, with the same ids, which receivers drop.
@@ -124,13 +131,14 @@ class Worker:
 
     def _client(self, partner: ExchangePartner, version: str) -> client.PactClient:
         key = (partner.id, version, partner.base_url, partner.remote_client_id, partner.remote_client_secret)
-        held = self._clients.get(key)
-        if held is None:
-            for old in [k for k in self._clients if k[0] == partner.id]:
-                self._clients.pop(old).close()
-            held = client.client_for(partner, self.options, version=version)
-            self._clients[key] = held
-        return held
+        with self._clients_lock:
+            held = self._clients.get(key)
+            if held is None:
+                held = client.client_for(partner, self.options, version=version)
+                # Its token is asked for once, before the batch's threads share the client.
+                held.token()
+                self._clients[key] = held
+            return held
 
     def _send(self, entry: outbox.Claimed) -> outbox.Outcome:
         """Return what sending one event did; a Published event's attempt is also an access-log
