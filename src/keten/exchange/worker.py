@@ -135,8 +135,12 @@ class Worker:
             held = self._clients.get(key)
             if held is None:
                 held = client.client_for(partner, self.options, version=version)
-                # Its token is asked for once, before the batch's threads share the client.
-                held.token()
+                try:
+                    # Its token is asked for once, before the batch's threads share the client.
+                    held.token()
+                except BaseException:
+                    held.close()
+                    raise
                 self._clients[key] = held
             return held
 
