@@ -36,6 +36,7 @@ test: check
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.bench_outbox
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache keten-demo.db*

@@ -21,6 +21,12 @@ from keten.migrate import upgrade
 from keten.models import Base
 from keten.settings import Settings
 
+# The tests' servers speak plain HTTP on loopback: the settings for local testing say they may.
+os.environ["KETEN_PACT_ALLOW_HTTP"] = "true"
+os.environ["KETEN_PACT_CLIENT_ALLOW_HTTP"] = "true"
+# Tests deliver the outbox themselves, or start a server that runs its worker (exchange's live_server).
+os.environ["KETEN_OUTBOX_WORKER"] = "false"
+
 POSTGRES_URL = os.environ.get("KETEN_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 REPO = Path(__file__).resolve().parents[1]

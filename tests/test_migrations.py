@@ -72,6 +72,19 @@ def test_supplier_nameplates_come_and_go_with_their_migration(blank_engine: Engi
     assert set(inspect(blank_engine).get_table_names()) == tables
 
 
+def test_the_exchange_outbox_comes_and_goes_with_its_migration(blank_engine: Engine) -> None:
+    outbox = {"exchange_outbox", "exchange_outbox_attempts", "exchange_received_events"}
+    upgrade(blank_engine, "0011")
+    tables = set(inspect(blank_engine).get_table_names())
+    assert outbox <= tables
+    unique = inspect(blank_engine).get_unique_constraints("exchange_received_events")
+    assert [u["column_names"] for u in unique] == [["partner_id", "event_id"]]
+    downgrade(blank_engine, "-1")
+    assert set(inspect(blank_engine).get_table_names()) == tables - outbox
+    upgrade(blank_engine, "0011")
+    assert set(inspect(blank_engine).get_table_names()) == tables
+
+
 def test_an_unknown_primary_data_share_is_kept_as_null_and_becomes_0_going_down(blank_engine: Engine) -> None:
     upgrade(blank_engine)
 

@@ -77,11 +77,20 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
+    from starlette.concurrency import run_in_threadpool
+
+    from keten.exchange import worker
     from keten.exchange.service import flush_access_log
 
-    # The exchange's access log is written in batches; what is queued is written before exit.
-    flush_access_log(app.state.engine)
+    # One outbox worker per server process, so a single node needs no process of its own for it.
+    halt = worker.embedded(app.state.settings, app.state.session_factory)
+    try:
+        yield
+    finally:
+        if halt is not None:
+            await run_in_threadpool(halt)
+        # The exchange's access log is written in batches; what is queued is written before exit.
+        flush_access_log(app.state.engine)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

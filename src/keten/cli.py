@@ -56,11 +56,70 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes."),
+    certfile: str | None = typer.Option(None, help="PEM certificate (chain): serve HTTPS directly."),
+    keyfile: str | None = typer.Option(None, help="PEM private key of --certfile."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are trusted "
+        "(comma-separated, '*' for any); default: 127.0.0.1.",
+    ),
 ) -> None:
-    """Serve the web app and JSON API."""
+    """Serve the web app, the JSON API and the PACT API; each process also runs an outbox worker
+    unless KETEN_OUTBOX_WORKER=false."""
     import uvicorn
 
-    uvicorn.run("keten.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    if (certfile is None) != (keyfile is None):
+        err_console.print("[bold red]error:[/] give --certfile and --keyfile together")
+        raise typer.Exit(2)
+    uvicorn.run(
+        "keten.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Deliver what is due now, then stop."),
+) -> None:
+    """Deliver the exchange's outbox (events to partners, fetches of announced footprints) until
+    stopped (Ctrl-C, SIGTERM); any number may run against one database."""
+    import signal
+    import threading
+
+    from keten.db import make_engine, make_session_factory
+    from keten.exchange import outbox
+    from keten.exchange.service import flush_access_log
+    from keten.exchange.worker import Worker
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    deliverer = Worker.of(settings, make_session_factory(engine))
+    stop = threading.Event()
+
+    def halt(*_args: object) -> None:
+        stop.set()
+        outbox.WAKE.set()
+
+    try:
+        if once:
+            while deliverer.run_once():
+                pass
+            deliverer.close()
+        else:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, halt)
+            console.print(f"outbox worker {deliverer.name} on {_safe_url(settings.database_url)}")
+            deliverer.run(stop)
+    finally:
+        flush_access_log(engine)
+        engine.dispose()
 
 
 def _safe_url(url: str) -> str:

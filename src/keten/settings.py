@@ -47,8 +47,15 @@ class Settings(BaseSettings):
     pact_token_seconds: int = 3600
     """Lifetime of an access token of the PACT API."""
 
-    pact_require_https: bool = False
-    """Refuse PACT calls that did not arrive over HTTPS (behind a proxy: uvicorn --proxy-headers)."""
+    pact_allow_http: bool = False
+    """Local testing only. Off (the default), the PACT API (/auth/token, /2/…, /3/…) refuses calls
+    that did not arrive over HTTPS (behind a proxy: as its forwarded headers say); on, it also
+    answers plain HTTP."""
+
+    pact_client_allow_http: bool = False
+    """Local testing only. Off (the default), the PACT client calls partners over HTTPS only; on, it
+    also sends its credentials over plain HTTP to a partner on a loopback address (never to
+    another host)."""
 
     pact_timeout_seconds: float = 10.0
     """How long the PACT client waits for a partner's answer before it retries."""
@@ -59,6 +66,19 @@ class Settings(BaseSettings):
 
     pact_retries: int = 3
     """How often the PACT client tries a call again after a timeout, a 5xx or a 429."""
+
+    outbox_worker: bool = True
+    """Run one outbox delivery worker inside each server process (``keten serve``, ``keten demo``);
+    off when separate ``keten worker`` processes deliver."""
+
+    outbox_batch: int = 20
+    """Outbox entries a worker claims at once."""
+
+    outbox_lease_seconds: float = 60.0
+    """How long a claim holds; entries of a worker that died are claimed again after it."""
+
+    outbox_poll_seconds: float = 1.0
+    """How often an idle worker looks for due entries (a commit in its own process wakes it at once)."""
 
     replay_answers: bool = True
     """Replay PACT footprint reads and anonymous passport reads from memory while the data behind

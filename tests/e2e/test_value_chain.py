@@ -32,7 +32,7 @@ from keten.footprints.models import Activity, FootprintRun
 from keten.migrate import upgrade
 from keten.settings import Settings
 from tests.conftest import make_user
-from tests.exchange.conftest import FACTORS, Partner, add_partner, live_server, token_of
+from tests.exchange.conftest import FACTORS, Partner, add_partner, live_server, token_of, wait_for
 from tests.factories import make_bom, make_composition, make_material, make_org, make_part, make_site
 
 POSTGRES_URL = os.environ.get("KETEN_TEST_POSTGRES_URL")
@@ -237,11 +237,16 @@ def test_footprints_travel_up_the_chain_and_a_request_travels_down(tmp_path: Pat
                 json={"partner": "TIER1", "part_number": "MODULE", "comment": "for the 2026 report"},
             )
             assert asked.status_code == 201, asked.text
-            queue = _api(
-                t1_base, tokens["t1"], "GET", "/api/exchange/requests", params={"direction": "incoming"}
-            )
-            incoming = [r for r in queue.json() if r["event_id"] == asked.json()["event_id"]]
-            assert incoming and incoming[0]["comment"] == "for the 2026 report"
+
+            # The request is queued in the OEM's outbox with the request, and its worker sends it.
+            def arrived() -> list[dict[str, Any]]:
+                queue = _api(
+                    t1_base, tokens["t1"], "GET", "/api/exchange/requests", params={"direction": "incoming"}
+                )
+                return [r for r in queue.json() if r["event_id"] == asked.json()["event_id"]]
+
+            incoming = wait_for(arrived)
+            assert incoming[0]["comment"] == "for the 2026 report"
             answered = _api(
                 t1_base,
                 tokens["t1"],
@@ -250,11 +255,15 @@ def test_footprints_travel_up_the_chain_and_a_request_travels_down(tmp_path: Pat
                 json={"part_number": "MODULE"},
             )
             assert answered.status_code == 200, answered.text
-            mine = _api(
-                oem_base, tokens["oem"], "GET", "/api/exchange/requests", params={"direction": "outgoing"}
-            )
-            assert [r["status"] for r in mine.json()] == ["fulfilled"]
-            assert mine.json()[0]["footprint_ids"] == answered.json()["footprint_ids"]
+
+            def fulfilled() -> list[dict[str, Any]]:
+                mine = _api(
+                    oem_base, tokens["oem"], "GET", "/api/exchange/requests", params={"direction": "outgoing"}
+                )
+                return [r for r in mine.json() if r["status"] == "fulfilled"]
+
+            mine = wait_for(fulfilled)
+            assert len(mine) == 1 and mine[0]["footprint_ids"] == answered.json()["footprint_ids"]
 
             # A partner without a grant sees nothing, by list, by id, by filter or by error message.
             with Session(t2, expire_on_commit=False) as session:

@@ -4,6 +4,7 @@ partners with credentials, and keten servers on loopback ports."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import ssl
 import threading
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from keten.app import create_app
 from keten.db import make_engine
 from keten.exchange import service
-from keten.exchange.models import PublishedFootprint
+from keten.exchange.models import FootprintRequest, PublishedFootprint
 from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.footprints import service as footprints
 from keten.footprints.models import Activity
@@ -182,12 +183,11 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(settings: Settings, **config: Any) -> Iterator[str]:
-    """Serve keten with ``settings`` on a loopback port in a thread; yield its base URL."""
-    app = create_app(settings)
+    """Serve keten with ``settings`` on a loopback port in a thread, with its outbox worker;
+    yield its base URL."""
+    app = create_app(settings.model_copy(update={"outbox_worker": True, "outbox_poll_seconds": 0.2}))
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **config)
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     scheme = "https" if "ssl_certfile" in config else "http"
@@ -303,7 +303,7 @@ def conformance_nodes(folder: Path, version: str) -> Iterator[Conformance]:
         at_tester = add_partner(session, "HOST")
         session.commit()
     tester_token = make_user(tester_engine, "editor")
-    host_settings = Settings(database_url=host_url, node_name="host", pact_require_https=True)
+    host_settings = Settings(database_url=host_url, node_name="host", pact_allow_http=False)
     tester_settings = Settings(database_url=tester_url, node_name="tester", pact_ca_bundle=cert)
     with (
         live_server(host_settings, ssl_certfile=cert, ssl_keyfile=key) as host,
@@ -373,6 +373,21 @@ def published_ids(pact: Conformance) -> list[str]:
                 select(PublishedFootprint.id).order_by(PublishedFootprint.created_at, PublishedFootprint.id)
             )
         )
+
+
+def answered_request(pact: Conformance, event_id: str) -> FootprintRequest:
+    """Return the tester's request ``event_id`` once the host's answer (queued in its outbox and
+    sent by its worker) has reached it."""
+
+    def answered() -> FootprintRequest | None:
+        with Session(pact.tester_engine) as session:
+            ours = session.scalars(
+                select(FootprintRequest).where(FootprintRequest.event_id == event_id)
+            ).one()
+            return ours if ours.status != "pending" else None
+
+    found: FootprintRequest = wait_for(answered)
+    return found
 
 
 def cloud_event(version: str, kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
@@ -464,3 +479,62 @@ def supplier_document(part_number: str, version: str) -> dict[str, Any]:
             "dqi": {"technologicalDQR": "4", "geographicalDQR": "4", "temporalDQR": "4"},
         },
     }
+class Receiver:
+    """A partner's PACT API reduced to what receiving events needs, on a loopback port: a token
+    endpoint that gives any caller a token, and events endpoints of both versions that record
+    each event's path and id, answer ``status`` after ``delay_s``, and count repeats by id."""
+
+    def __init__(self, *, delay_s: float = 0.0, status: int = 200) -> None:
+        self.delay_s = delay_s
+        self.status = status
+        self.received: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def _answer(self, status: int, body: bytes = b"") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._answer(404, b'{"code":"NotFound","message":"no discovery"}')
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path == "/auth/token":
+                    self._answer(200, b'{"access_token":"t","token_type":"bearer"}')
+                    return
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)
+                event_id = json.loads(body)["id"]
+                with receiver._lock:
+                    receiver.received.append((self.path, event_id))
+                self._answer(receiver.status)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def ids(self) -> list[str]:
+        """Return the event ids received, in their order, repeats included."""
+        with self._lock:
+            return [event_id for _, event_id in self.received]
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)

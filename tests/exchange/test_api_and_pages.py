@@ -190,6 +190,7 @@ def test_an_unsolicited_fulfilled_event_is_acknowledged_and_not_stored(
     assert answer.status_code == 200
     with Session(engine) as session:
         assert session.scalars(select(SupplierPcf)).first() is None
-    event["data"]["pfs"] = [{**document, "pcf": {}}]
+    # A new event: one with the id of the first would be taken for a repeat and acknowledged.
+    event = {**event, "id": f"{event['id']}-2", "data": {**event["data"], "pfs": [{**document, "pcf": {}}]}}
     invalid = anonymous_client.post("/2/events", content=json.dumps(event), headers=headers)
     assert invalid.status_code == 400 and "pfs/0" in invalid.json()["message"]

@@ -114,7 +114,9 @@ def test_a_pull_retries_503_answers_with_backoff_and_stores_what_matches(
     base, _supplier, customer = nodes
     with flaky_front(base, fail_first=2) as (front, answered):
         _point(customer, front)
-        result = client.pull(customer, partner_code="SUPPLIER", options=client.CallOptions(retries=3))
+        result = client.pull(
+            customer, partner_code="SUPPLIER", options=client.CallOptions(retries=3, allow_http=True)
+        )
     assert answered[:3] == [503, 503, 200]
     assert result.failures == []
     assert sorted(result.stored) == ["BRK", "CMP"]
@@ -127,7 +129,9 @@ def test_a_pull_that_keeps_failing_reports_it_and_stores_nothing(nodes: tuple[st
     base, _supplier, customer = nodes
     with flaky_front(base, fail_first=100) as (front, answered):
         _point(customer, front)
-        result = client.pull(customer, partner_code="SUPPLIER", options=client.CallOptions(retries=2))
+        result = client.pull(
+            customer, partner_code="SUPPLIER", options=client.CallOptions(retries=2, allow_http=True)
+        )
     assert answered == [503, 503, 503]
     assert len(result.failures) == 1 and "failed after 3 attempts (HTTP 503)" in result.failures[0]
     assert result.stored == [] and customer.scalars(select(SupplierPcf)).first() is None
@@ -138,7 +142,9 @@ def test_a_stalled_partner_times_out(nodes: tuple[str, Session, Session]) -> Non
     with flaky_front(base, stall_s=1.0) as (front, _answered):
         _point(customer, front)
         result = client.pull(
-            customer, partner_code="SUPPLIER", options=client.CallOptions(timeout_s=0.2, retries=1)
+            customer,
+            partner_code="SUPPLIER",
+            options=client.CallOptions(timeout_s=0.2, retries=1, allow_http=True),
         )
     assert result.failures and "ReadTimeout" in result.failures[0]
 
@@ -155,11 +161,13 @@ def test_an_expired_token_is_refreshed_and_pages_are_followed(nodes: tuple[str, 
         lifetime_s=-60,
     )["access_token"]
     supplier.commit()
-    with client.PactClient(base, partner.remote_client_id, partner.remote_client_secret) as pact:
+    with client.PactClient(
+        base, partner.remote_client_id, partner.remote_client_secret, allow_http=True
+    ) as pact:
         pact._token = expired
         pages = list(pact.pages(limit=1))
         assert pact._token != expired
     assert [len(page) for page in pages] == [1, 1]
-    wrong = client.PactClient(base, partner.remote_client_id, "wrong", retries=0)
+    wrong = client.PactClient(base, partner.remote_client_id, "wrong", retries=0, allow_http=True)
     with pytest.raises(client.PactCallFailed, match="token: HTTP 401"), wrong:
         wrong.token()

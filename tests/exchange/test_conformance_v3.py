@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from keten.exchange import service
 from keten.exchange.models import AccessEntry, FootprintRequest
 from keten.footprints.models import SupplierPcf
-from tests.exchange.conftest import Conformance, cloud_event, conformance_nodes, published_ids, wait_for
+from tests.exchange.conftest import (
+    Conformance,
+    answered_request,
+    cloud_event,
+    conformance_nodes,
+    published_ids,
+    wait_for,
+)
 
 VERSION = "3"
 CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
@@ -195,12 +202,11 @@ def test_tc013_respond_to_pcf_request_fulfilled_event(pact: Conformance) -> None
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "fulfilled"
+    # The answer is queued in the host's outbox with the change, and its worker sends it.
+    ours = answered_request(pact, request.event_id)
+    assert ours.status == "fulfilled"
+    assert ours.footprint_ids == response.json()["footprint_ids"]
     with Session(pact.tester_engine) as session:
-        ours = session.scalars(
-            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
-        ).one()
-        assert ours.status == "fulfilled"
-        assert ours.footprint_ids == response.json()["footprint_ids"]
         stored = session.scalars(select(SupplierPcf).where(SupplierPcf.source == "pact:HOST:CMP")).one()
         assert stored.kg_co2e_per_unit == pytest.approx(4.0)
 
@@ -215,12 +221,10 @@ def test_tc014_respond_to_pcf_request_rejected_event(pact: Conformance) -> None:
         timeout=30,
     )
     assert response.status_code == 200, response.text
-    with Session(pact.tester_engine) as session:
-        ours = session.scalars(
-            select(FootprintRequest).where(FootprintRequest.event_id == request.event_id)
-        ).one()
-        assert ours.status == "rejected"
-        assert ours.reason == "NotFound: The requested footprint could not be found."
+    # The answer is queued in the host's outbox with the change, and its worker sends it.
+    ours = answered_request(pact, request.event_id)
+    assert ours.status == "rejected"
+    assert ours.reason == "NotFound: The requested footprint could not be found."
 
 
 def test_tc015_receive_notification_of_pcf_update(

@@ -109,6 +109,7 @@ def _publish_event(nodes: Nodes, version: str, pf_ids: list[str]) -> None:
         client_id=nodes.supplier_at_customer.client_id,
         client_secret=nodes.supplier_at_customer.secret,
         version=version,
+        allow_http=True,
     ) as sender:
         sender.post_event(event)
 

@@ -235,6 +235,13 @@ def register(app: typer.Typer) -> None:
             os.environ["KETEN_RESOLVER_URL"] = f"http://{host}:{port}"
             get_settings.cache_clear()
             settings = get_settings()
+        if host in ("127.0.0.1", "::1", "localhost"):
+            # The demo serves plain HTTP on this machine: its PACT API and client may use it here.
+            for name in ("pact_allow_http", "pact_client_allow_http"):
+                if name not in settings.model_fields_set:
+                    os.environ[f"KETEN_{name.upper()}"] = "true"
+            get_settings.cache_clear()
+            settings = get_settings()
         engine = make_engine(settings.database_url)
         try:
             migrate.upgrade(engine)

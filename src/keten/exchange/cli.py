@@ -111,8 +111,8 @@ def publish(
     part_numbers: Annotated[list[str], typer.Argument(help="Parts whose latest footprints to publish.")],
 ) -> None:
     """Publish parts' latest footprints over PACT (validated against the schemas of v2 and v3), then
-    tell each partner granted them with one Published event."""
-    from keten.exchange import service
+    tell each partner granted them with one Published event (queued in the outbox, sent now)."""
+    from keten.exchange import client, service
     from keten.settings import get_settings
 
     ids: list[str] = []
@@ -121,44 +121,61 @@ def publish(
             published = service.publish(session, part_number=part_number, node_name=get_settings().node_name)
             console.print(f"published {part_number} as {published.id} (version {published.version})")
             ids.append(published.id)
-    # The footprints are committed: only now may a partner be told to fetch them.
-    if not _notify(ids):
+        notified = client.notify_published(session, pf_ids=ids, source=_source())
+    # The footprints and their events are committed: only now may a partner be told.
+    for left_out in (n for n in notified if n.entry_id is None):
+        console.print(f"[yellow]not notified[/] {left_out.partner}: no remote configured", highlight=False)
+    if not _deliver_now([n.entry_id for n in notified if n.entry_id is not None]):
         raise typer.Exit(2)
 
 
-def _notify(pf_ids: list[str]) -> bool:
-    """Return whether every granted partner with a remote took the Published event of ``pf_ids``,
-    after sending it to each, one progress line per partner."""
+def _deliver_now(entry_ids: list[int]) -> bool:
+    """Return whether every one of the committed outbox entries ``entry_ids`` was delivered, after
+    one attempt at each, one line per entry; a failed one stays queued for the worker. An entry a
+    running server's worker took first is waited for and reported the same way."""
+    import time
+
     from keten.db import make_engine, make_session_factory
-    from keten.exchange import client, service
+    from keten.exchange import outbox, service
+    from keten.exchange.worker import Worker
     from keten.settings import get_settings
 
-    def show(outcome: client.Notified) -> None:
-        count = f"{len(outcome.pf_ids)} footprint{'s' if len(outcome.pf_ids) != 1 else ''}"
-        if outcome.status == 200:
-            console.print(f"notified {outcome.partner} of {count}")
-        elif outcome.status is None:
-            console.print(f"[yellow]not notified[/] {outcome.partner}: {outcome.detail}", highlight=False)
-        else:
-            err_console.print(
-                f"[bold red]notifying {outcome.partner} failed[/] ({outcome.status}): {outcome.detail}",
-                highlight=False,
-            )
-
+    if not entry_ids:
+        return True
     settings = get_settings()
     engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    worker = Worker.of(settings, factory)
+    deadline = time.monotonic() + settings.pact_timeout_seconds * (settings.pact_retries + 2)
     try:
-        done = client.notify_published(
-            make_session_factory(engine),
-            pf_ids=pf_ids,
-            source=_source(),
-            options=client.CallOptions.of(settings),
-            progress=show,
-        )
+        tried: set[int] = set()
+        while done := worker.run_once(ids=[i for i in entry_ids if i not in tried]):
+            tried.update(o.entry.id for o in done)
+        while True:
+            with factory() as session:
+                rows = outbox.entry_rows(session, ids=entry_ids)
+            settled = [r for r in rows if r["attempts"] and r["status"] != "delivering"]
+            if len(settled) == len(rows) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
     finally:
+        worker.close()
         service.flush_access_log(engine)
         engine.dispose()
-    return all(outcome.status in (200, None) for outcome in done)
+    for row in rows:
+        if row["status"] == "delivered" and row["kind"] == "published":
+            count = len(row["footprint_ids"])
+            console.print(f"notified {row['partner']} of {count} footprint{'s' if count != 1 else ''}")
+        elif row["status"] == "delivered":
+            console.print(f"{row['partner']} took the event {row['event_id']}")
+        else:
+            err_console.print(
+                f"[bold red]sending {row['partner']} the event {row['event_id']} failed[/] "
+                f"({row['last_status'] or 'no answer'}): {row['last_error'] or 'not attempted yet'}; "
+                "it stays in the outbox and is tried again",
+                highlight=False,
+            )
+    return all(row["status"] == "delivered" for row in rows)
 
 
 @exchange_app.command("pull")
@@ -190,9 +207,8 @@ def request(
     part_number: Annotated[str, typer.Argument(help="Part whose footprint to ask for.")],
     comment: Annotated[str, typer.Option(help="A note for the supplier.")] = "",
 ) -> None:
-    """Ask a supplier for a part's footprint (RequestCreated event)."""
-    from keten.exchange import client
-    from keten.settings import get_settings
+    """Ask a supplier for a part's footprint (RequestCreated event, queued in the outbox, sent now)."""
+    from keten.exchange import client, outbox
 
     with _session() as session:
         sent = client.send_request(
@@ -201,9 +217,11 @@ def request(
             part_number=part_number,
             comment=comment,
             source=_source(),
-            options=client.CallOptions.of(get_settings()),
         )
-        console.print(f"request {sent.id} sent to {partner} (event {sent.event_id})")
+        queued = outbox.queued(session)
+        console.print(f"request {sent.id} to {partner} queued (event {sent.event_id})")
+    if not _deliver_now(queued):
+        raise typer.Exit(2)
 
 
 @exchange_app.command("requests")
@@ -233,8 +251,8 @@ def fulfil(
     request_id: Annotated[int, typer.Argument(help="Incoming request to answer.")],
     part_number: Annotated[str, typer.Argument(help="Part whose footprint answers it.")],
 ) -> None:
-    """Answer an incoming request with a part's footprint (RequestFulfilled event)."""
-    from keten.exchange import client
+    """Answer an incoming request with a part's footprint (RequestFulfilled event, queued, sent now)."""
+    from keten.exchange import client, outbox
     from keten.settings import get_settings
 
     with _session() as session:
@@ -244,9 +262,11 @@ def fulfil(
             part_number=part_number,
             source=_source(),
             node_name=get_settings().node_name,
-            options=client.CallOptions.of(get_settings()),
         )
+        queued = outbox.queued(session)
         console.print(f"request {request_id} fulfilled with {part_number}")
+    if not _deliver_now(queued):
+        raise typer.Exit(2)
 
 
 @exchange_app.command("reject")
@@ -254,9 +274,8 @@ def reject(
     request_id: Annotated[int, typer.Argument(help="Incoming request to answer.")],
     reason: Annotated[str, typer.Option(help="Why the request is rejected.")],
 ) -> None:
-    """Reject an incoming request with a reason (RequestRejected event)."""
-    from keten.exchange import client
-    from keten.settings import get_settings
+    """Reject an incoming request with a reason (RequestRejected event, queued, sent now)."""
+    from keten.exchange import client, outbox
 
     with _session() as session:
         client.reject(
@@ -264,9 +283,11 @@ def reject(
             request_id=request_id,
             reason=reason,
             source=_source(),
-            options=client.CallOptions.of(get_settings()),
         )
+        queued = outbox.queued(session)
         console.print(f"request {request_id} rejected")
+    if not _deliver_now(queued):
+        raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:

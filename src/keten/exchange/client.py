@@ -2,30 +2,33 @@
 
 :class:`PactClient` finds the token endpoint (OpenID discovery, else ``/auth/token``), gets and
 refreshes tokens, follows ``Link: rel="next"`` pagination, and retries timeouts, 5xx and 429
-answers with exponential backoff. The functions below it are what the CLI, API and pages call:
-pull a supplier's footprints, ask a supplier for one, fulfil or reject a customer's request, and
-fetch the footprints a supplier's Published event named, and tell granted customers what this
-node published.
+answers with exponential backoff, and sends credentials over HTTPS only (plain HTTP to a
+loopback host when the node is set up for local testing). The functions below it are what the
+CLI, API and pages call: pull a supplier's footprints; ask a supplier for one, fulfil or reject a
+customer's request and tell granted customers what this node published, each by queuing its
+event in the outbox (keten.exchange.outbox) in the caller's transaction; and fetch the footprints
+a supplier's Published event named, which the outbox's worker does.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from keten.catalog.models import Part
-from keten.exchange import service
+from keten.exchange import outbox, service
 from keten.exchange.models import ExchangePartner, FootprintRequest
 from keten.problems import Problem
 from keten.settings import Settings
@@ -36,8 +39,9 @@ __all__ = [
     "PactCallFailed",
     "PactClient",
     "client_for",
-    "fetch_published",
+    "fetch_announced",
     "fulfil",
+    "is_loopback",
     "notify_published",
     "pull",
     "reject",
@@ -45,8 +49,21 @@ __all__ = [
 ]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 log = logging.getLogger(__name__)
+
+
+def is_loopback(url: str) -> bool:
+    """Return whether ``url``'s host is this machine: a loopback address or localhost."""
+    host = httpx.URL(url).host.lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class PactCallFailed(Exception):
@@ -71,6 +88,8 @@ class PactClient:
     backoff_s: float = 0.2
     transport: httpx.BaseTransport | None = None
     ca_bundle: str | None = None
+    allow_http: bool = False
+    """Local testing only: send credentials over plain HTTP to a loopback host."""
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -78,7 +97,10 @@ class PactClient:
         if self.ca_bundle:
             verify = ssl.create_default_context()
             verify.load_verify_locations(cafile=self.ca_bundle)
-        self._http = httpx.Client(timeout=self.timeout_s, transport=self.transport, verify=verify)
+        # Small requests one after another on a kept-alive connection (an outbox worker's events)
+        # would each wait for the partner's delayed ACK if Nagle's algorithm held their last bytes.
+        transport = self.transport or httpx.HTTPTransport(verify=verify, socket_options=_NO_DELAY)
+        self._http = httpx.Client(timeout=self.timeout_s, transport=transport, verify=verify)
         self._token: str | None = None
         self._token_endpoint: str | None = None
 
@@ -92,8 +114,20 @@ class PactClient:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _check_secure(self, url: str) -> None:
+        """Refuse to call ``url`` unless it is HTTPS, or plain HTTP to a loopback host while
+        ``allow_http`` is on: every call carries the client's credentials or its token."""
+        scheme = httpx.URL(url).scheme
+        if scheme == "https" or (scheme == "http" and self.allow_http and is_loopback(url)):
+            return
+        local = " (plain HTTP only to a loopback host when KETEN_PACT_CLIENT_ALLOW_HTTP is on)"
+        raise PactCallFailed(
+            f"{url}: PACT calls carry credentials and go over HTTPS only{local if scheme == 'http' else ''}"
+        )
+
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Return the answer, trying again after timeouts, lost connections, 5xx and 429."""
+        self._check_secure(url)
         last = ""
         status: int | None = None
         for attempt in range(self.retries + 1):
@@ -115,6 +149,7 @@ class PactClient:
         """Return the token endpoint: from OpenID discovery when the partner offers it."""
         if self._token_endpoint is None:
             endpoint = f"{self.base_url}/auth/token"
+            self._check_secure(self.base_url)
             try:
                 found = self._http.get(f"{self.base_url}/.well-known/openid-configuration")
                 if found.status_code == 200:
@@ -199,21 +234,31 @@ class PactClient:
 
 @dataclass(frozen=True)
 class CallOptions:
-    """How the client calls partners: timeout, retries, trusted CAs, and a transport for tests."""
+    """How the client calls partners: timeout, retries, trusted CAs, plain HTTP to loopback hosts
+    (local testing), and a transport for tests."""
 
     timeout_s: float = 10.0
     retries: int = 3
     ca_bundle: str | None = None
     transport: httpx.BaseTransport | None = None
+    allow_http: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> CallOptions:
         """Return the options the node's settings give."""
-        return cls(settings.pact_timeout_seconds, settings.pact_retries, settings.pact_ca_bundle)
+        return cls(
+            settings.pact_timeout_seconds,
+            settings.pact_retries,
+            settings.pact_ca_bundle,
+            allow_http=settings.pact_client_allow_http,
+        )
 
 
-def client_for(partner: ExchangePartner, options: CallOptions | None = None) -> PactClient:
-    """Return a client of the partner's PACT API; a 422 problem if it has no base URL or credentials."""
+def client_for(
+    partner: ExchangePartner, options: CallOptions | None = None, *, version: str | None = None
+) -> PactClient:
+    """Return a client of the partner's PACT API, of ``version`` (default: the partner's); a 422
+    problem if it has no base URL or credentials."""
     options = options or CallOptions()
     if not (partner.base_url and partner.remote_client_id and partner.remote_client_secret):
         raise Problem(
@@ -225,11 +270,12 @@ def client_for(partner: ExchangePartner, options: CallOptions | None = None) -> 
         base_url=partner.base_url,
         client_id=partner.remote_client_id,
         client_secret=partner.remote_client_secret,
-        version=partner.pact_version,
+        version=version or partner.pact_version,
         timeout_s=options.timeout_s,
         retries=options.retries,
         transport=options.transport,
         ca_bundle=options.ca_bundle,
+        allow_http=options.allow_http,
     )
 
 
@@ -278,76 +324,62 @@ def _get_each(client: PactClient, pf_ids: Sequence[str], result: service.PullRes
     return documents
 
 
-def fetch_published(
-    session_factory: Callable[[], Session],
+def fetch_announced(
+    session: Session,
     *,
-    partner_id: int,
+    partner: ExchangePartner,
     pf_ids: Sequence[str],
     options: CallOptions | None = None,
-) -> service.PullResult | None:
-    """Return what fetching the footprints a supplier's Published event named did (None when the
-    partner is gone), after storing them as primary data and recalculating, as a pull does.
+    version: str | None = None,
+) -> tuple[service.PullResult, int]:
+    """Return what fetching the footprints a supplier's Published event named did, and its status
+    for the access log: 200 when every call succeeded, 502 when a call to the supplier failed,
+    500 when storing failed (then nothing is stored). The footprints fetched are stored as primary
+    data and recalculated, as a pull does, in the session's transaction, which the caller commits.
 
-    This runs as a job after the event's answer, with a session of its own: no transaction is
-    open while the supplier is called, and the import is one transaction, committed here. Its
-    outcome, failures included, is an access-log entry of the partner (``FETCH_ACTION``), with
-    status 200 when every call succeeded, 502 when a call to the supplier failed and 500 when
-    the import failed (then nothing is stored).
+    No transaction is open while the supplier is called: the read of the partner is ended first.
     """
-    with session_factory() as session:
-        partner = session.get(ExchangePartner, partner_id)
-        if partner is None:
-            return None
-        result = service.PullResult(partner=partner.code)
-        status = 200
-        if not service.has_remote(partner):
-            # The owner removed the remote between the event and this job.
-            result.failures.append("not fetched: no remote configured")
-        else:
-            try:
-                client = client_for(partner, options)
-                # End the read before the network calls: no transaction waits on the supplier.
-                session.commit()
-                with client:
-                    documents = _get_each(client, pf_ids, result)
-                result.fetched = len(documents)
-                service.import_footprints(
-                    session, partner=partner, documents=documents, version=partner.pact_version, result=result
-                )
-                session.commit()
-                if result.failures:
-                    status = 502
-            except Exception as exc:
-                session.rollback()
-                log.exception("storing the footprints partner %s published failed", result.partner)
-                result = service.PullResult(
-                    partner=result.partner,
-                    fetched=result.fetched,
-                    failures=[*result.failures, f"nothing was stored: {type(exc).__name__}: {exc}"[:300]],
-                )
-                status = 500
-        if result.failures:
-            log.warning("footprints partner %s published: %s", result.partner, "; ".join(result.failures))
-        service.log_access(
+    result = service.PullResult(partner=partner.code)
+    if not service.has_remote(partner):
+        # The owner removed the remote between the event and this fetch.
+        result.failures.append("not fetched: no remote configured")
+        return result, 502
+    try:
+        pact = client_for(partner, options, version=version)
+        session.commit()
+        with pact:
+            documents = _get_each(pact, pf_ids, result)
+        result.fetched = len(documents)
+        service.import_footprints(
             session,
             partner=partner,
-            action=service.FETCH_ACTION,
-            target=service.pull_summary(result, asked=len(pf_ids)),
-            status=status,
+            documents=documents,
+            version=version or partner.pact_version,
+            result=result,
         )
-        return result
+        status = 502 if result.failures else 200
+    except Exception as exc:
+        session.rollback()
+        log.exception("storing the footprints partner %s published failed", result.partner)
+        result = service.PullResult(
+            partner=result.partner,
+            fetched=result.fetched,
+            failures=[*result.failures, f"nothing was stored: {type(exc).__name__}: {exc}"[:300]],
+        )
+        status = 500
+    if result.failures:
+        log.warning("footprints partner %s published: %s", result.partner, "; ".join(result.failures))
+    return result, status
 
 
 @dataclass(frozen=True)
 class Notified:
-    """What telling one partner of published footprints did. ``status`` is 200 when its events
-    endpoint took the Published event, the partner's failing status (502 when no answer came,
-    500 when this node failed), and None when nothing was sent; ``detail`` says why not."""
+    """A partner to be told of published footprints: the outbox entry that tells it (None when it
+    has no remote PACT API and is not told)."""
 
     partner: str
     pf_ids: tuple[str, ...]
-    status: int | None
-    detail: str = ""
+    entry_id: int | None
 
 
 def _ids_text(pf_ids: Sequence[str]) -> str:
@@ -355,68 +387,32 @@ def _ids_text(pf_ids: Sequence[str]) -> str:
     return f"{count}: {', '.join(pf_ids)}"
 
 
-def notify_published(
-    session_factory: Callable[[], Session],
-    *,
-    pf_ids: Sequence[str],
-    source: str,
-    options: CallOptions | None = None,
-    progress: Callable[[Notified], None] | None = None,
-) -> list[Notified]:
-    """Return what sending the Published event of ``pf_ids`` did, one entry per partner whose
-    active grant covers at least one of them (``service.partners_to_notify``), by partner code.
+def notify_published(session: Session, *, pf_ids: Sequence[str], source: str) -> list[Notified]:
+    """Return, by partner code, each partner whose active grant covers at least one of the
+    published footprints ``pf_ids`` (``service.partners_to_notify``), with the outbox entry that
+    sends it one Published event of its PACT version naming every id it may read.
 
-    Each such partner gets one event of its PACT version naming every id it may read, at its
-    events endpoint, with the client's token handling, timeouts and retries. This runs after the
-    publishing transaction is committed, with a session of its own that is closed before any
-    partner is called. Every attempt is an access-log entry of the partner (``NOTIFY_ACTION``,
-    its status as in :class:`Notified`); a partner without a remote PACT API is not called and
-    gets an ``UNNOTIFIED_ACTION`` entry. One partner failing does not stop the others.
+    The entries are part of the session's transaction: a partner is told only of footprints that
+    were kept. A partner without a remote PACT API gets no entry but an ``UNNOTIFIED_ACTION``
+    entry in the access log.
     """
-    with session_factory() as session:
-        bind = session.get_bind()
-        engine = bind if isinstance(bind, Engine) else bind.engine
-        # Closing the session (not committing) keeps the partners' loaded columns readable.
-        plan = service.partners_to_notify(session, pf_ids=pf_ids)
     done: list[Notified] = []
-    for partner, ids in plan:
+    for partner, ids in service.partners_to_notify(session, pf_ids=pf_ids):
         if not service.has_remote(partner):
-            outcome = Notified(partner.code, tuple(ids), None, "no remote configured")
-            service.record_access(
-                engine,
-                partner_id=partner.id,
+            service.log_access(
+                session,
+                partner=partner,
                 action=service.UNNOTIFIED_ACTION,
                 target=f"{partner.code} not notified: no remote configured; {_ids_text(ids)}",
                 status=200,
-                ip=None,
             )
-        else:
-            event = service.make_event(partner.pact_version, "published", {"pfIds": ids}, source=source)
-            try:
-                with client_for(partner, options) as pact:
-                    pact.post_event(event)
-                outcome = Notified(partner.code, tuple(ids), 200)
-            except PactCallFailed as exc:
-                outcome = Notified(partner.code, tuple(ids), exc.status or 502, str(exc))
-            except Exception as exc:
-                log.exception("sending partner %s the Published event failed", partner.code)
-                outcome = Notified(partner.code, tuple(ids), 500, f"{type(exc).__name__}: {exc}")
-            if outcome.status == 200:
-                target = f"to {partner.code}, {_ids_text(ids)}"
-            else:
-                log.warning("partner %s was not told of %s: %s", partner.code, ", ".join(ids), outcome.detail)
-                target = f"to {partner.code} failed: {outcome.detail[:200]}; {_ids_text(ids)}"
-            service.record_access(
-                engine,
-                partner_id=partner.id,
-                action=service.NOTIFY_ACTION,
-                target=target,
-                status=outcome.status or 502,
-                ip=None,
-            )
-        done.append(outcome)
-        if progress is not None:
-            progress(outcome)
+            done.append(Notified(partner.code, tuple(ids), None))
+            continue
+        event = service.make_event(partner.pact_version, "published", {"pfIds": ids}, source=source)
+        entry = outbox.enqueue_event(
+            session, partner=partner, kind="published", event=event, version=partner.pact_version
+        )
+        done.append(Notified(partner.code, tuple(ids), entry.id))
     return done
 
 
@@ -427,13 +423,14 @@ def send_request(
     part_number: str,
     comment: str = "",
     source: str,
-    options: CallOptions | None = None,
 ) -> FootprintRequest:
-    """Return a new outgoing request, after sending its RequestCreated event to the supplier."""
+    """Return a new outgoing request, its RequestCreated event queued for the supplier in the
+    session's transaction; a 422 problem when the supplier's PACT API is not configured."""
     partner = service.get_partner(session, code=partner_code)
     part = session.scalars(select(Part).where(Part.part_number == part_number)).first()
     if part is None:
         raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
+    _require_remote(partner)
     product_ids = [service.product_urn(part.part_number)]
     version = partner.pact_version
     data: dict[str, Any] = (
@@ -442,7 +439,6 @@ def send_request(
         else {"productId": product_ids, "comment": comment}
     )
     event = service.make_event(version, "created", data, source=source)
-    _send_event(partner, event, "request", options)
     request = FootprintRequest(
         direction="outgoing",
         partner_id=partner.id,
@@ -454,22 +450,17 @@ def send_request(
         footprint_ids=[],
     )
     session.add(request)
-    session.flush()
+    outbox.enqueue_event(session, partner=partner, kind="created", event=event, version=version)
     return request
 
 
-def _send_event(
-    partner: ExchangePartner, event: dict[str, Any], what: str, options: CallOptions | None
-) -> None:
-    """Send ``event`` to the partner's events endpoint; a 502 problem names the partner and ``what``
-    it did not take (the request, the answer)."""
-    with client_for(partner, options) as client:
-        try:
-            client.post_event(event)
-        except PactCallFailed as exc:
-            raise Problem(
-                502, "Bad Gateway", f"partner '{partner.code}' did not take the {what}: {exc}"
-            ) from None
+def _require_remote(partner: ExchangePartner) -> None:
+    if not service.has_remote(partner):
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"partner '{partner.code}' has no base URL and credentials of its PACT API; set them first",
+        )
 
 
 def _incoming(session: Session, request_id: int) -> tuple[FootprintRequest, ExchangePartner]:
@@ -492,11 +483,11 @@ def fulfil(
     part_number: str,
     source: str,
     node_name: str = "keten",
-    options: CallOptions | None = None,
 ) -> FootprintRequest:
     """Return the incoming request fulfilled with the part's footprint (published now if it is not):
-    the requester is granted the part and, when its PACT API is configured, sent the
-    RequestFulfilled event; without one it reads the footprint with its grant (the request says so)."""
+    the requester is granted the part and, when its PACT API is configured, its RequestFulfilled
+    event is queued, of the PACT version the request came in on, to that version's events
+    endpoint; without one it reads the footprint with its grant (the request says so)."""
     request, partner = _incoming(session, request_id)
     published = service.active_published(session, part_number=part_number)
     if published is None:
@@ -509,7 +500,9 @@ def fulfil(
         source=source,
     )
     if service.has_remote(partner):
-        _send_event(partner, event, "answer", options)
+        outbox.enqueue_event(
+            session, partner=partner, kind="fulfilled", event=event, version=request.pact_version
+        )
     else:
         request.reason = (
             "not notified: no PACT API of this partner is configured; "
@@ -523,16 +516,12 @@ def fulfil(
     return request
 
 
-def reject(
-    session: Session,
-    *,
-    request_id: int,
-    reason: str,
-    source: str,
-    options: CallOptions | None = None,
-) -> FootprintRequest:
-    """Return the incoming request rejected with ``reason``, after sending the RequestRejected event."""
+def reject(session: Session, *, request_id: int, reason: str, source: str) -> FootprintRequest:
+    """Return the incoming request rejected with ``reason``, its RequestRejected event queued, of
+    the PACT version the request came in on; a 422 problem when the requester's PACT API is not
+    configured."""
     request, partner = _incoming(session, request_id)
+    _require_remote(partner)
     code = "NoSuchFootprint" if request.pact_version == "2" else "NotFound"
     event = service.make_event(
         request.pact_version,
@@ -540,7 +529,7 @@ def reject(
         {"requestEventId": request.event_id, "error": {"code": code, "message": reason}},
         source=source,
     )
-    _send_event(partner, event, "answer", options)
+    outbox.enqueue_event(session, partner=partner, kind="rejected", event=event, version=request.pact_version)
     request.status = "rejected"
     request.reason = reason
     request.answered_at = datetime.now(UTC)

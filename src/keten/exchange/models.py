@@ -1,29 +1,49 @@
 """Tables of the exchange: partners and their credentials, grants, the access log, published
-footprints, token signing keys and footprint requests."""
+footprints, token signing keys, footprint requests, the outbox of work for partners with its
+attempts, and the ids of the events partners sent."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
 
 __all__ = [
+    "OUTBOX_KINDS",
+    "OUTBOX_STATUSES",
     "REQUEST_DIRECTIONS",
     "REQUEST_STATUSES",
     "AccessEntry",
     "ExchangePartner",
     "FootprintRequest",
     "Grant",
+    "OutboxAttempt",
+    "OutboxEntry",
     "PublishedFootprint",
+    "ReceivedEvent",
     "SigningKey",
 ]
 
 REQUEST_DIRECTIONS = ("incoming", "outgoing")
 REQUEST_STATUSES = ("pending", "fulfilled", "rejected")
+OUTBOX_KINDS = ("published", "created", "fulfilled", "rejected", "fetch")
+"""What an outbox entry does: send the event of that kind, or fetch the footprints a supplier's
+Published event named."""
+OUTBOX_STATUSES = ("pending", "delivering", "delivered", "failed", "cancelled")
 
 
 def _now() -> datetime:
@@ -150,3 +170,69 @@ class FootprintRequest(Base):
     footprint_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEntry(Base):
+    """Work for a partner that must outlive the request that caused it: an event to send or a fetch
+    of announced footprints. Written in the transaction of the change, delivered by a worker.
+
+    ``event_id`` is the CloudEvents id (of the event sent, or of the Published event a fetch
+    answers), the same on every attempt so that a receiver drops repeats. A worker claims an entry
+    by setting ``status`` to delivering with a lease (``lease_until``, ``claimed_by``); a lease that
+    runs out (the worker died) makes the entry claimable again. ``queued_at`` starts the three
+    days of back-off; a retry by the owner starts them again.
+    """
+
+    __tablename__ = "exchange_outbox"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in OUTBOX_KINDS)})", name="kind"),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in OUTBOX_STATUSES)})", name="status"),
+        Index("ix_exchange_outbox_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(200), index=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("exchange_partners.id", ondelete="CASCADE"), index=True
+    )
+    pact_version: Mapped[str] = mapped_column(String(1))
+    """Major version of the PACT API the call uses (an answer: the version its request came in on)."""
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The CloudEvent to send, or ``{"pfIds": [...]}`` for a fetch."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxAttempt(Base):
+    """One try at delivering an outbox entry: when, the partner's status (None: no answer), why not."""
+
+    __tablename__ = "exchange_outbox_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("exchange_outbox.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(String(1000), default="")
+    worker: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ReceivedEvent(Base):
+    """An event a partner sent this node, by its CloudEvents id: a repeat is acknowledged, not
+    handled again."""
+
+    __tablename__ = "exchange_received_events"
+    __table_args__ = (UniqueConstraint("partner_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("exchange_partners.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

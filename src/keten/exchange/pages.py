@@ -1,5 +1,6 @@
-"""Pages of the exchange: partners and their credentials, grants, the access log and the queue of
-footprint requests. Admins manage credentials; editors grant, publish and answer requests."""
+"""Pages of the exchange: partners and their credentials, grants, the access log, the queue of
+footprint requests and the outbox. Admins manage credentials; editors grant, publish, answer
+requests and retry or cancel what the outbox delivers."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from keten.catalog.models import Part
 from keten.deps import get_session
-from keten.exchange import client, service
+from keten.exchange import client, outbox, service
+from keten.exchange.models import OUTBOX_STATUSES
 from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.partners.models import Organization
 from keten.problems import Problem
@@ -182,15 +183,9 @@ def publish(
     except Problem as exc:
         session.rollback()
         return _grants_page(request, session, error=exc.detail or exc.title, status_code=exc.status)
-    # After the redirect is sent, so after the request's commit (see the JSON API's publish).
-    notify = BackgroundTask(
-        client.notify_published,
-        request.app.state.session_factory,
-        pf_ids=[published.id],
-        source=str(request.base_url).rstrip("/"),
-        options=client.CallOptions.of(settings),
-    )
-    return RedirectResponse("/exchange/grants", status_code=303, background=notify)
+    # Queued with the publication, in the request's transaction (see the JSON API's publish).
+    client.notify_published(session, pf_ids=[published.id], source=str(request.base_url).rstrip("/"))
+    return RedirectResponse("/exchange/grants", status_code=303)
 
 
 @router.get("/exchange/log")
@@ -258,7 +253,6 @@ def fulfil(
             part_number=part_number,
             source=str(request.base_url).rstrip("/"),
             node_name=settings.node_name,
-            options=client.CallOptions.of(settings),
         ),
     )
 
@@ -275,6 +269,61 @@ def reject(
             request_id=request_id,
             reason=reason,
             source=str(request.base_url).rstrip("/"),
-            options=client.CallOptions.of(_settings(request)),
         ),
     )
+
+
+def _outbox_page(
+    request: Request,
+    session: Session,
+    *,
+    status: str | None,
+    number: int = 1,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    limit, offset = Page.bounds(number, PAGE_SIZE)
+    rows, total = outbox.list_entries(session, status=status, limit=limit, offset=offset)
+    return templates.render(
+        request,
+        "exchange_outbox.html",
+        {
+            "tab": "outbox",
+            "page": Page(items=rows, number=number, size=PAGE_SIZE, total=total),
+            "status": status or "",
+            "statuses": OUTBOX_STATUSES,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/exchange/outbox")
+def outbox_page(
+    request: Request,
+    session: DbSession,
+    status: Annotated[str | None, Query(pattern="^(pending|delivering|delivered|failed|cancelled)?$")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    return _outbox_page(request, session, status=status or None, number=page)
+
+
+def _outbox_action(request: Request, session: Session, work: Any) -> Response:
+    try:
+        work()
+    except Problem as exc:
+        session.rollback()
+        return _outbox_page(
+            request, session, status=None, error=exc.detail or exc.title, status_code=exc.status
+        )
+    return RedirectResponse("/exchange/outbox", status_code=303)
+
+
+@router.post("/exchange/outbox/{entry_id}/retry", openapi_extra=EDITOR)
+def retry_entry(request: Request, session: DbSession, entry_id: RowId) -> Response:
+    return _outbox_action(request, session, lambda: outbox.retry(session, entry_id=entry_id))
+
+
+@router.post("/exchange/outbox/{entry_id}/cancel", openapi_extra=EDITOR)
+def cancel_entry(request: Request, session: DbSession, entry_id: RowId) -> Response:
+    return _outbox_action(request, session, lambda: outbox.cancel(session, entry_id=entry_id))

@@ -17,22 +17,22 @@ from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from keten import replay
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.exchange import client, service
+from keten.exchange import client, outbox, service
 from keten.exchange.models import ExchangePartner
 from keten.exchange.schemas import (
     AccessEntryRead,
     GrantCreate,
     GrantRead,
+    OutboxEntryRead,
     PartnerCreate,
     PartnerCreated,
     PartnerRead,
@@ -103,7 +103,7 @@ def _answer(
     """Run ``work`` for the partner of the request's token and log the call; PACT errors out."""
     partner: ExchangePartner | None = None
     try:
-        if _settings(request).pact_require_https and request.url.scheme != "https":
+        if not _settings(request).pact_allow_http and request.url.scheme != "https":
             raise service.PactError("BadRequest", "The PACT API answers over HTTPS only")
         partner = service.partner_for_token(session, request.headers.get("authorization"))
         response = work(partner)
@@ -176,7 +176,7 @@ def _basic(header: str | None) -> tuple[str, str] | None:
 )
 async def token(request: Request, session: DbSession) -> Response:
     settings = _settings(request)
-    if settings.pact_require_https and request.url.scheme != "https":
+    if not settings.pact_allow_http and request.url.scheme != "https":
         return _oauth_error(400, "invalid_request", "the token endpoint answers over HTTPS only")
     body = (await request.body()).decode("utf-8", errors="replace")
     form = parse_qs(body)
@@ -337,7 +337,7 @@ def _replay_key(scope: Scope) -> tuple[Hashable, Any] | None:
     if not path.startswith(("/2/footprints", "/3/footprints")):
         return None
     state = scope["app"].state
-    if state.settings.pact_require_https and scope["scheme"] != "https":
+    if not state.settings.pact_allow_http and scope["scheme"] != "https":
         return None
     authorization = replay.header(scope, b"authorization")
     scheme, _, token = (authorization or b"").decode("latin-1").partition(" ")
@@ -402,7 +402,6 @@ async def _get(request: Request, session: DbSession, version: str, pf_id: str) -
 
 async def _events(request: Request, session: Session, version: str) -> Response:
     raw = await request.body()
-    settings = _settings(request)
 
     def work(partner: ExchangePartner) -> Response:
         try:
@@ -410,18 +409,13 @@ async def _events(request: Request, session: Session, version: str) -> Response:
         except (ValueError, UnicodeDecodeError):
             raise service.PactError("BadRequest", "the body is not JSON") from None
         handled = service.handle_event(session, partner=partner, version=version, event=event)
-        if not handled.fetch:
-            return Response(status_code=200)
-        # The specification expects a quick 200; fetching calls the supplier and recalculates,
-        # so it runs after the answer is sent (and after this request's commit).
-        fetch = BackgroundTask(
-            client.fetch_published,
-            request.app.state.session_factory,
-            partner_id=partner.id,
-            pf_ids=handled.announced,
-            options=client.CallOptions.of(settings),
-        )
-        return Response(status_code=200, background=fetch)
+        if handled.fetch:
+            # The specification expects a quick 200; fetching calls the supplier and recalculates,
+            # so the outbox's worker does it once this request's transaction is committed.
+            outbox.enqueue_fetch(
+                session, partner=partner, event_id=event["id"], pf_ids=handled.announced, version=version
+            )
+        return Response(status_code=200)
 
     def run() -> Response:
         return _answer(request, session, version, "event", "", work)
@@ -698,21 +692,15 @@ def list_published(
     response_model=PublishedRead,
     status_code=status.HTTP_201_CREATED,
     summary="Publish the part's latest footprint over PACT (validated against the schema); "
-    "granted partners get a Published event after the answer",
+    "granted partners' Published events are queued in the outbox with it",
     responses=problems(404, 422),
 )
-def publish(part_number: str, request: Request, session: DbSession, background: BackgroundTasks) -> Any:
+def publish(part_number: str, request: Request, session: DbSession) -> Any:
     settings = _settings(request)
     published = service.publish(session, part_number=part_number, node_name=settings.node_name)
-    # Granted partners are told after the answer is sent, so after this request's commit: no
-    # partner is told of a footprint that was not kept, and none makes the owner wait.
-    background.add_task(
-        client.notify_published,
-        request.app.state.session_factory,
-        pf_ids=[published.id],
-        source=_source(request),
-        options=client.CallOptions.of(settings),
-    )
+    # Queued in this request's transaction: no partner is told of a footprint that was not kept,
+    # and none makes the owner wait.
+    client.notify_published(session, pf_ids=[published.id], source=_source(request))
     return {
         "id": published.id,
         "part_number": part_number,
@@ -738,8 +726,8 @@ def list_requests(
     "/requests",
     response_model=RequestRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Ask a supplier for a part's footprint (RequestCreated event)",
-    responses=problems(404, 422, 502),
+    summary="Ask a supplier for a part's footprint (RequestCreated event, queued in the outbox)",
+    responses=problems(404, 422),
 )
 def create_request(data: RequestCreate, request: Request, session: DbSession) -> Any:
     created = client.send_request(
@@ -748,7 +736,6 @@ def create_request(data: RequestCreate, request: Request, session: DbSession) ->
         part_number=data.part_number,
         comment=data.comment,
         source=_source(request),
-        options=client.CallOptions.of(_settings(request)),
     )
     return service.request_row(created, data.partner)
 
@@ -756,8 +743,8 @@ def create_request(data: RequestCreate, request: Request, session: DbSession) ->
 @router.post(
     "/requests/{request_id}/fulfil",
     response_model=RequestRead,
-    summary="Fulfil an incoming request with a part's footprint (RequestFulfilled event)",
-    responses=problems(404, 409, 422, 502),
+    summary="Fulfil an incoming request with a part's footprint (RequestFulfilled event, queued)",
+    responses=problems(404, 409, 422),
 )
 def fulfil(request_id: RowId, data: RequestFulfil, request: Request, session: DbSession) -> Any:
     done = client.fulfil(
@@ -766,7 +753,6 @@ def fulfil(request_id: RowId, data: RequestFulfil, request: Request, session: Db
         part_number=data.part_number,
         source=_source(request),
         node_name=_settings(request).node_name,
-        options=client.CallOptions.of(_settings(request)),
     )
     return service.request_row(done, service.partner_code(session, done.partner_id))
 
@@ -774,8 +760,8 @@ def fulfil(request_id: RowId, data: RequestFulfil, request: Request, session: Db
 @router.post(
     "/requests/{request_id}/reject",
     response_model=RequestRead,
-    summary="Reject an incoming request with a reason (RequestRejected event)",
-    responses=problems(404, 409, 422, 502),
+    summary="Reject an incoming request with a reason (RequestRejected event, queued)",
+    responses=problems(404, 409, 422),
 )
 def reject(request_id: RowId, data: RequestReject, request: Request, session: DbSession) -> Any:
     done = client.reject(
@@ -783,6 +769,52 @@ def reject(request_id: RowId, data: RequestReject, request: Request, session: Db
         request_id=request_id,
         reason=data.reason,
         source=_source(request),
-        options=client.CallOptions.of(_settings(request)),
     )
     return service.request_row(done, service.partner_code(session, done.partner_id))
+
+
+EDITOR = access("editor")
+
+
+@router.get(
+    "/outbox",
+    response_model=Page[OutboxEntryRead],
+    summary="Events and fetches for partners, with their attempts",
+)
+def list_outbox(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern="^(pending|delivering|delivered|failed|cancelled)$")
+    ] = None,
+    partner: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> Page[OutboxEntryRead]:
+    items, total = outbox.list_entries(session, status=status_, partner=partner, limit=limit, offset=offset)
+    return page(Page[OutboxEntryRead], request, response, items, total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/outbox/{entry_id}/retry",
+    response_model=OutboxEntryRead,
+    summary="Try an entry again now, with three new days of back-off",
+    openapi_extra=EDITOR,
+    responses=problems(404, 409),
+)
+def retry_outbox(entry_id: RowId, session: DbSession) -> Any:
+    entry = outbox.retry(session, entry_id=entry_id)
+    return outbox.entry_row(entry, service.partner_code(session, entry.partner_id))
+
+
+@router.post(
+    "/outbox/{entry_id}/cancel",
+    response_model=OutboxEntryRead,
+    summary="Stop trying an entry",
+    openapi_extra=EDITOR,
+    responses=problems(404, 409),
+)
+def cancel_outbox(entry_id: RowId, session: DbSession) -> Any:
+    entry = outbox.cancel(session, entry_id=entry_id)
+    return outbox.entry_row(entry, service.partner_code(session, entry.partner_id))

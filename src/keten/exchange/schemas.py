@@ -14,6 +14,8 @@ __all__ = [
     "AccessEntryRead",
     "GrantCreate",
     "GrantRead",
+    "OutboxAttemptRead",
+    "OutboxEntryRead",
     "PartnerCreate",
     "PartnerCreated",
     "PartnerRead",
@@ -127,6 +129,32 @@ class AccessEntryRead(BaseModel):
     target: str
     status: int
     ip: str | None
+
+
+class OutboxAttemptRead(BaseModel):
+    at: datetime
+    status: int | None = Field(description="The partner's HTTP status; null when no answer came.")
+    error: str
+    worker: str
+
+
+class OutboxEntryRead(BaseModel):
+    """An event for a partner, or a fetch an incoming Published event asked for, with its attempts."""
+
+    id: int
+    kind: Literal["published", "created", "fulfilled", "rejected", "fetch"]
+    event_id: str = Field(description="The CloudEvents id, the same on every attempt.")
+    partner: str
+    pact_version: str
+    status: Literal["pending", "delivering", "delivered", "failed", "cancelled"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str
+    created_at: datetime
+    finished_at: datetime | None
+    footprint_ids: list[str]
+    recent_attempts: list[OutboxAttemptRead] = Field(description="The latest attempts, newest first.")
 
 
 class PublishedRead(BaseModel):

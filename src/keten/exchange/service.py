@@ -5,13 +5,14 @@ hash), the owner grants them footprints per part or product group with a purpose
 and a partner lists and reads only what a grant lets it see at the moment of the call. Every call
 is written to the access log. Footprints are *published*: the PACT documents of both versions
 are built from the latest stored result, validated against the specification's schema and kept,
-so a list is a read of rows. After the commit, the partners granted a new footprint are told with
-a Published event (:func:`partners_to_notify` says which; keten.exchange.client sends it).
+so a list is a read of rows. The partners granted a new footprint are told with a Published
+event (:func:`partners_to_notify` says which), queued in the outbox with the publication.
 
 Client side: :func:`pull` fetches a supplier's footprints (see keten.exchange.client), validates
 them, matches them to parts by their product identifiers and stores them as supplier PCFs, the
 primary data the footprint engine uses, then calculates the affected footprints again. A
-supplier's Published event does the same for the footprints it names, after the event's answer.
+supplier's Published event does the same for the footprints it names: the outbox's worker
+fetches them after the event's answer. An event a partner repeats (same id) is handled once.
 
 Functions take the session first and keyword arguments after, and only flush.
 """
@@ -52,6 +53,7 @@ from keten.exchange.models import (
     FootprintRequest,
     Grant,
     PublishedFootprint,
+    ReceivedEvent,
     SigningKey,
 )
 from keten.exchange.schemas import EVENT_TYPES, PACT_ERRORS, GrantCreate, PartnerCreate, PartnerRemote
@@ -1272,13 +1274,15 @@ def _announced_ids(data: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class EventHandled:
-    """What handling an event did: its kind, the request it made or answered, and for a Published
-    event the footprint ids it named and whether this node fetches them."""
+    """What handling an event did: its kind, the request it made or answered, for a Published
+    event the footprint ids it named and whether this node fetches them, and whether it was a
+    repeat of an event already handled (then nothing was done)."""
 
     kind: str
     request: FootprintRequest | None = None
     announced: tuple[str, ...] = ()
     fetch: bool = False
+    repeat: bool = False
 
 
 def _product_ids_of(data: dict[str, Any], version: str) -> list[str]:
@@ -1298,7 +1302,8 @@ def handle_event(session: Session, *, partner: ExchangePartner, version: str, ev
     and closes our outgoing request; RequestRejected closes it with the reason. Published names
     footprints the caller fetches after answering (``fetch``) when this node can call the
     partner's API; otherwise it is acknowledged and the access log says why nothing was fetched.
-    A malformed event is a BadRequest, an unknown type NotImplemented.
+    A malformed event is a BadRequest, an unknown type NotImplemented. An event whose id this
+    partner sent before is acknowledged and not handled again: senders retry with the same id.
     """
     for key in ("specversion", "id", "source", "type"):
         _require(event, key, str, "")
@@ -1312,6 +1317,12 @@ def handle_event(session: Session, *, partner: ExchangePartner, version: str, ev
     if kind is None:
         raise PactError("NotImplemented", f"the event type {event['type'][:100]!r} is not supported")
     data = _require(event, "data", dict, "")
+    event_id = event["id"][:200]
+    if session.scalar(
+        select(exists().where(ReceivedEvent.partner_id == partner.id, ReceivedEvent.event_id == event_id))
+    ):
+        return EventHandled(kind, repeat=True)
+    session.add(ReceivedEvent(partner_id=partner.id, event_id=event_id))
     if kind == "created":
         product_ids = _product_ids_of(data, version)
         if not product_ids:
@@ -1319,7 +1330,7 @@ def handle_event(session: Session, *, partner: ExchangePartner, version: str, ev
         request = FootprintRequest(
             direction="incoming",
             partner_id=partner.id,
-            event_id=event["id"][:200],
+            event_id=event_id,
             pact_version=version,
             product_ids=product_ids[:50],
             comment=str(data.get("comment", ""))[:1000],

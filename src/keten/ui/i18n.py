@@ -637,6 +637,27 @@ NL: dict[str, str] = {
     "rollover": "teller rondgelopen",
     "malformed": "onleesbaar bericht",
     "disconnected": "verbinding verloren",
+    "Outbox": "Uitgaande berichten",
+    "Events for partners and fetches of their footprints. A failed attempt is tried again after "
+    "a growing wait, for up to three days; then it is given up.": (
+        "Berichten aan partners en het ophalen van hun footprints. Een mislukte poging wordt na "
+        "een steeds langere wachttijd opnieuw gedaan, tot drie dagen lang; daarna wordt ze opgegeven."
+    ),
+    "Published": "Gepubliceerd",
+    "Request": "Verzoek",
+    "Fulfilled": "Beantwoord",
+    "Rejected": "Afgewezen",
+    "Fetch": "Ophalen",
+    "Event id": "Bericht-id",
+    "Attempts": "Pogingen",
+    "Next attempt": "Volgende poging",
+    "Last answer": "Laatste antwoord",
+    "no answer": "geen antwoord",
+    "Retry": "Opnieuw proberen",
+    "delivering": "wordt bezorgd",
+    "delivered": "bezorgd",
+    "failed": "opgegeven",
+    "cancelled": "geannuleerd",
 }
 
 _CATALOGS = {"en": {}, "nl": NL}
