@@ -110,4 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from keten import web
 
     web.install(app)
+    from keten.web.inputs import RequestInputs
+
+    # Outermost, so nothing behind it sees a request that is too large or holds a NUL character.
+    app.add_middleware(RequestInputs, max_bytes=settings.max_upload_mb * 1024 * 1024)
     return app

@@ -35,7 +35,7 @@ from keten.catalog.schemas import (
     WhereUsedItem,
 )
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, page
 
 __all__ = ["router"]
 
@@ -43,7 +43,6 @@ router = APIRouter(tags=["catalog"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 PAGED = "The Link header (RFC 8288) holds the URLs of the next and previous pages where they exist."
 
 

@@ -107,11 +107,13 @@ def _run_import(
     from keten.db import make_engine, make_session_factory
     from keten.settings import get_settings
 
-    engine = make_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     try:
         with _lazy_progress() as progress, factory() as session:
-            tables = service.read_path(path, kind=kind, encoding=encoding)
+            limits = service.ReadLimits.of(settings)
+            tables = service.read_path(path, kind=kind, encoding=encoding, limits=limits)
             report = service.import_tables(
                 session,
                 tables,

@@ -71,10 +71,11 @@ def _load(token: str, username: str) -> tuple[str | None, list[tuple[str, bytes]
     return meta["kind"], files
 
 
-def _tables(kind: str | None, files: list[tuple[str, bytes]]) -> list[service.Table]:
+def _tables(request: Request, kind: str | None, files: list[tuple[str, bytes]]) -> list[service.Table]:
+    limits = service.ReadLimits.of(request.app.state.settings)
     tables: list[service.Table] = []
     for name, data in files:
-        tables.extend(service.read_file(name, data, kind=kind))
+        tables.extend(service.read_file(name, data, kind=kind, limits=limits))
     return tables
 
 
@@ -122,7 +123,10 @@ def import_check(
     names = [name for name, _ in uploads]
     try:
         report = service.import_tables(
-            session, _tables(chosen_kind, uploads), dry_run=True, username=request.state.user.username
+            session,
+            _tables(request, chosen_kind, uploads),
+            dry_run=True,
+            username=request.state.user.username,
         )
     except service.ImportFailed as exc:
         session.rollback()
@@ -161,7 +165,7 @@ def import_confirm(
         )
     kind, uploads = loaded
     try:
-        report = service.import_tables(session, _tables(kind, uploads), username=username)
+        report = service.import_tables(session, _tables(request, kind, uploads), username=username)
     except service.ImportFailed as exc:
         # The data changed between check and confirmation; show why, keep nothing.
         session.rollback()

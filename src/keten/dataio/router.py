@@ -7,7 +7,7 @@ import json
 import zipfile
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,7 @@ def _mapping(raw: str | None) -> dict[str, str]:
     responses={422: {"description": "The files have errors; nothing was written."}},
 )
 def create_import(
+    request: Request,
     session: Annotated[Session, Depends(get_session, scope="function")],
     files: Annotated[list[UploadFile], File(description="CSV, XLSX or JSON files named after their kind.")],
     kind: Annotated[str | None, Form(description="Kind of a single file whose name does not say it.")] = None,
@@ -69,9 +70,11 @@ def create_import(
     encoding: Annotated[str | None, Form(description="Encoding of CSV files; default UTF-8.")] = None,
 ) -> ImportReportRead:
     tables = []
+    limits = service.ReadLimits.of(request.app.state.settings)
     for upload in files:
         data = upload.file.read()
-        tables.extend(service.read_file(upload.filename or "upload.csv", data, kind=kind, encoding=encoding))
+        name = upload.filename or "upload.csv"
+        tables.extend(service.read_file(name, data, kind=kind, encoding=encoding, limits=limits))
     report = service.import_tables(session, tables, mapping=_mapping(mapping), dry_run=dry_run)
     if dry_run:
         session.rollback()

@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from keten import validators
+from keten import ranges, validators
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.core.bom import build_bom
 from keten.core.errors import BomCycleError
 from keten.dataio.models import ImportRun
 from keten.dataio.specs import HEADER_ALIASES, SPECS, CellError, KindSpec
-from keten.dataio.tables import KIND_ORDER, Table, normalize_header, read_file, read_path
+from keten.dataio.tables import KIND_ORDER, ReadLimits, Table, normalize_header, read_file, read_path
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -36,6 +36,7 @@ __all__ = [
     "ImportFailed",
     "ImportReport",
     "KindResult",
+    "ReadLimits",
     "Table",
     "export_tables",
     "import_tables",
@@ -382,8 +383,13 @@ def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _E
         except ValueError as exc:
             errors.add(source, number, "quantity", f"quantity: {exc} (child '{record['child']}')")
             continue
-        if not quantity > 0:
-            errors.add(source, number, "quantity", f"quantity: {record['quantity_text']} is not positive")
+        if not 0 < quantity <= ranges.QUANTITY_MAX:
+            problem = (
+                "is not positive"
+                if not quantity > 0
+                else f"is above {ranges.QUANTITY_MAX:g}, the most a BOM line may hold"
+            )
+            errors.add(source, number, "quantity", f"quantity: {record['quantity_text']} {problem}")
             continue
         wanted[(parent[0], child[0], record["position"])] = quantity
     if errors:

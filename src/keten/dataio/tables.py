@@ -9,10 +9,19 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from keten.problems import Problem
 
-__all__ = ["KIND_ORDER", "Table", "kind_from_name", "normalize_header", "read_file", "read_path"]
+__all__ = [
+    "KIND_ORDER",
+    "ReadLimits",
+    "Table",
+    "kind_from_name",
+    "normalize_header",
+    "read_file",
+    "read_path",
+]
 
 KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
 
@@ -52,6 +61,35 @@ class Table:
     def __post_init__(self) -> None:
         if not self.row_numbers:
             self.row_numbers = list(range(2, len(self.rows) + 2))
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What reading one file may cost, checked before and while it is read.
+
+    The defaults are those of keten.settings; an upload names the setting that raises a limit.
+    """
+
+    max_rows: int = 500_000
+    """Rows of one table or sheet, blank ones included (KETEN_MAX_IMPORT_ROWS)."""
+    max_unpacked_mb: int = 500
+    """Bytes an XLSX workbook unpacks to, by its zip directory (KETEN_MAX_UNPACKED_MB)."""
+
+    @classmethod
+    def of(cls, settings: object) -> ReadLimits:
+        """Return the limits set in ``settings`` (a keten.settings.Settings)."""
+        return cls(
+            max_rows=getattr(settings, "max_import_rows", cls.max_rows),
+            max_unpacked_mb=getattr(settings, "max_unpacked_mb", cls.max_unpacked_mb),
+        )
+
+
+def _too_many_rows(source: str, limits: ReadLimits) -> Problem:
+    return _bad_file(
+        source,
+        f"has more than {limits.max_rows:,} rows, the most one file may hold; split it, or raise "
+        "the limit with the setting KETEN_MAX_IMPORT_ROWS",
+    )
 
 
 def normalize_header(name: str) -> str:
@@ -101,7 +139,7 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(source: str, data: bytes, kind: str, encoding: str | None) -> Table:
+def _read_csv(source: str, data: bytes, kind: str, encoding: str | None, limits: ReadLimits) -> Table:
     text = _decode(source, data, encoding)
     if not text.strip():
         raise _bad_file(source, "is empty; expected a header line and data rows")
@@ -111,7 +149,9 @@ def _read_csv(source: str, data: bytes, kind: str, encoding: str | None) -> Tabl
         header = next(reader)
         rows: list[list[str]] = []
         numbers: list[int] = []
-        for row in reader:
+        for count, row in enumerate(reader, start=1):
+            if count > limits.max_rows:
+                raise _too_many_rows(source, limits)
             if not any(cell.strip() for cell in row):
                 continue
             rows.append(row)
@@ -131,13 +171,76 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
+# What a broken sheet raises while it is read: XML syntax errors (expat's and lxml's are both
+# SyntaxError), entity and DTD refusals, and what openpyxl raises on cells it cannot make sense of.
+_SHEET_ERRORS = (SyntaxError, ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError)
+
+
+def _check_unpacked_size(source: str, data: bytes, limits: ReadLimits) -> None:
+    """Refuse a workbook that unpacks to more than the limit, by the sizes its zip directory declares."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
+    if unpacked > limits.max_unpacked_mb * 1024 * 1024:
+        raise _bad_file(
+            source,
+            f"unpacks to {unpacked / 1024 / 1024:,.0f} MB, more than the {limits.max_unpacked_mb:,} MB "
+            "one workbook may; split it, or raise the limit with the setting KETEN_MAX_UNPACKED_MB",
+        )
+
+
+def _broken_member(data: bytes) -> str | None:
+    """Return the name of the workbook's first XML part that does not parse, if one does not."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not name.endswith((".xml", ".rels")):
+                continue
+            try:
+                with archive.open(name) as member:
+                    for _ in iterparse(member):
+                        pass
+            except (ParseError, zipfile.BadZipFile, OSError, ValueError):
+                return name
+    return None
+
+
+def _read_sheet(sheet: Any, kind: str, name: str, limits: ReadLimits) -> Table | None:
+    declared = sheet.max_row
+    if isinstance(declared, int) and declared > limits.max_rows + 1:
+        raise _too_many_rows(name, limits)
+    values = sheet.iter_rows(values_only=True)
+    header_row = next(values, None)
+    if header_row is None:
+        return None
+    header = [_cell_text(v) for v in header_row]
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(values, start=2):
+        if number > limits.max_rows + 1:
+            raise _too_many_rows(name, limits)
+        cells = [_cell_text(v) for v in row]
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+            numbers.append(number)
+    return Table(kind, name, header, rows, numbers)
+
+
+def _read_xlsx(source: str, data: bytes, kind: str | None, limits: ReadLimits) -> list[Table]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(source, data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
+    except (zipfile.BadZipFile, OSError, *_SHEET_ERRORS) as exc:
+        member = _broken_member(data)
+        where = f"its part {member} " if member else ""
+        raise _bad_file(
+            source, f"is not a readable XLSX workbook: {where}fails ({exc.__class__.__name__}: {exc})"
+        ) from None
     tables: list[Table] = []
     try:
         sheets = workbook.worksheets
@@ -145,19 +248,17 @@ def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
             sheet_kind = kind_from_name(sheet.title) or (kind if len(sheets) == 1 else None)
             if sheet_kind is None:
                 continue
-            values = sheet.iter_rows(values_only=True)
-            header_row = next(values, None)
-            if header_row is None:
-                continue
-            header = [_cell_text(v) for v in header_row]
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            for number, row in enumerate(values, start=2):
-                cells = [_cell_text(v) for v in row]
-                if any(c.strip() for c in cells):
-                    rows.append(cells)
-                    numbers.append(number)
-            tables.append(Table(sheet_kind, f"{source}[{sheet.title}]", header, rows, numbers))
+            name = f"{source}[{sheet.title}]"
+            try:
+                table = _read_sheet(sheet, sheet_kind, name, limits)
+            except _SHEET_ERRORS as exc:
+                raise _bad_file(
+                    name,
+                    f"sheet '{sheet.title}' cannot be read ({exc.__class__.__name__}: {exc}); "
+                    "open and save it again in a spreadsheet program",
+                ) from None
+            if table is not None:
+                tables.append(table)
     finally:
         workbook.close()
     if not tables:
@@ -169,7 +270,7 @@ def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
     return tables
 
 
-def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
+def _read_json(source: str, data: bytes, kind: str | None, limits: ReadLimits) -> list[Table]:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -185,6 +286,8 @@ def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
             continue
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise _bad_file(source, f"'{key}' must be a list of objects")
+        if len(records) > limits.max_rows:
+            raise _too_many_rows(f"{source}[{key}]", limits)
         header: list[str] = []
         for record in records:
             for name in record:
@@ -197,20 +300,55 @@ def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
     return tables
 
 
+def _refuse_nul(table: Table) -> None:
+    """Refuse a table with a NUL character: no database text column can hold one."""
+    for cells, number in zip([table.header, *table.rows], [1, *table.row_numbers], strict=True):
+        for column, cell in enumerate(cells, start=1):
+            if "\x00" in cell:
+                raise Problem(
+                    422,
+                    "Unreadable file",
+                    f"{table.source}: row {number}, column {column} holds a NUL character (U+0000), "
+                    "which no field may contain",
+                    errors=[
+                        {
+                            "file": table.source,
+                            "row": number,
+                            "column": column,
+                            "message": "holds a NUL character (U+0000)",
+                        }
+                    ],
+                )
+
+
 def read_file(
-    filename: str, data: bytes, *, kind: str | None = None, encoding: str | None = None
+    filename: str,
+    data: bytes,
+    *,
+    kind: str | None = None,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[Table]:
     """Return the tables in one file's bytes; the kind comes from ``kind``, the file name or sheet names."""
+    tables = _read_any(filename, data, kind=kind, encoding=encoding, limits=limits or ReadLimits())
+    for table in tables:
+        _refuse_nul(table)
+    return tables
+
+
+def _read_any(
+    filename: str, data: bytes, *, kind: str | None, encoding: str | None, limits: ReadLimits
+) -> list[Table]:
     source = Path(filename).name or filename
     suffix = Path(filename).suffix.lower()
     if kind is not None and kind not in KIND_ORDER:
         raise Problem(422, "Unknown kind", f"'{kind}' is not a kind; expected one of {', '.join(KIND_ORDER)}")
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(source, data, kind)
+        return _read_xlsx(source, data, kind, limits)
     if suffix == ".json":
-        return _read_json(source, data, kind)
+        return _read_json(source, data, kind, limits)
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(source, data, kind)
+        return _read_xlsx(source, data, kind, limits)
     table_kind = kind or kind_from_name(source)
     if table_kind is None:
         raise _bad_file(
@@ -220,20 +358,22 @@ def read_file(
         )
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise _bad_file(source, f"has the extension '{suffix}'; expected .csv, .xlsx or .json")
-    return [_read_csv(source, data, table_kind, encoding)]
+    return [_read_csv(source, data, table_kind, encoding, limits)]
 
 
-def read_path(path: Path, *, kind: str | None = None, encoding: str | None = None) -> list[Table]:
+def read_path(
+    path: Path, *, kind: str | None = None, encoding: str | None = None, limits: ReadLimits | None = None
+) -> list[Table]:
     """Return the tables in a file, or in every file of a folder named after a kind."""
     if path.is_dir():
         tables: list[Table] = []
         for child in sorted(path.iterdir()):
             suffix = child.suffix.lower()
             if suffix in (".xlsx", ".json") or (suffix == ".csv" and kind_from_name(child.name)):
-                tables.extend(read_file(str(child), child.read_bytes(), encoding=encoding))
+                tables.extend(read_file(str(child), child.read_bytes(), encoding=encoding, limits=limits))
         if not tables:
             raise _bad_file(str(path), f"holds no file named after a kind ({', '.join(KIND_ORDER)})")
         return tables
     if not path.exists():
         raise _bad_file(str(path), "does not exist")
-    return read_file(str(path), path.read_bytes(), kind=kind, encoding=encoding)
+    return read_file(str(path), path.read_bytes(), kind=kind, encoding=encoding, limits=limits)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keten import ranges
+
 __all__ = [
     "ActivitiesLoad",
     "ActivitiesLoaded",
@@ -106,14 +108,14 @@ class PcfChange(_Strict):
     """Give a part another supplier PCF (kg CO2e per unit), or none (null) so its own data counts."""
 
     part_number: str
-    kg_co2e_per_unit: float | None = Field(ge=0)
+    kg_co2e_per_unit: ranges.KgCo2ePerUnit | None
 
 
 class SiteElectricityChange(_Strict):
     """Give a site's electricity another factor, such as a green power contract."""
 
     site: str
-    kg_co2e_per_kwh: float = Field(ge=0)
+    kg_co2e_per_kwh: ranges.KgCo2ePerKwh
 
 
 class RecycledShareChange(_Strict):

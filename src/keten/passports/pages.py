@@ -194,7 +194,7 @@ def passports_page(
     session: DbSession,
     q: str = "",
     level: Literal["", "model", "batch", "item"] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Every passport, newest first."""
     limit, offset = Page.bounds(page, 50)

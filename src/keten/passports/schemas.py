@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from keten import ranges
+
 __all__ = [
     "AsBuiltLine",
     "CarbonFootprint",
@@ -114,7 +116,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # GS1 AI 21 and AI 10: up to 20 characters of GS1's CSET 82 (the URL-safe subset used here).
 SerialText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,20}$")]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -348,7 +349,7 @@ class InputSubstance(_Input):
     name: Short
     cas_number: Cas | None = None
     location: Short
-    mass_kg: NonNegative | None = None
+    mass_kg: ranges.MassKg | None = None
     reason: Short | None = None
     handling: Text | None = None
 
@@ -364,15 +365,15 @@ class InputDocument(_Input):
 
 class InputSparePart(_Input):
     part_number: Short
-    available_years: NonNegative | None = None
+    available_years: ranges.Years | None = None
 
 
 class InputStep(_Input):
-    step: Annotated[int, Field(ge=1)]
+    step: Annotated[int, Field(ge=1, le=10_000)]
     description: Text
     tools: list[Short] = []
     fasteners: Short | None = None
-    time_minutes: NonNegative | None = None
+    time_minutes: ranges.Minutes | None = None
     hazards: Text | None = None
 
 
@@ -391,9 +392,9 @@ class PassportInputData(_Input):
     facility: Short | None = None
     """Site code of the facility that makes the product; the own company's first site if absent."""
     contact_email: Short | None = None
-    expected_lifetime_years: NonNegative | None = None
-    warranty_years: NonNegative | None = None
-    spare_parts_available_years: NonNegative | None = None
+    expected_lifetime_years: ranges.Years | None = None
+    warranty_years: ranges.Years | None = None
+    spare_parts_available_years: ranges.Years | None = None
     repairability: Text | None = None
     repair_instructions: list[Text] = []
     spare_parts: list[InputSparePart] = []

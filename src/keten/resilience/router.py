@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, page
 from keten.resilience import service
 from keten.resilience.schemas import (
     NodeKind,
@@ -37,7 +37,6 @@ router = APIRouter(prefix="/risk", tags=["risk"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 MaterialTtr = Annotated[
     float,
     Query(gt=0, le=260, description="Time to recover of a material in weeks (not in the data)."),
