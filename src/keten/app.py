@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keten import __version__
@@ -23,6 +24,13 @@ from keten.web.errors import error_page, wants_page
 __all__ = ["create_app", "get_session"]
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def _is_contention(exc: OperationalError) -> bool:
+    """Whether ``exc`` is a lock wait that ran out or a deadlock the database broke, not a fault."""
+    code = getattr(exc.orig, "sqlstate", None)
+    # 40001 serialization failure, 40P01 deadlock, 55P03 lock not available (PostgreSQL)
+    return code in {"40001", "40P01", "55P03"} or "database is locked" in str(exc.orig)
 
 
 def _problem_response(request: Request, status: int, body: dict[str, Any]) -> JSONResponse:
@@ -57,6 +65,25 @@ def _install_error_handlers(app: FastAPI) -> None:
             "errors": errors,
         }
         return _problem_response(request, 422, body)
+
+    @app.exception_handler(IntegrityError)
+    async def _collision(request: Request, exc: IntegrityError) -> Response:
+        # A uniqueness check raced with another request's insert: the database kept the first.
+        detail = "the change collides with one made at the same time or with what is stored; try again"
+        if wants_page(request):
+            return error_page(request, 409, detail)
+        return _problem_response(request, 409, Problem(409, "Conflict", detail).to_dict())
+
+    @app.exception_handler(OperationalError)
+    async def _contention(request: Request, exc: OperationalError) -> Response:
+        if not _is_contention(exc):
+            raise exc
+        detail = "the database is busy with another change to the same data; try again in a moment"
+        if wants_page(request):
+            return error_page(request, 409, detail)
+        response = _problem_response(request, 409, Problem(409, "Conflict", detail).to_dict())
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "make_engine", "make_session_factory", "session_scope"]
+__all__ = ["Base", "begin_writing", "make_engine", "make_session_factory", "serialize", "session_scope"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,6 +40,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
+        # One writer at a time: others wait this long for the write lock before giving up.
+        connect_args.setdefault("timeout", 30.0)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -64,3 +66,25 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def begin_writing(session: Session) -> None:
+    """Make the session's transaction a writer now, so what it reads next is what it writes over.
+
+    SQLite lets one writer in at a time: a write that changes nothing takes the write lock, and
+    other writers wait for it (up to the busy timeout). PostgreSQL needs nothing here: a writer
+    locks the rows it reads with SELECT … FOR UPDATE.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+
+
+def serialize(session: Session, key: int) -> None:
+    """Hold, until the transaction ends, the lock named ``key``: transactions taking it run one by one.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: the database's write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        begin_writing(session)

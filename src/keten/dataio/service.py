@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from keten import ranges, validators
+from keten import db, ranges, validators
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.core.bom import build_bom
 from keten.core.errors import BomCycleError
@@ -52,6 +52,8 @@ Progress = Callable[[str, int, int], None]
 _BATCH = 5_000
 _FIRST_NEW_PART_ID = "keten.import.first_new_part_id"
 _MASS_TOLERANCE = 1.001
+_IMPORT_LOCK = 0x6B6574656E_01
+"""Imports run one at a time: two at once would each insert the part the other is inserting."""
 
 
 @dataclass
@@ -657,6 +659,7 @@ def import_tables(
 
     report = ImportReport(dry_run=dry_run)
     broken = False
+    db.serialize(session, _IMPORT_LOCK)
     session.info[_FIRST_NEW_PART_ID] = (session.scalar(select(func.max(Part.id))) or 0) + 1
     for table in ordered:
         label = f"checking {table.source}"
