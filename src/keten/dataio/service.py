@@ -27,7 +27,15 @@ from keten.core.bom import build_bom
 from keten.core.errors import BomCycleError
 from keten.dataio.models import ImportRun
 from keten.dataio.specs import HEADER_ALIASES, SPECS, CellError, KindSpec
-from keten.dataio.tables import KIND_ORDER, ReadLimits, Table, normalize_header, read_file, read_path
+from keten.dataio.tables import (
+    KIND_ORDER,
+    ReadLimits,
+    Table,
+    escape_formula,
+    normalize_header,
+    read_file,
+    read_path,
+)
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -808,7 +816,21 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         text = repr(value)
         return text[:-2] if text.endswith(".0") else text
-    return str(value)
+    return escape_formula(str(value))
+
+
+def _xlsx_row(sheet: Any, row: Sequence[Any]) -> list[Any]:
+    """Return ``row`` for a write-only sheet with text always as text: openpyxl would write text
+    starting with '=' as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, str) and value.startswith("="):
+            value = WriteOnlyCell(sheet, value=value)
+            value.data_type = "s"
+        cells.append(value)
+    return cells
 
 
 def _json_value(value: Any) -> Any:
@@ -841,7 +863,7 @@ def write_export(
             sheet = workbook.create_sheet(kind)
             sheet.append(list(columns))
             for row in rows:
-                sheet.append(list(row))
+                sheet.append(_xlsx_row(sheet, row))
         buffer_bytes = io.BytesIO()
         workbook.save(buffer_bytes)
         files["keten-export.xlsx"] = buffer_bytes.getvalue()

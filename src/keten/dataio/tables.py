@@ -17,10 +17,12 @@ __all__ = [
     "KIND_ORDER",
     "ReadLimits",
     "Table",
+    "escape_formula",
     "kind_from_name",
     "normalize_header",
     "read_file",
     "read_path",
+    "unescape_formula",
 ]
 
 KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
@@ -92,6 +94,23 @@ def _too_many_rows(source: str, limits: ReadLimits) -> Problem:
     )
 
 
+# OWASP CSV injection: a spreadsheet takes a cell starting with one of these as a formula. An
+# export puts a ' before such text (and before text that is quotes and then one of these, so that
+# an import can take exactly one quote off again).
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def escape_formula(text: str) -> str:
+    """Return ``text`` as a CSV export writes it: with a ' before it if a spreadsheet would run it."""
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Return the text a CSV cell written by ``escape_formula`` stood for: exactly one ' less, or as it is."""
+    return text[1:] if _ESCAPED_FORMULA.match(text) else text
+
+
 def normalize_header(name: str) -> str:
     """Return a column or sheet name folded for matching: lower case, runs of blanks and dashes as '_'."""
     return re.sub(r"[\s\-./]+", "_", name.strip().lower()).strip("_")
@@ -154,7 +173,7 @@ def _read_csv(source: str, data: bytes, kind: str, encoding: str | None, limits:
                 raise _too_many_rows(source, limits)
             if not any(cell.strip() for cell in row):
                 continue
-            rows.append(row)
+            rows.append([unescape_formula(cell) if cell[:1] == "'" else cell for cell in row])
             numbers.append(reader.line_num)
     except csv.Error as exc:
         raise _bad_file(source, f"line {reader.line_num}: {exc}") from None
