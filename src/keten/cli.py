@@ -57,9 +57,21 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes."),
 ) -> None:
-    """Serve the web app and JSON API."""
+    """Serve the web app and JSON API; an embedded SQLite database is migrated first."""
     import uvicorn
 
+    from keten import migrate
+    from keten.db import make_engine
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        console.print(f"database at [bold]{_safe_url(url)}[/]: {migrate.ensure_current(engine)}")
+    except migrate.SchemaBehind as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
     uvicorn.run("keten.asgi:app", host=host, port=port, workers=workers, log_level="info")
 
 

@@ -9,13 +9,13 @@ reported instead of silently ignored.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from keten import validators
 from keten.ranges import MassKg, Quantity, RevenueEur, StockAmount
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "BomLineIn",
@@ -156,8 +156,8 @@ class PartRead(BaseModel):
     value_chain: str | None
     description: str | None
     revision: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 # --- BOM --------------------------------------------------------------------------------------

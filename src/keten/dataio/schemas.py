@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict
+
+from keten.timestamps import UtcDateTime
 
 __all__ = ["ImportReportRead", "ImportRunRead", "KindResultRead"]
 
@@ -46,6 +46,6 @@ class ImportRunRead(BaseModel):
     inserted: int
     updated: int
     deleted: int
-    started_at: datetime
-    finished_at: datetime
+    started_at: UtcDateTime
+    finished_at: UtcDateTime
     username: str | None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from keten import ranges
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "ActivitiesLoad",
@@ -39,7 +40,7 @@ class FactorSetRead(BaseModel):
     source: str | None
     is_default: bool
     factors: int
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class ActivitiesLoad(_Strict):
@@ -72,7 +73,7 @@ class FootprintRead(BaseModel):
     factor_set_version: str
     input_revisions: str
     at: date
-    computed_at: datetime
+    computed_at: UtcDateTime
     total_kg_co2e: float
     fossil_kg_co2e: float
     biogenic_kg_co2e: float

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.alias_generators import to_camel
 
 from keten import ranges
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "AsBuiltLine",
@@ -427,7 +428,7 @@ class RevisionRead(BaseModel):
     sha256: str
     previous_sha256: str | None
     key_id: str
-    created_at: datetime
+    created_at: UtcDateTime
     created_by: str | None
 
 
@@ -442,7 +443,7 @@ class PassportRead(BaseModel):
     batch: str | None
     digital_link: str
     current_revision: int
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class GrantIn(BaseModel):
@@ -457,7 +458,7 @@ class GrantRead(BaseModel):
     organization: str
     organization_name: str
     tier: str
-    granted_at: datetime
+    granted_at: UtcDateTime
     granted_by: str | None
     note: str | None
 
@@ -525,7 +526,7 @@ class NameplateRead(BaseModel):
     global_asset_id: str | None
     source_file: str
     source_sha256: str
-    imported_at: datetime
+    imported_at: UtcDateTime
     imported_by: str | None
 
     @classmethod
