@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keten import __version__
@@ -73,6 +73,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         if wants_page(request):
             return error_page(request, 409, detail)
         return _problem_response(request, 409, Problem(409, "Conflict", detail).to_dict())
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # A value the schema let through but the database cannot hold (an id past its integer range).
+        detail = "a value in the request is outside what the database can hold; check ids and numbers"
+        if wants_page(request):
+            return error_page(request, 422, detail)
+        return _problem_response(request, 422, Problem(422, "Unprocessable Content", detail).to_dict())
 
     @app.exception_handler(OperationalError)
     async def _contention(request: Request, exc: OperationalError) -> Response:

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "MAX_OFFSET", "Offset", "Page", "count", "page", "set_link_header"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "Offset",
+    "Page",
+    "RowId",
+    "count",
+    "page",
+    "set_link_header",
+]
 
 T = TypeVar("T")
 PageT = TypeVar("PageT", bound="Page[Any]")
@@ -21,6 +31,9 @@ MAX_OFFSET = 2**31 - 1
 
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip, at most {MAX_OFFSET}.")]
 """The ``offset`` parameter of every list."""
+
+RowId = Annotated[int, Path(ge=1, le=MAX_OFFSET, description="Number of the record.")]
+"""A record addressed by its number in a path: within the integer columns of both databases."""
 
 
 class Page(BaseModel, Generic[T]):

@@ -75,3 +75,9 @@ def test_a_body_past_the_upload_limit_is_413_naming_the_setting(
         chunks = small.post("/api/parts", content=iter([b"{" + b" " * 700_000, b" " * 700_000 + b"}"]))
         assert chunks.status_code == 413
     app.state.engine.dispose()
+
+
+def test_an_id_past_the_integer_columns_is_a_4xx_on_both_databases(client: TestClient) -> None:
+    assert client.get(f"/api/risk/scenarios/{2**40}").status_code == 422
+    assert client.get(f"/api/passports/{2**40}").status_code in (404, 422)
+    assert client.post(f"/api/exchange/grants/{2**40}/revoke").status_code in (404, 422)
