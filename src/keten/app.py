@@ -38,6 +38,38 @@ def _problem_response(request: Request, status: int, body: dict[str, Any]) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def _answer(request: Request, status: int, title: str, detail: str) -> Response:
+    """Return ``detail`` as an error page to a browser, as a problem to anyone else."""
+    if wants_page(request):
+        return error_page(request, status, detail)
+    return _problem_response(request, status, Problem(status, title, detail).to_dict())
+
+
+def _install_database_handlers(app: FastAPI) -> None:
+    """Answer what the database refuses with a 4xx: these come from input or from a race, not a fault."""
+
+    @app.exception_handler(IntegrityError)
+    async def _collision(request: Request, exc: IntegrityError) -> Response:
+        # A uniqueness check raced with another request's insert: the database kept the first.
+        detail = "the change collides with one made at the same time or with what is stored; try again"
+        return _answer(request, 409, "Conflict", detail)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # A value the schema let through but the database cannot hold (an id past its integer range).
+        detail = "a value in the request is outside what the database can hold; check ids and numbers"
+        return _answer(request, 422, "Unprocessable Content", detail)
+
+    @app.exception_handler(OperationalError)
+    async def _contention(request: Request, exc: OperationalError) -> Response:
+        if not _is_contention(exc):
+            raise exc
+        detail = "the database is busy with another change to the same data; try again in a moment"
+        response = _answer(request, 409, "Conflict", detail)
+        response.headers["Retry-After"] = "1"
+        return response
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
@@ -65,33 +97,6 @@ def _install_error_handlers(app: FastAPI) -> None:
             "errors": errors,
         }
         return _problem_response(request, 422, body)
-
-    @app.exception_handler(IntegrityError)
-    async def _collision(request: Request, exc: IntegrityError) -> Response:
-        # A uniqueness check raced with another request's insert: the database kept the first.
-        detail = "the change collides with one made at the same time or with what is stored; try again"
-        if wants_page(request):
-            return error_page(request, 409, detail)
-        return _problem_response(request, 409, Problem(409, "Conflict", detail).to_dict())
-
-    @app.exception_handler(DataError)
-    async def _unstorable(request: Request, exc: DataError) -> Response:
-        # A value the schema let through but the database cannot hold (an id past its integer range).
-        detail = "a value in the request is outside what the database can hold; check ids and numbers"
-        if wants_page(request):
-            return error_page(request, 422, detail)
-        return _problem_response(request, 422, Problem(422, "Unprocessable Content", detail).to_dict())
-
-    @app.exception_handler(OperationalError)
-    async def _contention(request: Request, exc: OperationalError) -> Response:
-        if not _is_contention(exc):
-            raise exc
-        detail = "the database is busy with another change to the same data; try again in a moment"
-        if wants_page(request):
-            return error_page(request, 409, detail)
-        response = _problem_response(request, 409, Problem(409, "Conflict", detail).to_dict())
-        response.headers["Retry-After"] = "1"
-        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -138,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     _install_error_handlers(app)
+    _install_database_handlers(app)
 
     from keten.routes import include_routers
 
