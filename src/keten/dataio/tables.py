@@ -195,19 +195,45 @@ def _cell_text(value: object) -> str:
 _SHEET_ERRORS = (SyntaxError, ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError)
 
 
-def _check_unpacked_size(source: str, data: bytes, limits: ReadLimits) -> None:
-    """Refuse a workbook that unpacks to more than the limit, by the sizes its zip directory declares."""
+_ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")
+
+
+def _sheet_rows_over(archive: zipfile.ZipFile, name: str, limit: int) -> bool:
+    """Return whether the sheet XML ``name`` has more than ``limit`` rows, counting its row tags as it
+    unpacks; openpyxl would parse all of a sheet without a dimension before the first row."""
+    rows = 0
+    tail = b""
+    with archive.open(name) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            rows += sum(window.count(tag) for tag in _ROW_TAGS)
+            if rows > limit:
+                return True
+            # Every tag is 5 bytes: one cut by the chunk's end is whole in the next window, and the
+            # 4 bytes carried over cannot hold a whole one, so none is counted twice.
+            tail = window[-4:]
+    return False
+
+
+def _check_workbook(source: str, data: bytes, limits: ReadLimits) -> None:
+    """Refuse a workbook that unpacks to more than the limit, by the sizes its zip directory
+    declares, or that has a sheet of more rows than the limit, before openpyxl reads it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > limits.max_unpacked_mb * 1024 * 1024:
+                mb = unpacked / 1024 / 1024
+                raise _bad_file(
+                    source,
+                    f"unpacks to {mb:,.0f} MB, more than the {limits.max_unpacked_mb:,} MB one workbook "
+                    "may; split it, or raise the limit with the setting KETEN_MAX_UNPACKED_MB",
+                )
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            for name in sheets:
+                if _sheet_rows_over(archive, name, limits.max_rows + 1):
+                    raise _too_many_rows(f"{source}[{name}]", limits)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
-    if unpacked > limits.max_unpacked_mb * 1024 * 1024:
-        raise _bad_file(
-            source,
-            f"unpacks to {unpacked / 1024 / 1024:,.0f} MB, more than the {limits.max_unpacked_mb:,} MB "
-            "one workbook may; split it, or raise the limit with the setting KETEN_MAX_UNPACKED_MB",
-        )
 
 
 def _broken_member(data: bytes) -> str | None:
@@ -251,7 +277,7 @@ def _read_sheet(sheet: Any, kind: str, name: str, limits: ReadLimits) -> Table |
 def _read_xlsx(source: str, data: bytes, kind: str | None, limits: ReadLimits) -> list[Table]:
     from openpyxl import load_workbook
 
-    _check_unpacked_size(source, data, limits)
+    _check_workbook(source, data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, *_SHEET_ERRORS) as exc:
