@@ -5,8 +5,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_DB ?= keten-demo.db
+CHROMIUM ?= chromium
+# What the tests need from the system: Chromium for the browser tests, Pango and HarfBuzz (with
+# its subsetter) for WeasyPrint's PDFs, and a font.
+SYSTEM_PACKAGES := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+	libharfbuzz-subset0 fonts-dejavu-core
+SYSTEM_LIBRARIES := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
 
-.PHONY: demo install test check lint typecheck pytest bench clean
+.PHONY: demo install system-deps check-system test check lint typecheck pytest bench clean
 
 $(BIN)/keten: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +21,24 @@ $(BIN)/keten: pyproject.toml
 	touch $(BIN)/keten
 
 install: $(BIN)/keten
+
+# Debian/Ubuntu packages the tests need; run once on a new machine (as root or with sudo).
+system-deps:
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $(SYSTEM_PACKAGES)
+
+# Stops at once, naming the command that installs what is missing, instead of failing test by test.
+check-system:
+	@missing=""; \
+	command -v $(CHROMIUM) >/dev/null 2>&1 || missing="$$missing $(CHROMIUM)"; \
+	ldconfig=$$(command -v ldconfig || echo /sbin/ldconfig); \
+	for lib in $(SYSTEM_LIBRARIES); do \
+		$$ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "the tests need$$missing; install it with: make system-deps" >&2; exit 1; \
+	fi
 
 demo: install
 	KETEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/keten demo --host $(HOST) --port $(PORT)
@@ -26,7 +50,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install check-system
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 check: lint typecheck pytest

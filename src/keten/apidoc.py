@@ -26,6 +26,7 @@ _SCHEMA = ProblemDetails.model_json_schema()
 _DEFAULTS = {
     404: "No such resource; the problem names the key that was not found.",
     409: "Conflicts with what is stored; the problem says with what.",
+    412: "If-Match names a revision the resource is no longer at; read it again.",
     422: "Invalid input; the problem lists each invalid field.",
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keten import __version__
@@ -25,9 +26,48 @@ __all__ = ["create_app", "get_session"]
 PROBLEM_JSON = "application/problem+json"
 
 
+def _is_contention(exc: OperationalError) -> bool:
+    """Whether ``exc`` is a lock wait that ran out or a deadlock the database broke, not a fault."""
+    code = getattr(exc.orig, "sqlstate", None)
+    # 40001 serialization failure, 40P01 deadlock, 55P03 lock not available (PostgreSQL)
+    return code in {"40001", "40P01", "55P03"} or "database is locked" in str(exc.orig)
+
+
 def _problem_response(request: Request, status: int, body: dict[str, Any]) -> JSONResponse:
     body.setdefault("instance", request.url.path)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _answer(request: Request, status: int, title: str, detail: str) -> Response:
+    """Return ``detail`` as an error page to a browser, as a problem to anyone else."""
+    if wants_page(request):
+        return error_page(request, status, detail)
+    return _problem_response(request, status, Problem(status, title, detail).to_dict())
+
+
+def _install_database_handlers(app: FastAPI) -> None:
+    """Answer what the database refuses with a 4xx: these come from input or from a race, not a fault."""
+
+    @app.exception_handler(IntegrityError)
+    async def _collision(request: Request, exc: IntegrityError) -> Response:
+        # A uniqueness check raced with another request's insert: the database kept the first.
+        detail = "the change collides with one made at the same time or with what is stored; try again"
+        return _answer(request, 409, "Conflict", detail)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # A value the schema let through but the database cannot hold (an id past its integer range).
+        detail = "a value in the request is outside what the database can hold; check ids and numbers"
+        return _answer(request, 422, "Unprocessable Content", detail)
+
+    @app.exception_handler(OperationalError)
+    async def _contention(request: Request, exc: OperationalError) -> Response:
+        if not _is_contention(exc):
+            raise exc
+        detail = "the database is busy with another change to the same data; try again in a moment"
+        response = _answer(request, 409, "Conflict", detail)
+        response.headers["Retry-After"] = "1"
+        return response
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -112,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     _install_error_handlers(app)
+    _install_database_handlers(app)
 
     from keten.routes import include_routers
 
@@ -119,4 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from keten import web
 
     web.install(app)
+    from keten.web.inputs import RequestInputs
+
+    # Outermost, so nothing behind it sees a request that is too large or holds a NUL character.
+    app.add_middleware(RequestInputs, max_bytes=settings.max_upload_mb * 1024 * 1024)
     return app

@@ -64,13 +64,25 @@ def serve(
         "(comma-separated, '*' for any); default: 127.0.0.1.",
     ),
 ) -> None:
-    """Serve the web app, the JSON API and the PACT API; each process also runs an outbox worker
-    unless KETEN_OUTBOX_WORKER=false."""
+    """Serve the web app, the JSON API and the PACT API; an embedded SQLite database is migrated
+    first, and each process also runs an outbox worker unless KETEN_OUTBOX_WORKER=false."""
     import uvicorn
+
+    from keten import migrate
+    from keten.db import make_engine
 
     if (certfile is None) != (keyfile is None):
         err_console.print("[bold red]error:[/] give --certfile and --keyfile together")
         raise typer.Exit(2)
+    url = get_settings().database_url
+    engine = make_engine(url)
+    try:
+        console.print(f"database at [bold]{_safe_url(url)}[/]: {migrate.ensure_current(engine)}")
+    except migrate.SchemaBehind as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
     uvicorn.run(
         "keten.asgi:app",
         host=host,

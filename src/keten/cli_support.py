@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from keten.problems import Problem
@@ -27,13 +28,13 @@ def _nowhere(_error: dict[str, Any]) -> str:
 
 def print_problem(problem: Problem, *, where: Where = _nowhere, limit: int | None = 50) -> None:
     """Print ``problem`` on standard error: its detail, then up to ``limit`` of its errors."""
-    err_console.print(f"[bold red]error:[/] {problem.detail or problem.title}", highlight=False)
+    # Details name sheets as file[sheet]; escaped, so Rich prints them instead of taking them as markup.
+    err_console.print(f"[bold red]error:[/] {escape(problem.detail or problem.title)}", highlight=False)
     shown = problem.errors if limit is None else problem.errors[:limit]
     for error in shown:
-        place = where(error)
-        err_console.print(
-            f"  {place}: {error.get('message')}" if place else f"  {error.get('message')}", highlight=False
-        )
+        place = escape(where(error))
+        message = escape(str(error.get("message")))
+        err_console.print(f"  {place}: {message}" if place else f"  {message}", highlight=False)
     total = problem.extensions.get("total_errors")
     if isinstance(total, int) and total > len(shown):
         err_console.print(f"  … and {total - len(shown)} more errors")

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "count", "page", "set_link_header"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "Offset",
+    "Page",
+    "RowId",
+    "count",
+    "page",
+    "set_link_header",
+]
 
 T = TypeVar("T")
 PageT = TypeVar("PageT", bound="Page[Any]")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1
+"""Far beyond any list, and within the 64-bit integers both databases take for OFFSET."""
+
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip, at most {MAX_OFFSET}.")]
+"""The ``offset`` parameter of every list."""
+
+RowId = Annotated[int, Path(ge=1, le=MAX_OFFSET, description="Number of the record.")]
+"""A record addressed by its number in a path: within the integer columns of both databases."""
 
 
 class Page(BaseModel, Generic[T]):

@@ -21,7 +21,13 @@ class Settings(BaseSettings):
     """Shown in page titles and API metadata."""
 
     max_upload_mb: int = 200
-    """Largest import file accepted over HTTP."""
+    """Largest request body accepted over HTTP (all files of an import together), in MB."""
+
+    max_unpacked_mb: int = 500
+    """Most an uploaded XLSX workbook may unpack to, in MB, by the sizes its zip directory declares."""
+
+    max_import_rows: int = 500_000
+    """Most rows one imported table or sheet may hold, blank rows included."""
 
     aasx_max_bytes: int = 50 * 1024 * 1024
     """Largest AASX package an import accepts (upload or file), in bytes."""

@@ -479,6 +479,8 @@ def supplier_document(part_number: str, version: str) -> dict[str, Any]:
             "dqi": {"technologicalDQR": "4", "geographicalDQR": "4", "temporalDQR": "4"},
         },
     }
+
+
 class Receiver:
     """A partner's PACT API reduced to what receiving events needs, on a loopback port: a token
     endpoint that gives any caller a token, and events endpoints of both versions that record

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from keten.catalog.models import PART_KINDS, BomLine, Material, Part, PartMaterial, Stock
 from keten.deps import get_session
+from keten.pagination import MAX_OFFSET
 from keten.ui import Page, Templates
 
 __all__ = ["PAGE_SIZE", "TREE_BATCH", "router"]
@@ -123,7 +124,7 @@ def bom_fragment(
     request: Request,
     session: Annotated[Session, Depends(get_session, scope="function")],
     part_id: int,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     factor: Annotated[float, Query(gt=0)] = 1.0,
     depth: Annotated[int, Query(ge=0, le=100)] = 1,
     root: Annotated[str, Query(max_length=64)] = "",

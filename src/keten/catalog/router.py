@@ -35,7 +35,8 @@ from keten.catalog.schemas import (
     WhereUsedItem,
 )
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.etags import IfMatch, etag, expected_revisions
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, page
 
 __all__ = ["router"]
 
@@ -43,11 +44,20 @@ router = APIRouter(tags=["catalog"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 PAGED = "The Link header (RFC 8288) holds the URLs of the next and previous pages where they exist."
 
 
 # --- parts ------------------------------------------------------------------------------------
+
+ETAG = (
+    "Its ETag is the part's revision; send it back as If-Match to make a change only on that revision "
+    "(a 412 problem if another change came first)."
+)
+
+
+def _with_etag(part: PartRead, response: Response) -> PartRead:
+    response.headers["ETag"] = etag(part.revision)
+    return part
 
 
 @router.get(
@@ -87,18 +97,18 @@ def list_parts(
 def create_part(session: DbSession, data: PartCreate, response: Response) -> PartRead:
     part = service.create_part(session, data=data)
     response.headers["Location"] = f"/api/parts/{quote(part.part_number, safe='')}"
-    return PartRead.model_validate(part)
+    return _with_etag(PartRead.model_validate(part), response)
 
 
 @router.get(
     "/parts/{part_number}",
     response_model=PartRead,
     summary="Get a part",
-    description="One part by its part number.",
+    description=f"One part by its part number. {ETAG}",
     responses=problems(404),
 )
-def get_part(session: DbSession, part_number: str) -> PartRead:
-    return PartRead.model_validate(service.get_part(session, part_number=part_number))
+def get_part(session: DbSession, part_number: str, response: Response) -> PartRead:
+    return _with_etag(PartRead.model_validate(service.get_part(session, part_number=part_number)), response)
 
 
 @router.patch(
@@ -107,12 +117,16 @@ def get_part(session: DbSession, part_number: str) -> PartRead:
     summary="Change a part",
     description=(
         "Change the fields sent and keep the others; `null` empties an optional field. "
-        "The part's revision rises by one if any value changed."
+        f"The part's revision rises by one if any value changed. {ETAG}"
     ),
-    responses=problems(404, 422),
+    responses=problems(404, 412, 422),
 )
-def patch_part(session: DbSession, part_number: str, data: PartUpdate) -> PartRead:
-    return PartRead.model_validate(service.update_part(session, part_number=part_number, data=data))
+def patch_part(
+    session: DbSession, part_number: str, data: PartUpdate, response: Response, if_match: IfMatch = None
+) -> PartRead:
+    expected = expected_revisions(if_match)
+    part = service.update_part(session, part_number=part_number, data=data, expected_revisions=expected)
+    return _with_etag(PartRead.model_validate(part), response)
 
 
 @router.put(
@@ -121,15 +135,19 @@ def patch_part(session: DbSession, part_number: str, data: PartUpdate) -> PartRe
     summary="Create or replace a part",
     description=(
         "Set every field of the part with this part number; fields left out take their defaults. "
-        "Creates the part (201) if there is none; otherwise its revision rises by one if any value changed."
+        "Creates the part (201) if there is none; otherwise its revision rises by one if any value changed. "
+        + ETAG
     ),
-    responses={201: {"model": PartRead, "description": "The part was created."}, **problems(422)},
+    responses={201: {"model": PartRead, "description": "The part was created."}, **problems(412, 422)},
 )
-def put_part(session: DbSession, part_number: str, data: PartBase, response: Response) -> PartRead:
-    part, created = service.put_part(session, part_number=part_number, data=data)
+def put_part(
+    session: DbSession, part_number: str, data: PartBase, response: Response, if_match: IfMatch = None
+) -> PartRead:
+    expected = expected_revisions(if_match)
+    part, created = service.put_part(session, part_number=part_number, data=data, expected_revisions=expected)
     if created:
         response.status_code = status.HTTP_201_CREATED
-    return PartRead.model_validate(part)
+    return _with_etag(PartRead.model_validate(part), response)
 
 
 @router.delete(
@@ -138,12 +156,12 @@ def put_part(session: DbSession, part_number: str, data: PartBase, response: Res
     summary="Delete a part",
     description=(
         "Delete a part that no other part's BOM uses; its own BOM lines, composition, sourcing and "
-        "stock go with it."
+        f"stock go with it. {ETAG}"
     ),
-    responses=problems(404, 409, s409="The part is still used in a BOM; the problem names the parents."),
+    responses=problems(404, 409, 412, s409="The part is still used in a BOM; the problem names the parents."),
 )
-def delete_part(session: DbSession, part_number: str) -> Response:
-    service.delete_part(session, part_number=part_number)
+def delete_part(session: DbSession, part_number: str, if_match: IfMatch = None) -> Response:
+    service.delete_part(session, part_number=part_number, expected_revisions=expected_revisions(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

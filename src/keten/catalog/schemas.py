@@ -9,12 +9,13 @@ reported instead of silently ignored.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from keten import validators
+from keten.ranges import MassKg, Quantity, RevenueEur, StockAmount
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "BomLineIn",
@@ -46,8 +47,6 @@ MaterialFamily = Literal["metal", "polymer", "ceramic", "glass", "electronics", 
 PartNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -111,10 +110,10 @@ class PartBase(_Input):
     unit: Unit = Field(
         default="pcs", description="Unit of measure the part is counted in: pcs, kg, g, m, mm, l, m^2, ..."
     )
-    mass_kg: NonNegative | None = Field(default=None, description="Mass of one unit of measure, in kg.")
+    mass_kg: MassKg | None = Field(default=None, description="Mass of one unit of measure, in kg.")
     category: Category | None = Field(default=None, description="Part category, e.g. pcb, motor.")
     hs_code: HsCode | None = Field(default=None, description="HS or CN commodity code, 4 to 10 digits.")
-    revenue_per_unit_eur: NonNegative | None = None
+    revenue_per_unit_eur: RevenueEur | None = None
     value_chain: ValueChain | None = Field(default=None, description="For products.")
     description: Description | None = None
 
@@ -133,10 +132,10 @@ class PartUpdate(_Patch):
     name: Name | None = None
     kind: PartKind | None = None
     unit: Unit | None = None
-    mass_kg: NonNegative | None = None
+    mass_kg: MassKg | None = None
     category: Category | None = None
     hs_code: HsCode | None = None
-    revenue_per_unit_eur: NonNegative | None = None
+    revenue_per_unit_eur: RevenueEur | None = None
     value_chain: ValueChain | None = None
     description: Description | None = None
 
@@ -157,8 +156,8 @@ class PartRead(BaseModel):
     value_chain: str | None
     description: str | None
     revision: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 # --- BOM --------------------------------------------------------------------------------------
@@ -168,7 +167,7 @@ class BomLineIn(_Input):
     """One line of a parent's BOM: ``quantity`` of ``child`` per unit of the parent."""
 
     child: PartNumber = Field(description="Part number of the child.")
-    quantity: Positive = Field(description="In the child's unit, or in `unit` when given.")
+    quantity: Quantity = Field(description="In the child's unit, or in `unit` when given.")
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)] | None = (
         Field(
             default=None,
@@ -259,9 +258,7 @@ class CompositionIn(_Input):
     """How much of a material one unit of a part contains: a mass, or a share of the part's mass."""
 
     material: Code = Field(description="Material code.")
-    mass_kg: NonNegative | None = Field(
-        default=None, description="Mass of the material in one unit of the part."
-    )
+    mass_kg: MassKg | None = Field(default=None, description="Mass of the material in one unit of the part.")
     mass_fraction: Share | None = Field(
         default=None, description="Share of the part's mass, 0 to 1; needs the part's mass to be known."
     )
@@ -293,9 +290,9 @@ class CompositionRead(BaseModel):
 class StockUpdate(_Input):
     """Stock of a part, in its unit of measure."""
 
-    on_hand: NonNegative
-    safety_stock: NonNegative = 0.0
-    weekly_usage: NonNegative = 0.0
+    on_hand: StockAmount
+    safety_stock: StockAmount = 0.0
+    weekly_usage: StockAmount = 0.0
 
 
 class StockRead(BaseModel):

@@ -7,7 +7,7 @@ invalid value) before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -17,7 +17,7 @@ from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from keten import validators
+from keten import db, validators
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.catalog.schemas import (
     BomLineIn,
@@ -78,7 +78,8 @@ def like_pattern(text: str) -> str:
 
 
 def _touch(part: Part) -> None:
-    part.revision += 1
+    # Raised by the database (revision = revision + 1), so concurrent writers each count.
+    part.revision = Part.revision + 1
     part.updated_at = datetime.now(UTC)
 
 
@@ -191,20 +192,49 @@ def _apply(session: Session, part: Part, values: dict[str, Any]) -> None:
         _touch(part)
 
 
-def update_part(session: Session, *, part_number: str, data: PartUpdate) -> Part:
-    """Return the part after changing the fields set in ``data``; its revision rises if any changed."""
-    part = get_part(session, part_number=part_number)
+def _part_to_write(
+    session: Session, part_number: str, expected_revisions: Collection[int] | None
+) -> Part | None:
+    """Return the part locked for this transaction, or None; a 412 problem if it is not at one of
+    ``expected_revisions`` (None: any revision will do)."""
+    db.begin_writing(session)
+    statement = select(Part).where(Part.part_number == part_number).with_for_update()
+    found = session.scalars(statement.execution_options(populate_existing=True)).one_or_none()
+    if expected_revisions is not None and (found is None or found.revision not in expected_revisions):
+        now = f"is at revision {found.revision}" if found is not None else "does not exist"
+        raise Problem(
+            412,
+            "Precondition Failed",
+            f"part '{part_number}' {now}, not {' or '.join(map(str, sorted(expected_revisions)))} as the "
+            "request's If-Match says; read it again and make the change on what it is now",
+        )
+    return found
+
+
+def update_part(
+    session: Session, *, part_number: str, data: PartUpdate, expected_revisions: Collection[int] | None = None
+) -> Part:
+    """Return the part after changing the fields set in ``data``; its revision rises if any changed.
+
+    With ``expected_revisions``, a 412 problem unless the part is at one of them.
+    """
+    part = _part_to_write(session, part_number, expected_revisions)
+    if part is None:
+        raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
     _apply(session, part, data.model_dump(exclude_unset=True))
     session.flush()
     return part
 
 
-def put_part(session: Session, *, part_number: str, data: PartBase) -> tuple[Part, bool]:
+def put_part(
+    session: Session, *, part_number: str, data: PartBase, expected_revisions: Collection[int] | None = None
+) -> tuple[Part, bool]:
     """Return the part after setting every field from ``data``, and whether it was created.
 
-    Fields not in ``data`` take their defaults; the revision rises if anything changed.
+    Fields not in ``data`` take their defaults; the revision rises if anything changed. With
+    ``expected_revisions``, a 412 problem unless the part exists at one of them.
     """
-    found = session.scalars(select(Part).where(Part.part_number == part_number)).one_or_none()
+    found = _part_to_write(session, part_number, expected_revisions)
     values = data.model_dump()
     if found is None:
         return create_part(session, data=PartCreate(part_number=part_number, **values)), True
@@ -213,12 +243,17 @@ def put_part(session: Session, *, part_number: str, data: PartBase) -> tuple[Par
     return found, False
 
 
-def delete_part(session: Session, *, part_number: str) -> None:
+def delete_part(
+    session: Session, *, part_number: str, expected_revisions: Collection[int] | None = None
+) -> None:
     """Delete a part with its own BOM lines, composition, sourcing and stock.
 
-    A 409 problem naming the parents while another part's BOM still uses it.
+    A 409 problem naming the parents while another part's BOM still uses it; with
+    ``expected_revisions``, a 412 problem unless the part is at one of them.
     """
-    part = get_part(session, part_number=part_number)
+    part = _part_to_write(session, part_number, expected_revisions)
+    if part is None:
+        raise Problem(404, "Not Found", f"no part with part number '{part_number}'")
     parent = aliased(Part)
     parents = session.scalars(
         select(parent.part_number)

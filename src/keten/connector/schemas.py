@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from keten.timestamps import UtcDateTime
+
 __all__ = [
     "EnergyCreate",
     "EnergyRead",
@@ -31,7 +33,7 @@ class SourceRead(_Read):
     address: str
     process: str = Field(description="host:pid of the connector reading it")
     connected: bool = Field(description="Connected at its last report, and that report is recent.")
-    last_message_at: datetime | None
+    last_message_at: UtcDateTime | None
     lag_s: float | None = Field(description="Arrival time minus the sample's own time, last sample.")
     report_age_s: float = Field(description="Seconds since the connector last reported.")
     samples: int
@@ -45,7 +47,7 @@ class SourceRead(_Read):
 class EventRead(_Read):
     """A counter reset or rollover, a malformed payload, a lost or restored connection."""
 
-    at: datetime
+    at: UtcDateTime
     source: str
     equipment_key: str | None
     kind: str
@@ -99,8 +101,8 @@ class PartEnergyRead(_Read):
 
     part_number: str
     site_code: str
-    period_start: datetime
-    period_end: datetime
+    period_start: UtcDateTime
+    period_end: UtcDateTime
     energy_kwh: float
     good_units: float
     kwh_per_unit: float
@@ -112,8 +114,8 @@ class OeeRead(BaseModel):
 
     equipment: str | None
     site: str
-    period_start: datetime | None = None
-    period_end: datetime | None = None
+    period_start: UtcDateTime | None = None
+    period_end: UtcDateTime | None = None
     planned_s: float
     running_s: float
     good: float

@@ -46,6 +46,7 @@ from keten.core.bom import BomGraph, explode
 from keten.core.errors import CoreError
 
 __all__ = [
+    "LONGEST_OUTAGE_WEEKS",
     "Concentration",
     "MaterialContent",
     "NodeImpact",
@@ -71,6 +72,9 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = 1e-9
+LONGEST_OUTAGE_WEEKS = 3650 / 7
+"""Ten years. Longer outages and lead times are taken as this long: the arrays of a shortage grow
+with its weeks, and a stored lead time of 1e13 days must not ask for petabytes."""
 
 
 def _csr(keys: IntArray, size: int) -> tuple[IntArray, IntArray]:
@@ -578,7 +582,7 @@ def lead_time_ttr(net: SupplyNetwork) -> FloatArray:
     a country, the longest of its sites. Materials get NaN: their recovery is not in the network.
     """
     ttr = np.full(net.n_nodes, np.nan)
-    weeks = net.edge_lead_days / 7.0
+    weeks = np.minimum(net.edge_lead_days / 7.0, LONGEST_OUTAGE_WEEKS)
     site = np.zeros(net.n_sites)
     np.maximum.at(site, net.edge_site, weeks)
     ttr[: net.n_sites] = site
@@ -746,6 +750,7 @@ def safety_stock_to_close(
     Each directly affected part gets the stock that covers its own shortfall for ``ttr_weeks``
     (alternates counted once qualified); subassembly stock above it is not relied on.
     """
+    ttr_weeks = min(float(ttr_weeks), LONGEST_OUTAGE_WEEKS)
     edges, cut, keep = _failed(net, np.array([node], dtype=np.int64))
     weeks = max(int(np.ceil(ttr_weeks)), 1)
     parts = np.unique(np.concatenate([net.edge_part[edges], cut]))

@@ -116,7 +116,8 @@ def _run_import(
     from keten.db import make_engine, make_session_factory
     from keten.settings import get_settings
 
-    engine = make_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     try:
         with _lazy_progress() as progress, factory() as session:
@@ -124,6 +125,7 @@ def _run_import(
                 ((str(p), p.read_bytes()) for p in files_of(path)),
                 kind=None if path.is_dir() else kind,
                 encoding=encoding,
+                limits=service.ReadLimits.of(settings),
             )
             mappings.apply(session, tables, name=mapping_name)
             report = service.import_tables(

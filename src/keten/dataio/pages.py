@@ -88,11 +88,12 @@ def _error(source: str, problem: Problem) -> list[dict[str, Any]]:
 
 
 def _tables(
-    session: Session, pending: staging.Pending
+    request: Request, session: Session, pending: staging.Pending
 ) -> tuple[list[service.Table], list[dict[str, Any]], dict[str, str]]:
     """Return the pending import's tables with the user's choices applied, the files' read errors,
     and the name of the saved mapping applied to each table that has one."""
-    tables, errors = service.read_files(pending.files.items(), kind=pending.kind)
+    limits = service.ReadLimits.of(request.app.state.settings)
+    tables, errors = service.read_files(pending.files.items(), kind=pending.kind, limits=limits)
     applied: dict[str, str] = {}
     try:
         applied = mappings.apply(session, tables, name=pending.mapping_name)
@@ -116,7 +117,7 @@ def _review(
     to_save: list[tuple[str, str, dict[str, str]]] | None = None,
 ) -> Response:
     """Check the pending import with a dry run and show each table, every error and what it would do."""
-    tables, read_errors, applied = _tables(session, pending)
+    tables, read_errors, applied = _tables(request, session, pending)
     report = None
     errors: list[dict[str, Any]] = []
     total = 0
@@ -187,7 +188,7 @@ def import_confirm(
     pending = staging.load(token, username)
     if pending is None:
         return _expired(request)
-    tables, read_errors, _ = _tables(session, pending)
+    tables, read_errors, _ = _tables(request, session, pending)
     try:
         report = service.import_tables(session, tables, username=username, read_errors=read_errors)
     except service.ImportFailed:

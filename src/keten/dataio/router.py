@@ -65,6 +65,7 @@ def _mapping(raw: str | None) -> dict[str, str]:
     responses={422: {"description": "The files have errors; nothing was written."}},
 )
 def create_import(
+    request: Request,
     session: Annotated[Session, Depends(get_session, scope="function")],
     files: Annotated[list[UploadFile], File(description="CSV, XLSX or JSON files named after their kind.")],
     kind: Annotated[str | None, Form(description="Kind of a single file whose name does not say it.")] = None,
@@ -83,6 +84,7 @@ def create_import(
         ((upload.filename or "upload.csv", upload.file.read()) for upload in files),
         kind=kind,
         encoding=encoding,
+        limits=service.ReadLimits.of(request.app.state.settings),
     )
     mappings.apply(session, tables, name=mapping_name or None)
     report = service.import_tables(

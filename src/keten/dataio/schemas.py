@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from keten.timestamps import UtcDateTime
 
 __all__ = ["ColumnMappingCreate", "ColumnMappingRead", "ImportReportRead", "ImportRunRead", "KindResultRead"]
 
@@ -47,8 +47,8 @@ class ImportRunRead(BaseModel):
     inserted: int
     updated: int
     deleted: int
-    started_at: datetime
-    finished_at: datetime
+    started_at: UtcDateTime
+    finished_at: UtcDateTime
     username: str | None
 
 
@@ -74,4 +74,4 @@ class ColumnMappingRead(ColumnMappingBase):
 
     id: int
     saved_by: str | None
-    saved_at: datetime
+    saved_at: UtcDateTime

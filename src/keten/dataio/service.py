@@ -21,14 +21,21 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from keten import validators
+from keten import db, ranges, validators
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
 from keten.core.bom import build_bom
 from keten.core.errors import BomCycleError
 from keten.dataio import columns
 from keten.dataio.models import ImportRun
 from keten.dataio.specs import SPECS, CellError, KindSpec
-from keten.dataio.tables import KIND_ORDER, Table, read_file, read_path
+from keten.dataio.tables import (
+    KIND_ORDER,
+    ReadLimits,
+    Table,
+    escape_formula,
+    read_file,
+    read_path,
+)
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -37,6 +44,7 @@ __all__ = [
     "ImportFailed",
     "ImportReport",
     "KindResult",
+    "ReadLimits",
     "Table",
     "export_tables",
     "import_tables",
@@ -53,6 +61,8 @@ Progress = Callable[[str, int, int], None]
 _BATCH = 5_000
 _FIRST_NEW_PART_ID = "keten.import.first_new_part_id"
 _MASS_TOLERANCE = 1.001
+_IMPORT_LOCK = 0x6B6574656E_01
+"""Imports run one at a time: two at once would each insert the part the other is inserting."""
 
 
 @dataclass
@@ -395,8 +405,13 @@ def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _E
         except ValueError as exc:
             errors.add(source, number, "quantity", f"quantity: {exc} (child '{record['child']}')")
             continue
-        if not quantity > 0:
-            errors.add(source, number, "quantity", f"quantity: {record['quantity_text']} is not positive")
+        if not 0 < quantity <= ranges.QUANTITY_MAX:
+            problem = (
+                "is not positive"
+                if not quantity > 0
+                else f"is above {ranges.QUANTITY_MAX:g}, the most a BOM line may hold"
+            )
+            errors.add(source, number, "quantity", f"quantity: {record['quantity_text']} {problem}")
             continue
         wanted[(parent[0], child[0], record["position"])] = quantity
     if errors:
@@ -632,14 +647,18 @@ _APPLY: dict[str, Callable[[Session, _Parsed, KindResult, _Errors], None]] = {
 
 
 def read_files(
-    files: Iterable[tuple[str, bytes]], *, kind: str | None = None, encoding: str | None = None
+    files: Iterable[tuple[str, bytes]],
+    *,
+    kind: str | None = None,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> tuple[list[Table], list[dict[str, Any]]]:
     """Return the tables of every file that can be read, and the errors of those that cannot."""
     tables: list[Table] = []
     errors: list[dict[str, Any]] = []
     for name, data in files:
         try:
-            tables.extend(read_file(name, data, kind=kind, encoding=encoding))
+            tables.extend(read_file(name, data, kind=kind, encoding=encoding, limits=limits))
         except Problem as problem:
             errors.extend(
                 problem.errors or [{"file": name, "row": None, "column": None, "message": problem.detail}]
@@ -682,6 +701,7 @@ def import_tables(
     report = ImportReport(dry_run=dry_run)
     broken = False
     written: list[_Parsed] = []
+    db.serialize(session, _IMPORT_LOCK)
     session.info[_FIRST_NEW_PART_ID] = (session.scalar(select(func.max(Part.id))) or 0) + 1
     for table in ordered:
         parsed = _parse_table(table, mapping or {}, errors, tick)
@@ -842,7 +862,21 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         text = repr(value)
         return text[:-2] if text.endswith(".0") else text
-    return str(value)
+    return escape_formula(str(value))
+
+
+def _xlsx_row(sheet: Any, row: Sequence[Any]) -> list[Any]:
+    """Return ``row`` for a write-only sheet with text always as text: openpyxl would write text
+    starting with '=' as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, str) and value.startswith("="):
+            value = WriteOnlyCell(sheet, value=value)
+            value.data_type = "s"
+        cells.append(value)
+    return cells
 
 
 def _json_value(value: Any) -> Any:
@@ -875,7 +909,7 @@ def write_export(
             sheet = workbook.create_sheet(kind)
             sheet.append(list(columns))
             for row in rows:
-                sheet.append(list(row))
+                sheet.append(_xlsx_row(sheet, row))
         buffer_bytes = io.BytesIO()
         workbook.save(buffer_bytes)
         files["keten-export.xlsx"] = buffer_bytes.getvalue()

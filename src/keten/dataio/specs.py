@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from keten import validators
+from keten import ranges, validators
 from keten.catalog.models import MATERIAL_FAMILIES, PART_KINDS, VALUE_CHAINS
 from keten.partners.models import ORGANIZATION_ROLES
 
@@ -69,7 +69,7 @@ def _required_text(cells: Cells, column: str, max_len: int = 200) -> str:
 
 
 def _number(
-    cells: Cells, column: str, *, required: bool = False, minimum: float | None = 0.0
+    cells: Cells, column: str, maximum: float, *, required: bool = False, minimum: float | None = 0.0
 ) -> float | None:
     raw = cells.get(column, "").strip()
     if not raw:
@@ -85,6 +85,8 @@ def _number(
         raise CellError(column, f"'{raw}' is not a finite number")
     if minimum is not None and value < minimum:
         raise CellError(column, f"{raw} is negative; expected a number of at least {minimum:g}")
+    if value > maximum:
+        raise CellError(column, f"{raw} is above {maximum:g}, the most {column} may be")
     return value
 
 
@@ -152,6 +154,8 @@ def _mass_kg(cells: Cells, column: str) -> float | None:
         raise CellError(column, str(exc)) from None
     if value < 0:
         raise CellError(column, f"'{raw}' is negative; a mass is at least 0")
+    if value > ranges.MASS_KG_MAX:
+        raise CellError(column, f"'{raw}' is above {ranges.MASS_KG_MAX:g} kg, the most a mass may be")
     return value
 
 
@@ -210,7 +214,7 @@ def _parse_part(cells: Cells) -> dict[str, Any]:
         "mass_kg": _mass_kg(cells, "mass"),
         "category": _text(cells, "category", max_len=64),
         "hs_code": _check(cells, "hs_code", _hs_code),
-        "revenue_per_unit_eur": _number(cells, "revenue_per_unit_eur"),
+        "revenue_per_unit_eur": _number(cells, "revenue_per_unit_eur", ranges.REVENUE_EUR_MAX),
         "value_chain": _choice(cells, "value_chain", VALUE_CHAINS, required=False),
         "description": _text(cells, "description", max_len=1000),
     }
@@ -252,7 +256,7 @@ def _parse_composition(cells: Cells) -> dict[str, Any]:
 
 
 def _parse_sourcing(cells: Cells) -> dict[str, Any]:
-    lead = _number(cells, "lead_time_days", required=True)
+    lead = _number(cells, "lead_time_days", ranges.LEAD_TIME_DAYS_MAX, required=True)
     assert lead is not None
     if not lead.is_integer():
         raise CellError("lead_time_days", f"'{cells['lead_time_days']}' is not a whole number of days")
@@ -261,7 +265,7 @@ def _parse_sourcing(cells: Cells) -> dict[str, Any]:
         "site": _required_text(cells, "site", 64),
         "share": _share(cells, "share", 1.0),
         "lead_time_days": int(lead),
-        "price_eur": _number(cells, "price_eur"),
+        "price_eur": _number(cells, "price_eur", ranges.PRICE_EUR_MAX),
         "qualified_alternate": _bool(cells, "qualified_alternate"),
     }
 
@@ -269,9 +273,9 @@ def _parse_sourcing(cells: Cells) -> dict[str, Any]:
 def _parse_stock(cells: Cells) -> dict[str, Any]:
     return {
         "part_number": _required_text(cells, "part_number", 64),
-        "on_hand": _number(cells, "on_hand", required=True),
-        "safety_stock": _number(cells, "safety_stock") or 0.0,
-        "weekly_usage": _number(cells, "weekly_usage") or 0.0,
+        "on_hand": _number(cells, "on_hand", ranges.STOCK_MAX, required=True),
+        "safety_stock": _number(cells, "safety_stock", ranges.STOCK_MAX) or 0.0,
+        "weekly_usage": _number(cells, "weekly_usage", ranges.STOCK_MAX) or 0.0,
     }
 
 

@@ -9,11 +9,23 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from keten.dataio.columns import guess_kind, propose
 from keten.problems import Problem
 
-__all__ = ["KIND_ORDER", "Table", "files_of", "kind_from_name", "normalize_header", "read_file", "read_path"]
+__all__ = [
+    "KIND_ORDER",
+    "ReadLimits",
+    "Table",
+    "escape_formula",
+    "files_of",
+    "kind_from_name",
+    "normalize_header",
+    "read_file",
+    "read_path",
+    "unescape_formula",
+]
 
 KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
 
@@ -58,6 +70,52 @@ class Table:
     def __post_init__(self) -> None:
         if not self.row_numbers:
             self.row_numbers = list(range(2, len(self.rows) + 2))
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What reading one file may cost, checked before and while it is read.
+
+    The defaults are those of keten.settings; an upload names the setting that raises a limit.
+    """
+
+    max_rows: int = 500_000
+    """Rows of one table or sheet, blank ones included (KETEN_MAX_IMPORT_ROWS)."""
+    max_unpacked_mb: int = 500
+    """Bytes an XLSX workbook unpacks to, by its zip directory (KETEN_MAX_UNPACKED_MB)."""
+
+    @classmethod
+    def of(cls, settings: object) -> ReadLimits:
+        """Return the limits set in ``settings`` (a keten.settings.Settings)."""
+        return cls(
+            max_rows=getattr(settings, "max_import_rows", cls.max_rows),
+            max_unpacked_mb=getattr(settings, "max_unpacked_mb", cls.max_unpacked_mb),
+        )
+
+
+def _too_many_rows(source: str, limits: ReadLimits) -> Problem:
+    return _bad_file(
+        source,
+        f"has more than {limits.max_rows:,} rows, the most one file may hold; split it, or raise "
+        "the limit with the setting KETEN_MAX_IMPORT_ROWS",
+    )
+
+
+# OWASP CSV injection: a spreadsheet takes a cell starting with one of these as a formula. An
+# export puts a ' before such text (and before text that is quotes and then one of these, so that
+# an import can take exactly one quote off again).
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def escape_formula(text: str) -> str:
+    """Return ``text`` as a CSV export writes it: with a ' before it if a spreadsheet would run it."""
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Return the text a CSV cell written by ``escape_formula`` stood for: exactly one ' less, or as it is."""
+    return text[1:] if _ESCAPED_FORMULA.match(text) else text
 
 
 def normalize_header(name: str) -> str:
@@ -121,7 +179,7 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(source: str, data: bytes, kind: str | None, encoding: str | None) -> Table:
+def _read_csv(source: str, data: bytes, kind: str | None, encoding: str | None, limits: ReadLimits) -> Table:
     text = _decode(source, data, encoding)
     if not text.strip():
         raise _bad_file(source, "is empty; expected a header line and data rows")
@@ -131,10 +189,12 @@ def _read_csv(source: str, data: bytes, kind: str | None, encoding: str | None) 
         header = next(reader)
         rows: list[list[str]] = []
         numbers: list[int] = []
-        for row in reader:
+        for count, row in enumerate(reader, start=1):
+            if count > limits.max_rows:
+                raise _too_many_rows(source, limits)
             if not any(cell.strip() for cell in row):
                 continue
-            rows.append(row)
+            rows.append([unescape_formula(cell) if cell[:1] == "'" else cell for cell in row])
             numbers.append(reader.line_num)
     except csv.Error as exc:
         raise _bad_file(source, f"line {reader.line_num}: {exc}") from None
@@ -158,35 +218,123 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(source: str, data: bytes, kind: str | None) -> list[Table]:
+# What a broken sheet raises while it is read: XML syntax errors (expat's and lxml's are both
+# SyntaxError), entity and DTD refusals, and what openpyxl raises on cells it cannot make sense of.
+_SHEET_ERRORS = (SyntaxError, ValueError, KeyError, TypeError, IndexError, AttributeError, EOFError)
+
+
+_ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")
+
+
+def _sheet_rows_over(archive: zipfile.ZipFile, name: str, limit: int) -> bool:
+    """Return whether the sheet XML ``name`` has more than ``limit`` rows, counting its row tags as it
+    unpacks; openpyxl would parse all of a sheet without a dimension before the first row."""
+    rows = 0
+    tail = b""
+    with archive.open(name) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            rows += sum(window.count(tag) for tag in _ROW_TAGS)
+            if rows > limit:
+                return True
+            # Every tag is 5 bytes: one cut by the chunk's end is whole in the next window, and the
+            # 4 bytes carried over cannot hold a whole one, so none is counted twice.
+            tail = window[-4:]
+    return False
+
+
+def _check_workbook(source: str, data: bytes, limits: ReadLimits) -> None:
+    """Refuse a workbook that unpacks to more than the limit, by the sizes its zip directory
+    declares, or that has a sheet of more rows than the limit, before openpyxl reads it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > limits.max_unpacked_mb * 1024 * 1024:
+                mb = unpacked / 1024 / 1024
+                raise _bad_file(
+                    source,
+                    f"unpacks to {mb:,.0f} MB, more than the {limits.max_unpacked_mb:,} MB one workbook "
+                    "may; split it, or raise the limit with the setting KETEN_MAX_UNPACKED_MB",
+                )
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            for name in sheets:
+                if _sheet_rows_over(archive, name, limits.max_rows + 1):
+                    raise _too_many_rows(f"{source}[{name}]", limits)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
+
+
+def _broken_member(data: bytes) -> str | None:
+    """Return the name of the workbook's first XML part that does not parse, if one does not."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not name.endswith((".xml", ".rels")):
+                continue
+            try:
+                with archive.open(name) as member:
+                    for _ in iterparse(member):
+                        pass
+            except (ParseError, zipfile.BadZipFile, OSError, ValueError):
+                return name
+    return None
+
+
+def _read_sheet(sheet: Any, name: str, limits: ReadLimits) -> Table | None:
+    """Return a sheet's header and rows as a table of no kind yet, or None for an empty sheet."""
+    declared = sheet.max_row
+    if isinstance(declared, int) and declared > limits.max_rows + 1:
+        raise _too_many_rows(name, limits)
+    values = sheet.iter_rows(values_only=True)
+    header_row = next(values, None)
+    if header_row is None:
+        return None
+    header = [_cell_text(v) for v in header_row]
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(values, start=2):
+        if number > limits.max_rows + 1:
+            raise _too_many_rows(name, limits)
+        cells = [_cell_text(v) for v in row]
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+            numbers.append(number)
+    return Table(None, name, header, rows, numbers)
+
+
+def _read_xlsx(source: str, data: bytes, kind: str | None, limits: ReadLimits) -> list[Table]:
     from openpyxl import load_workbook
 
+    _check_workbook(source, data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
+    except (zipfile.BadZipFile, OSError, *_SHEET_ERRORS) as exc:
+        member = _broken_member(data)
+        where = f"its part {member} " if member else ""
+        raise _bad_file(
+            source, f"is not a readable XLSX workbook: {where}fails ({exc.__class__.__name__}: {exc})"
+        ) from None
     tables: list[Table] = []
     try:
         sheets = workbook.worksheets
         for sheet in sheets:
-            values = sheet.iter_rows(values_only=True)
-            header_row = next(values, None)
-            if header_row is None:
+            name = f"{source}[{sheet.title}]"
+            try:
+                table = _read_sheet(sheet, name, limits)
+            except _SHEET_ERRORS as exc:
+                raise _bad_file(
+                    name,
+                    f"sheet '{sheet.title}' cannot be read ({exc.__class__.__name__}: {exc}); "
+                    "open and save it again in a spreadsheet program",
+                ) from None
+            if table is None:
                 continue
-            header = [_cell_text(v) for v in header_row]
-            sheet_kind = (
-                kind_from_name(sheet.title) or (kind if len(sheets) == 1 else None) or guess_kind(header)
-            )
-            if sheet_kind is None and not _looks_like_data(header):
+            named = kind_from_name(sheet.title) or (kind if len(sheets) == 1 else None)
+            table.kind = named or guess_kind(table.header)
+            if table.kind is None and not _looks_like_data(table.header):
                 continue
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            for number, row in enumerate(values, start=2):
-                cells = [_cell_text(v) for v in row]
-                if any(c.strip() for c in cells):
-                    rows.append(cells)
-                    numbers.append(number)
-            tables.append(Table(sheet_kind, f"{source}[{sheet.title}]", header, rows, numbers))
+            tables.append(table)
     finally:
         workbook.close()
     if not tables:
@@ -204,7 +352,7 @@ def _looks_like_data(header: list[str]) -> bool:
     return any(sum(1 for c in propose(kind, header) if c) >= 2 for kind in KIND_ORDER)
 
 
-def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
+def _read_json(source: str, data: bytes, kind: str | None, limits: ReadLimits) -> list[Table]:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -220,6 +368,8 @@ def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
             continue
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise _bad_file(source, f"'{key}' must be a list of objects")
+        if len(records) > limits.max_rows:
+            raise _too_many_rows(f"{source}[{key}]", limits)
         header: list[str] = []
         for record in records:
             for name in record:
@@ -232,37 +382,74 @@ def _read_json(source: str, data: bytes, kind: str | None) -> list[Table]:
     return tables
 
 
+def _refuse_nul(table: Table) -> None:
+    """Refuse a table with a NUL character: no database text column can hold one."""
+    for cells, number in zip([table.header, *table.rows], [1, *table.row_numbers], strict=True):
+        for column, cell in enumerate(cells, start=1):
+            if "\x00" in cell:
+                raise Problem(
+                    422,
+                    "Unreadable file",
+                    f"{table.source}: row {number}, column {column} holds a NUL character (U+0000), "
+                    "which no field may contain",
+                    errors=[
+                        {
+                            "file": table.source,
+                            "row": number,
+                            "column": column,
+                            "message": "holds a NUL character (U+0000)",
+                        }
+                    ],
+                )
+
+
 def read_file(
-    filename: str, data: bytes, *, kind: str | None = None, encoding: str | None = None
+    filename: str,
+    data: bytes,
+    *,
+    kind: str | None = None,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[Table]:
     """Return the tables in one file's bytes.
 
     The kind comes from ``kind``, the file or sheet name, or the columns; a table none of them
     tells has kind None.
     """
+    tables = _read_any(filename, data, kind=kind, encoding=encoding, limits=limits or ReadLimits())
+    for table in tables:
+        _refuse_nul(table)
+    return tables
+
+
+def _read_any(
+    filename: str, data: bytes, *, kind: str | None, encoding: str | None, limits: ReadLimits
+) -> list[Table]:
     source = Path(filename).name or filename
     suffix = Path(filename).suffix.lower()
     if kind is not None and kind not in KIND_ORDER:
         raise Problem(422, "Unknown kind", f"'{kind}' is not a kind; expected one of {', '.join(KIND_ORDER)}")
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(source, data, kind)
+        return _read_xlsx(source, data, kind, limits)
     if suffix == ".json":
-        return _read_json(source, data, kind)
+        return _read_json(source, data, kind, limits)
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(source, data, kind)
+        return _read_xlsx(source, data, kind, limits)
     table_kind = kind or kind_from_name(source)
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise _bad_file(source, f"has the extension '{suffix}'; expected .csv, .xlsx or .json")
-    return [_read_csv(source, data, table_kind, encoding)]
+    return [_read_csv(source, data, table_kind, encoding, limits)]
 
 
-def read_path(path: Path, *, kind: str | None = None, encoding: str | None = None) -> list[Table]:
+def read_path(
+    path: Path, *, kind: str | None = None, encoding: str | None = None, limits: ReadLimits | None = None
+) -> list[Table]:
     """Return the tables in a file, or in every CSV, XLSX and JSON file of a folder."""
     tables: list[Table] = []
     # A kind given names the kind of one file; a folder's files each tell their own.
     given = None if path.is_dir() else kind
     for child in files_of(path):
-        tables.extend(read_file(str(child), child.read_bytes(), kind=given, encoding=encoding))
+        tables.extend(read_file(str(child), child.read_bytes(), kind=given, encoding=encoding, limits=limits))
     return tables
 
 

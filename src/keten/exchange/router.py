@@ -44,7 +44,7 @@ from keten.exchange.schemas import (
     RequestRead,
     RequestReject,
 )
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, page
 from keten.settings import Settings
 from keten.ui import access
 
@@ -534,7 +534,6 @@ async def events_v3(request: Request, session: DbSession) -> Response:
 
 ADMIN = access("admin")
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=2_147_483_647)]
 
 
 def _partner_read(partner: ExchangePartner, session: Session) -> dict[str, Any]:

@@ -3,10 +3,11 @@ PACT error codes with their HTTP statuses, and the event types of both PACT vers
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "EVENT_TYPES",
@@ -90,9 +91,9 @@ class PartnerRead(PartnerBase):
     model_config = ConfigDict(from_attributes=True)
 
     client_id: str
-    secret_set_at: datetime
-    revoked_at: datetime | None
-    created_at: datetime
+    secret_set_at: UtcDateTime
+    revoked_at: UtcDateTime | None
+    created_at: UtcDateTime
     base_url: str | None
     pact_version: str
 
@@ -106,7 +107,7 @@ class GrantCreate(BaseModel):
     part_number: str | None = Field(default=None, max_length=64)
     category: str | None = Field(default=None, max_length=64, description="A product group.")
     purpose: str = Field(min_length=1, max_length=200)
-    expires_at: datetime | None = None
+    expires_at: UtcDateTime | None = None
 
 
 class GrantRead(BaseModel):
@@ -115,15 +116,15 @@ class GrantRead(BaseModel):
     part_number: str | None
     category: str | None
     purpose: str
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    created_at: datetime
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    created_at: UtcDateTime
     created_by: str | None
     active: bool
 
 
 class AccessEntryRead(BaseModel):
-    at: datetime
+    at: UtcDateTime
     partner: str | None
     action: str
     target: str
@@ -132,7 +133,7 @@ class AccessEntryRead(BaseModel):
 
 
 class OutboxAttemptRead(BaseModel):
-    at: datetime
+    at: UtcDateTime
     status: int | None = Field(description="The partner's HTTP status; null when no answer came.")
     error: str
     worker: str
@@ -148,11 +149,11 @@ class OutboxEntryRead(BaseModel):
     pact_version: str
     status: Literal["pending", "delivering", "delivered", "failed", "cancelled"]
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: UtcDateTime | None
     last_status: int | None
     last_error: str
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: UtcDateTime
+    finished_at: UtcDateTime | None
     footprint_ids: list[str]
     recent_attempts: list[OutboxAttemptRead] = Field(description="The latest attempts, newest first.")
 
@@ -162,9 +163,9 @@ class PublishedRead(BaseModel):
     part_number: str
     version: int
     status: str
-    created_at: datetime
-    valid_from: datetime
-    valid_to: datetime
+    created_at: UtcDateTime
+    valid_from: UtcDateTime
+    valid_to: UtcDateTime
     product_ids: list[str]
 
 
@@ -192,8 +193,8 @@ class RequestRead(BaseModel):
     status: str
     reason: str
     footprint_ids: list[str]
-    created_at: datetime
-    answered_at: datetime | None
+    created_at: UtcDateTime
+    answered_at: UtcDateTime | None
 
 
 class PullReport(BaseModel):

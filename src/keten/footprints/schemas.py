@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from keten import ranges
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "ActivitiesLoad",
@@ -37,7 +40,7 @@ class FactorSetRead(BaseModel):
     source: str | None
     is_default: bool
     factors: int
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class ActivitiesLoad(_Strict):
@@ -70,7 +73,7 @@ class FootprintRead(BaseModel):
     factor_set_version: str
     input_revisions: str
     at: date
-    computed_at: datetime
+    computed_at: UtcDateTime
     total_kg_co2e: float
     fossil_kg_co2e: float
     biogenic_kg_co2e: float
@@ -106,14 +109,14 @@ class PcfChange(_Strict):
     """Give a part another supplier PCF (kg CO2e per unit), or none (null) so its own data counts."""
 
     part_number: str
-    kg_co2e_per_unit: float | None = Field(ge=0)
+    kg_co2e_per_unit: ranges.KgCo2ePerUnit | None
 
 
 class SiteElectricityChange(_Strict):
     """Give a site's electricity another factor, such as a green power contract."""
 
     site: str
-    kg_co2e_per_kwh: float = Field(ge=0)
+    kg_co2e_per_kwh: ranges.KgCo2ePerKwh
 
 
 class RecycledShareChange(_Strict):

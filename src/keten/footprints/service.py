@@ -32,6 +32,7 @@ import numpy.typing as npt
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
+from keten import ranges
 from keten.catalog.models import Material, Part, PartMaterial
 from keten.catalog.service import BomArrays, load_bom_graph, raw_rows
 from keten.core import footprint as fp
@@ -330,6 +331,14 @@ def load_factor_csv(
             errors.append(
                 {"row": number, "column": "biogenic_carbon_kg_per_unit", "message": "a mass of at least 0"}
             )
+        out_of_range = [
+            column
+            for column in ("kg_co2e_per_unit", "secondary_kg_co2e_per_unit", "biogenic_kg_co2e_per_unit")
+            if isinstance(value := row[column], float) and not abs(value) <= ranges.KG_CO2E_PER_UNIT_MAX
+        ]
+        if out_of_range:
+            limit = f"a number of at most {ranges.KG_CO2E_PER_UNIT_MAX:g} either way"
+            errors.append({"row": number, "column": out_of_range[0], "message": limit})
             continue
         rows.append(row)
     if errors:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, page
 from keten.partners import service
 from keten.partners.schemas import (
     OrganizationCreate,
@@ -35,7 +35,6 @@ router = APIRouter(tags=["partners"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 CountryFilter = Annotated[
     str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 country code, e.g. NL.")
 ]

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from keten import validators
+from keten import ranges, validators
 
 __all__ = [
     "OrganizationBase",
@@ -50,10 +50,10 @@ City = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Share = Annotated[float, Field(ge=0, le=1, description="Share of the part's volume from this site, 0 to 1.")]
-LeadTime = Annotated[int, Field(ge=0, description="Replenishment lead time in days.")]
-Price = Annotated[
-    float, Field(ge=0, allow_inf_nan=False, description="Price per unit of measure of the part.")
+LeadTime = Annotated[
+    ranges.LeadTimeDays, Field(description="Replenishment lead time in days, at most ten years.")
 ]
+Price = Annotated[ranges.PriceEur, Field(description="Price per unit of measure of the part.")]
 
 
 class _Input(BaseModel):

@@ -102,7 +102,7 @@ def passports_page(
     session: DbSession,
     q: str = "",
     level: Literal["", "model", "batch", "item"] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Every passport, newest first; editors issue new ones here."""
     return _list_page(request, session, q=q, level=level, number=page)

@@ -22,7 +22,7 @@ from starlette.types import Scope
 from keten import replay
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, page
 from keten.passports import jsonld, service
 from keten.passports.models import PassportRecord, PassportRevision
 from keten.passports.schemas import (
@@ -55,7 +55,6 @@ public_router = APIRouter(tags=["passports"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0)]
 TierQuery = Annotated[
     Literal["public", "legitimate_interest", "authority", "owner"] | None,
     Query(description="Read at this tier, if it is not above the caller's own (to see what others see)."),

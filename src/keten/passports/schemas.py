@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from keten import ranges
+from keten.timestamps import UtcDateTime
 from keten.validators import check_country
 
 __all__ = [
@@ -157,7 +159,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # GS1 AI 21 and AI 10: up to 20 characters of GS1's CSET 82 (the URL-safe subset used here).
 SerialText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,20}$")]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 """A mass fraction in per cent weight by weight (w/w %)."""
@@ -472,7 +473,7 @@ class InputSubstance(_Input):
     cas_number: Cas | None = None
     ec_number: Ec | None = None
     location: Short
-    mass_kg: NonNegative | None = None
+    mass_kg: ranges.MassKg | None = None
     concentration_percent: Percent | None = None
     hazard_classes: list[Short] = []
     scip_number: Scip | None = None
@@ -506,15 +507,15 @@ class InputAddress(_Input):
 
 class InputSparePart(_Input):
     part_number: Short
-    available_years: NonNegative | None = None
+    available_years: ranges.Years | None = None
 
 
 class InputStep(_Input):
-    step: Annotated[int, Field(ge=1)]
+    step: Annotated[int, Field(ge=1, le=10_000)]
     description: Text
     tools: list[Short] = []
     fasteners: Short | None = None
-    time_minutes: NonNegative | None = None
+    time_minutes: ranges.Minutes | None = None
     hazards: Text | None = None
 
 
@@ -557,9 +558,9 @@ class PassportInputData(_Input):
     due_diligence_report_title: Short | None = None
     due_diligence_report_url: Url | None = None
     due_diligence_report_issued_by: Short | None = None
-    expected_lifetime_years: NonNegative | None = None
-    warranty_years: NonNegative | None = None
-    spare_parts_available_years: NonNegative | None = None
+    expected_lifetime_years: ranges.Years | None = None
+    warranty_years: ranges.Years | None = None
+    spare_parts_available_years: ranges.Years | None = None
     repairability: Text | None = None
     repair_instructions: list[Text] = []
     spare_parts: list[InputSparePart] = []
@@ -592,7 +593,7 @@ class RevisionRead(BaseModel):
     sha256: str
     previous_sha256: str | None
     key_id: str
-    created_at: datetime
+    created_at: UtcDateTime
     created_by: str | None
 
 
@@ -607,7 +608,7 @@ class PassportRead(BaseModel):
     batch: str | None
     digital_link: str
     current_revision: int
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class GrantIn(BaseModel):
@@ -622,7 +623,7 @@ class GrantRead(BaseModel):
     organization: str
     organization_name: str
     tier: str
-    granted_at: datetime
+    granted_at: UtcDateTime
     granted_by: str | None
     note: str | None
 
@@ -690,7 +691,7 @@ class NameplateRead(BaseModel):
     global_asset_id: str | None
     source_file: str
     source_sha256: str
-    imported_at: datetime
+    imported_at: UtcDateTime
     imported_by: str | None
 
     @classmethod

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keten.apidoc import problems
 from keten.deps import get_session
-from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from keten.pagination import DEFAULT_LIMIT, MAX_LIMIT, Offset, Page, RowId, page
 from keten.resilience import service
 from keten.resilience.schemas import (
     NodeKind,
@@ -37,7 +37,6 @@ router = APIRouter(prefix="/risk", tags=["risk"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
 MaterialTtr = Annotated[
     float,
     Query(gt=0, le=260, description="Time to recover of a material in weeks (not in the data)."),
@@ -250,7 +249,7 @@ def create_scenario(body: ScenarioCreate, request: Request, session: DbSession) 
     summary="A saved scenario",
     responses=problems(404),
 )
-def get_scenario(scenario_id: int, session: DbSession) -> Any:
+def get_scenario(scenario_id: RowId, session: DbSession) -> Any:
     return service.get_scenario(session, scenario_id=scenario_id)
 
 
@@ -260,7 +259,7 @@ def get_scenario(scenario_id: int, session: DbSession) -> Any:
     summary="Delete a saved scenario",
     responses=problems(404),
 )
-def delete_scenario(scenario_id: int, session: DbSession) -> Response:
+def delete_scenario(scenario_id: RowId, session: DbSession) -> Response:
     service.delete_scenario(session, scenario_id=scenario_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -271,7 +270,7 @@ def delete_scenario(scenario_id: int, session: DbSession) -> Response:
     responses=problems(404, 422),
 )
 def run_saved(
-    scenario_id: int,
+    scenario_id: RowId,
     session: DbSession,
     as_of: Annotated[date | None, Query(description="Day week 0 begins; today if absent.")] = None,
 ) -> dict[str, Any]:
@@ -310,7 +309,7 @@ def create_report(body: ReportCreate, request: Request, session: DbSession) -> A
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, **problems(404)},
 )
-def report_html(report_id: int, session: DbSession) -> Response:
+def report_html(report_id: RowId, session: DbSession) -> Response:
     return Response(service.get_report(session, report_id=report_id).html, media_type="text/html")
 
 
@@ -320,7 +319,7 @@ def report_html(report_id: int, session: DbSession) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **problems(404)},
 )
-def report_pdf(report_id: int, session: DbSession) -> Response:
+def report_pdf(report_id: RowId, session: DbSession) -> Response:
     report = service.get_report(session, report_id=report_id)
     return Response(
         service.report_pdf(report.html),
@@ -332,5 +331,5 @@ def report_pdf(report_id: int, session: DbSession) -> Response:
 @router.get(
     "/reports/{report_id}", response_model=ReportRead, summary="An issued report", responses=problems(404)
 )
-def get_report(report_id: int, session: DbSession) -> Any:
+def get_report(report_id: RowId, session: DbSession) -> Any:
     return service.get_report(session, report_id=report_id)

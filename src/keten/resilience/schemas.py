@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from keten.timestamps import UtcDateTime
 
 __all__ = [
     "NodeKind",
@@ -116,9 +118,9 @@ class ScenarioRead(BaseModel):
     start: date
     weeks: float
     horizon_weeks: int
-    created_at: datetime
+    created_at: UtcDateTime
     created_by: str | None
-    last_run_at: datetime | None
+    last_run_at: UtcDateTime | None
     last_as_of: date | None
     last_fingerprint: str | None
     last_revenue_lost_eur: float | None
@@ -144,7 +146,7 @@ class ReportRead(BaseModel):
     id: int
     title: str
     as_of: date
-    created_at: datetime
+    created_at: UtcDateTime
     created_by: str | None
     fingerprint: str
     inputs: dict[str, Any]

@@ -1,8 +1,8 @@
 """connector: equipment, samples of their signals, the sources' status and events, energy per order
 and per part, OEE
 
-Revision ID: 0016
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

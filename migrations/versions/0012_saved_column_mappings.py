@@ -1,7 +1,7 @@
 """saved column mappings: a file's own headers mapped onto the columns of one kind, kept by name
 
-Revision ID: 0015
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
