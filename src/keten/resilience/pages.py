@@ -21,6 +21,7 @@ from keten.deps import get_session
 from keten.problems import Problem
 from keten.resilience import service
 from keten.ui import Page, Templates, access, gettext, language_of
+from keten.ui.i18n import country_name
 
 __all__ = ["router"]
 
@@ -32,21 +33,21 @@ PAGE_SIZE = 25
 KINDS = ("supplier", "country", "material", "site")
 
 
-def _alpha3(alpha2: str) -> tuple[str, str] | None:
+def _alpha3(alpha2: str, lang: str) -> tuple[str, str] | None:
     country = pycountry.countries.get(alpha_2=alpha2.upper())
-    return (country.alpha_3, country.name) if country is not None else None
+    return (country.alpha_3, country_name(alpha2, lang)) if country is not None else None
 
 
 @router.get("/risk")
 def overview(request: Request, session: DbSession) -> Response:
     """Exposure by country on a world map, the headline figures and the issued reports."""
     countries = service.country_exposure(session)
+    lang = language_of(request)
     mapped = []
     for c in countries:
-        found = _alpha3(c["country"])
+        found = _alpha3(c["country"], lang)
         if found and (c["revenue_at_risk_eur"] > 0 or c["sites"] > 0):
             mapped.append((found[0], found[1], round(c["revenue_at_risk_eur"])))
-    lang = language_of(request)
     map_data = {
         "locations": [m[0] for m in mapped],
         "names": [m[1] for m in mapped],
@@ -58,7 +59,7 @@ def overview(request: Request, session: DbSession) -> Response:
     _, single_country = service.concentration(session, single="country", limit=1)
     exposed_sites, _ = service.exposure(session, kind="supplier", exposed_only=True, limit=1000)
     reports, _ = service.list_reports(session, limit=10)
-    names = {c["country"]: (_alpha3(c["country"]) or ("", c["country"]))[1] for c in countries}
+    names = {c["country"]: country_name(c["country"], lang) for c in countries}
     return templates.render(
         request,
         "risk.html",

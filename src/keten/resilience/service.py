@@ -73,6 +73,7 @@ __all__ = [
     "load",
     "material_concentration",
     "mitigations",
+    "product_risk",
     "products",
     "render_report",
     "report_context",
@@ -758,6 +759,22 @@ def products(session: Session) -> list[dict[str, Any]]:
         }
         for j, p in enumerate(net.products.tolist())
     ]
+
+
+def product_risk(session: Session, *, weeks: float | None = None) -> list[dict[str, Any]]:
+    """Return per product what a board asks first: its revenue per week, how many single suppliers,
+    countries and materials stop it when they fail (each for its time to recover, or ``weeks``), and
+    the one that costs the most."""
+    rows = products(session)
+    critical, _ = critical_nodes(session, weeks=weeks, limit=100_000)
+    for row in rows:
+        stopping = [c for c in critical if row["part_number"] in c["products_stopped"]]
+        worst = stopping[0] if stopping else None  # ranked by revenue at risk
+        row["revenue_per_week_eur"] = row["demand_per_week"] * row["revenue_per_unit_eur"]
+        row["nodes_stopping"] = len(stopping)
+        row["worst_node"] = None if worst is None else {k: worst[k] for k in ("node", "kind", "code", "name")}
+        row["worst_revenue_at_risk_eur"] = 0.0 if worst is None else worst["revenue_at_risk_eur"]
+    return rows
 
 
 def crm_of_product(

@@ -13,6 +13,21 @@
     if (token) { event.detail.headers["X-CSRF-Token"] = token; }
   });
 
+  // Work that takes a while (a calculation over a large chain, a report) says so while it runs: a
+  // form marked data-busy shows its spinner and message, and its button cannot be pressed twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-busy]");
+    if (!form) { return; }
+    form.classList.add("is-busy");
+    form.setAttribute("aria-busy", "true");
+    var status = form.querySelector(".busy");
+    if (status) { status.textContent = form.dataset.busy; }
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      // Disabled after the submit is under way, so the button's own name and value still go.
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+
   // A node's children are fetched once by htmx (hx-trigger="click once"); every click toggles them.
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".tree .toggle");
