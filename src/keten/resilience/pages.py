@@ -9,12 +9,14 @@ scenario stores nothing, so the builder is a GET form that htmx swaps in place.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import pycountry
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from keten.deps import get_session
@@ -262,8 +264,25 @@ def issue_report(request: Request, session: DbSession, csrf_token: Annotated[str
     context = service.report_context(session)
     row = service.save_report(
         session,
-        html=service.render_report(context),
+        html=service.render_report(context, language_of(request)),
         context=context,
         username=getattr(user, "username", None),
     )
-    return RedirectResponse(f"/api/risk/reports/{row.id}.html", status_code=303)
+    return RedirectResponse(f"/risk/reports/{row.id}", status_code=303)
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+
+@router.get("/risk/reports/{report_id}")
+def report_page(request: Request, session: DbSession, report_id: int) -> Response:
+    """An issued report inside the app, under its header, with links to its HTML and PDF.
+
+    The report is kept as issued (in the language it was issued in); the page shows its body with
+    the app's styles, so it reads like any other page.
+    """
+    row = service.get_report(session, report_id=report_id)
+    found = _BODY.search(row.html)
+    return templates.render(
+        request, "report_page.html", {"report": row, "body": Markup(found.group(1) if found else "")}
+    )

@@ -114,6 +114,107 @@ NL: dict[str, str] = {
     "Computing every scenario and typesetting the report…": (
         "Bezig met het doorrekenen van elk scenario en het opmaken van het rapport…"
     ),
+    # the risk assessment report
+    "page": "pagina",
+    "of": "van",
+    "assessment date": "beoordelingsdatum",
+    "data fingerprint": "vingerafdruk van de gegevens",
+    "critical raw materials data": "gegevens kritieke grondstoffen",
+    "Prepared under Article 24 of Regulation (EU) 2024/1252 (Critical Raw Materials Act): where "
+    "the strategic raw materials in the company's products come from, how concentrated their "
+    "supply is, which disruptions stop production and what would prevent it. Every figure is "
+    "computed by keten from the stored bill of materials, material composition, sourcing, lead "
+    "times and stock; the data fingerprint and the inputs below identify what it read, so the "
+    "same data and inputs give the same report.": (
+        "Opgesteld volgens artikel 24 van Verordening (EU) 2024/1252 (verordening kritieke "
+        "grondstoffen): waar de strategische grondstoffen in de producten van het bedrijf vandaan "
+        "komen, hoe geconcentreerd hun aanbod is, welke verstoringen de productie stilleggen en wat "
+        "dat zou voorkomen. Elk getal is door keten berekend uit de opgeslagen stuklijst, "
+        "materiaalsamenstelling, inkoop, levertijden en voorraad; de vingerafdruk van de gegevens en "
+        "de invoer hieronder geven aan wat het las, zodat dezelfde gegevens en invoer hetzelfde "
+        "rapport geven."
+    ),
+    "Inputs: outage per node {weeks} weeks, horizon {horizon} weeks, top {top} listed.": (
+        "Invoer: uitval per knooppunt {weeks} weken, horizon {horizon} weken, de eerste {top} vermeld."
+    ),
+    "Inputs: outage per node each node's time to recover (longest lead time of its sourcing; "
+    "materials {material} weeks), horizon {horizon} weeks, top {top} listed.": (
+        "Invoer: uitval per knooppunt gelijk aan zijn hersteltijd (langste levertijd van zijn "
+        "inkoop; materialen {material} weken), horizon {horizon} weken, de eerste {top} vermeld."
+    ),
+    "1. Products assessed": "1. Beoordeelde producten",
+    "EU list entry": "Vermelding op de EU-lijst",
+    "Through parts (suppliers)": "Via onderdelen (leveranciers)",
+    "kg per week": "kg per week",
+    "Own suppliers": "Eigen leveranciers",
+    "HHI own sourcing": "HHI eigen inkoop",
+    "HHI world extraction": "HHI wereldwinning",
+    "HHI world processing": "HHI wereldverwerking",
+    "Largest country": "Grootste land",
+    "Supplier (country)": "Leverancier (land)",
+    "Stock, weeks": "Voorraad, weken",
+    "Alternate": "Alternatief",
+    "Revenue behind per week": "Omzet erachter per week",
+    "Supplier sites": "Leverancierslocaties",
+    "Spend per week": "Inkoop per week",
+    "Critical raw materials mined or processed there": (
+        "Kritieke grondstoffen die er gewonnen of verwerkt worden"
+    ),
+    "Time to recover": "Hersteltijd",
+    "Time to survive": "Overleeftijd",
+    "TTR, weeks": "TTR, weken",
+    "TTS, weeks": "TTS, weken",
+    "Scenario": "Scenario",
+    "Products stop": "Producten stoppen",
+    "2. Strategic and critical raw materials in the products": (
+        "2. Strategische en kritieke grondstoffen in de producten"
+    ),
+    "3. Where the materials come from and how concentrated their supply is": (
+        "3. Waar de materialen vandaan komen en hoe geconcentreerd hun aanbod is"
+    ),
+    "Sourcing concentration of bought parts": "Concentratie van de inkoop van ingekochte onderdelen",
+    "4. Critical nodes: single failures ranked by revenue at risk": (
+        "4. Kritieke knooppunten: enkele uitval gerangschikt naar omzet op het spel"
+    ),
+    "5. Scenarios": "5. Scenario's",
+    "6. Mitigations of the most critical nodes": "6. Maatregelen voor de meest kritieke knooppunten",
+    "No material of the EU critical raw materials list found in this product's composition.": (
+        "Geen materiaal van de EU-lijst van kritieke grondstoffen gevonden in de samenstelling van "
+        "dit product."
+    ),
+    "No scenarios are saved; the ranking above covers every single failure.": (
+        "Er zijn geen scenario's bewaard; de rangschikking hierboven dekt elke enkele uitval."
+    ),
+    "No node puts revenue at risk.": "Geen knooppunt zet omzet op het spel.",
+    "weekly demand fitted to the stored weekly usage of the bought parts (no demand stored for "
+    "the product).": (
+        "wekelijkse vraag afgeleid uit het opgeslagen wekelijkse verbruik van de ingekochte "
+        "onderdelen (geen vraag opgeslagen voor het product)."
+    ),
+    "critical": "kritiek",
+    "no source": "geen bron",
+    "HHI on the 0..1 scale (×10,000 for the antitrust convention). World shares list the "
+    "countries with at least 5 % of supply, so the world HHI is a lower bound.": (
+        "HHI op de schaal 0..1 (×10.000 volgens de mededingingsconventie). Wereldaandelen noemen de "
+        "landen met minstens 5 % van het aanbod, dus de wereld-HHI is een ondergrens."
+    ),
+    "{sourced} bought parts are sourced; {single} from a single supplier and {country} from a "
+    "single country. The single-source parts with the most revenue behind them:": (
+        "{sourced} ingekochte onderdelen hebben een bron; {single} één leverancier en {country} één "
+        "land. De onderdelen met één bron met de meeste omzet erachter:"
+    ),
+    "qualified": "gekwalificeerd",
+    "none": "geen",
+    "{count} suppliers, countries and critical raw materials were each failed alone. Time to "
+    "survive (TTS) is when the first product stops; a node is exposed where it is shorter than "
+    "its time to recover (TTR).": (
+        "{count} leveranciers, landen en kritieke grondstoffen zijn elk afzonderlijk uitgeschakeld. "
+        "De overleeftijd (TTS) is het moment waarop het eerste product stopt; een knooppunt is "
+        "blootgesteld waar die korter is dan zijn hersteltijd (TTR)."
+    ),
+    "{part} on {day}": "{part} op {day}",
+    "{amount} at risk over {weeks} weeks": "{amount} op het spel over {weeks} weken",
+    "{count} parts, e.g.": "{count} onderdelen, bijv.",
     # sign-in and account
     "Username": "Gebruikersnaam",
     "Password": "Wachtwoord",
