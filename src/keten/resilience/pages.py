@@ -119,9 +119,9 @@ def mitigations_fragment(
     return templates.render(request, "_mitigations.html", {"answer": answer, "error": error})
 
 
-def _node_choices(session: Session) -> list[tuple[str, str]]:
+def _node_choices(session: Session, lang: str) -> list[tuple[str, str]]:
     network = service.load(session)
-    choices = [(f"country:{c}", c) for c in network.countries]
+    choices = [(f"country:{c}", f"{c} · {country_name(c, lang)}") for c in network.countries]
     choices += [
         (f"supplier:{code}", f"{code} · {name}")
         for code, name in zip(network.org_codes, network.org_names, strict=True)
@@ -179,7 +179,7 @@ def scenario_page(
         request,
         "scenario.html",
         {
-            "choices": _node_choices(session),
+            "choices": _node_choices(session, language_of(request)),
             "chosen": nodes,
             "start": (start or datetime.now(UTC).date() + timedelta(days=7)).isoformat(),
             "weeks": weeks,

@@ -110,6 +110,9 @@ NL: dict[str, str] = {
     "Publish the latest footprint of {part}": "Laatste footprint van {part} publiceren",
     "See its footprint": "Footprint bekijken",
     "Publishing…": "Bezig met publiceren…",
+    "{count} chosen": "{count} gekozen",
+    "Supply-chain risk assessment": "Beoordeling van het leveringsrisico in de keten",
+    "Search a country, supplier, material or site": "Zoek een land, leverancier, materiaal of locatie",
     "Calculating over the whole chain…": "Bezig met berekenen over de hele keten…",
     "Computing every scenario and typesetting the report…": (
         "Bezig met het doorrekenen van elk scenario en het opmaken van het rapport…"
@@ -524,7 +527,6 @@ NL: dict[str, str] = {
     "Time to recover (weeks)": "Hersteltijd (weken)",
     "Time to survive (weeks)": "Overlevingstijd (weken)",
     "Unavailable": "Niet beschikbaar",
-    "Unavailable (several at once: hold Ctrl)": "Niet beschikbaar (meerdere tegelijk: houd Ctrl ingedrukt)",
     "Units lost": "Verloren eenheden",
     "Units per week": "Stuks per week",
     "Weeks": "Weken",
