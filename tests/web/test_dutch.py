@@ -20,6 +20,7 @@ from keten.dataio import demo
 from keten.models import Base
 from keten.passports.models import PassportRecord
 from keten.resilience import service as resilience
+from keten.resilience.models import RiskReport
 from keten.ui.i18n import NL
 
 ENGLISH_WORDS = frozenset(
@@ -90,8 +91,8 @@ def english_in(html: str, names: frozenset[str] = frozenset()) -> list[str]:
         if text in NL and NL[text] != text:
             found.append(text)
             continue
-        cleaned = re.sub(r"\S+\.(csv|xlsx|json|pdf|html)\b", " ", text)
-        cleaned = _whole(*ALLOWED, *names).sub(" ", cleaned)
+        cleaned = _whole(*ALLOWED, *names).sub(" ", text)
+        cleaned = re.sub(r"\S+\.(csv|xlsx|json|pdf|html)\b", " ", cleaned)
         words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", cleaned)}
         if words & ENGLISH_WORDS:
             found.append(text)
@@ -106,7 +107,7 @@ def dutch(engine: Engine, client_as: Callable[[str], TestClient]) -> Iterator[Te
         demo.load_exchange(session)
         context = resilience.report_context(session)
         resilience.save_report(
-            session, context=context, html=resilience.render_report(context), username="demo"
+            session, context=context, html=resilience.render_report(context, "nl"), username="demo"
         )
         session.commit()
     client = client_as("admin")
@@ -124,6 +125,8 @@ def _names(engine: Engine) -> frozenset[str]:
                 if isinstance(column.type, String | Text | JSON):
                     for value in conn.scalars(select(column).distinct()):
                         found.update(_strings(value))
+    # The sources of the reference data are cited as published.
+    found.update(m["source"] for m in resilience.crm_list())
     return frozenset(v for v in found if len(v) > 3)
 
 
@@ -142,6 +145,7 @@ def _strings(value: object) -> Iterator[str]:
 def _pages(engine: Engine) -> list[str]:
     with Session(engine) as session:
         passport = session.scalars(select(PassportRecord.uid).order_by(PassportRecord.id)).first()
+        report = session.scalars(select(RiskReport.id)).first()
     return [
         "/",
         "/parts",
@@ -161,6 +165,9 @@ def _pages(engine: Engine) -> list[str]:
         "/risk/critical",
         "/risk/crm",
         "/risk/scenario",
+        "/risk/scenario?node=country:CN&node=supplier:HOKU-MAG&weeks=8",
+        f"/risk/reports/{report}",
+        "/risk/mitigations?node=country:CN",
         "/passports",
         f"/passports/{passport}",
         "/users",
@@ -183,6 +190,10 @@ def test_no_page_holds_english_when_read_in_dutch(dutch: TestClient, engine: Eng
     assert invalid.status_code == 422 and "verplicht veld" in invalid.text
     problems.update({"/users (invalid)": found} if (found := english_in(invalid.text, names)) else {})
     assert not problems, f"English in Dutch pages: {problems}"
+    footprint = dutch.get("/footprints/WS-1000").text
+    assert re.search(r"\d,\d\u00a0%", footprint) and not re.search(r"\d\.\d\u00a0%", footprint)
+    assert re.search(r"\d\u202f\d{3}", footprint)  # thousands grouped, no "e-05" anywhere
+    assert not re.search(r"\de[-+]\d", footprint)
 
 
 def test_the_scan_finds_an_untranslated_label_and_an_english_sentence() -> None:

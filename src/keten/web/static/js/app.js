@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The reader's decimal mark and thousands separator, as keten.ui.format writes them on the page.
+  function separators() {
+    var meta = document.querySelector('meta[name="number-separators"]');
+    return meta ? meta.content : ".\u202f";
+  }
+  window.ketenSeparators = separators;
+
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -56,6 +63,7 @@
         colorbar: { thickness: 10, len: 0.6, outlinewidth: 0 }
       };
       var layout = {
+        separators: separators(),
         margin: { l: 0, r: 0, t: 0, b: 0 },
         height: 340,
         paper_bgcolor: "rgba(0,0,0,0)",

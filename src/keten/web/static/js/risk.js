@@ -28,6 +28,7 @@
         }
       ];
       var layout = {
+        separators: window.ketenSeparators(),
         height: 300,
         margin: { l: 70, r: 50, t: 10, b: 40 },
         paper_bgcolor: "rgba(0,0,0,0)",
