@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from keten.dataio import demo
@@ -17,6 +17,7 @@ from keten.db import make_engine
 from keten.migrate import upgrade
 from keten.partners import auth
 from tests.e2e.test_browser import PASSWORD, SCREENSHOTS, _free_port, serve_keten
+from tests.e2e.test_passport_browser import _page as _console_page
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -55,16 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _page(browser: Browser, lang: str, problems: list[str], viewport: dict[str, int]) -> Page:
-    locale = "nl-NL" if lang == "nl" else "en-GB"
-    page = browser.new_context(viewport=viewport, locale=locale).new_page()  # type: ignore[arg-type]
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return page
+    return _console_page(browser, problems, viewport=viewport, locale="nl-NL" if lang == "nl" else "en-GB")
 
 
 def _sign_in(page: Page, base: str, lang: str) -> None:
