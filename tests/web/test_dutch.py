@@ -123,7 +123,9 @@ def _names(engine: Engine) -> frozenset[str]:
         for table in Base.metadata.sorted_tables:
             for column in table.columns:
                 if isinstance(column.type, String | Text | JSON):
-                    for value in conn.scalars(select(column).distinct()):
+                    # PostgreSQL has no equality on json, so its columns cannot be DISTINCT.
+                    query = select(column) if isinstance(column.type, JSON) else select(column).distinct()
+                    for value in conn.scalars(query):
                         found.update(_strings(value))
     # The sources of the reference data are cited as published.
     found.update(m["source"] for m in resilience.crm_list())
