@@ -10,11 +10,12 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
 
 from keten.problems import Problem
 
-__all__ = ["err_console", "print_problem", "run", "session_scope"]
+__all__ = ["err_console", "print_problem", "run", "session_scope", "steps"]
 
 err_console = Console(stderr=True)
 
@@ -64,3 +65,30 @@ def run(work: Callable[[Session], Any], *, commit: bool = False, where: Where = 
     """Return ``work(session)`` run in a :func:`session_scope`."""
     with session_scope(commit=commit, where=where) as session:
         return work(session)
+
+
+@contextmanager
+def steps(labels: list[str]) -> Iterator[Callable[[], None]]:
+    """Show a progress bar over the named ``labels`` on standard error while long work runs; yield
+    the function that marks the current step done and names the next one.
+
+    On a terminal the bar moves and the spinner turns while a step runs; elsewhere (a pipe, a log)
+    nothing is drawn, so the command's own output stays as it was.
+    """
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = progress.add_task(labels[0], total=len(labels))
+
+    def advance() -> None:
+        done = int(progress.tasks[0].completed) + 1
+        progress.update(task, completed=done, description=labels[min(done, len(labels) - 1)])
+
+    with progress:
+        yield advance

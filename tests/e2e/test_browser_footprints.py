@@ -38,8 +38,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 def _number(text: str) -> float:
-    """Return the number a page shows, written with thin spaces between thousands."""
-    return float(text.split(" kg")[0].replace("\u2009", "").replace(",", "").strip())
+    """Return the number an English page shows, written with narrow spaces between thousands."""
+    return float(text.split(" kg")[0].replace("\u202f", "").strip())
 
 
 def _runs(url: str) -> int:

@@ -41,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _page(browser: Browser, problems: list[str], **options: object) -> Page:
-    page = browser.new_context(locale="en-GB", **options).new_page()  # type: ignore[arg-type]
+    page = browser.new_context(**{"locale": "en-GB", **options}).new_page()  # type: ignore[arg-type]
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from keten.exchange import service
 from keten.exchange.models import FootprintRequest, PublishedFootprint
+from keten.exchange.schemas import PartnerCreate
 from keten.footprints.models import SupplierPcf
 from tests.exchange.conftest import add_partner
 
@@ -194,3 +195,30 @@ def test_an_unsolicited_fulfilled_event_is_acknowledged_and_not_stored(
     event = {**event, "id": f"{event['id']}-2", "data": {**event["data"], "pfs": [{**document, "pcf": {}}]}}
     invalid = anonymous_client.post("/2/events", content=json.dumps(event), headers=headers)
     assert invalid.status_code == 400 and "pfs/0" in invalid.json()["message"]
+
+
+def test_granting_an_unpublished_footprint_says_so_and_offers_to_publish(
+    client_as: Callable[[str], TestClient], engine: Engine
+) -> None:
+    from tests.exchange.conftest import build_chain
+
+    with Session(engine, expire_on_commit=False) as session:
+        numbers = build_chain(session, publish=False)
+        service.create_partner(session, data=PartnerCreate(code="OEM", name="OEM B.V."))
+        session.commit()
+    editor = client_as("editor")
+    granted = editor.post(
+        "/exchange/grants",
+        data={"partner": "OEM", "part_number": numbers[0], "purpose": "customer LCA"},
+        headers=HTML,
+    )
+    assert granted.status_code == 200
+    assert f'data-testid="unpublished-{numbers[0]}"' in granted.text
+    assert "not published yet" in granted.text and f'data-testid="publish-{numbers[0]}"' in granted.text
+    dutch = editor.get("/exchange/grants", headers={**HTML, "Accept-Language": "nl"})
+    assert "nog niet gepubliceerd" in dutch.text
+    published = editor.post("/exchange/publish", data={"part_number": numbers[0]}, headers=HTML)
+    assert published.status_code == 200
+    assert f'data-testid="unpublished-{numbers[0]}"' not in published.text
+    with Session(engine) as session:
+        assert service.active_published(session, part_number=numbers[0]) is not None

@@ -131,7 +131,7 @@ def test_a_report_is_stored_with_its_fingerprint_and_served_as_html_and_pdf(
     assert len(report["fingerprint"]) == 32 and report["inputs"]["weeks"] == 6
     html = viewer.get(f"/api/risk/reports/{report['id']}.html")
     assert html.headers["content-type"].startswith("text/html")
-    assert "2026-01-05" in html.text and report["fingerprint"] in html.text and "Gallium" in html.text
+    assert "5 Jan 2026" in html.text and report["fingerprint"] in html.text and "Gallium" in html.text
     pdf = viewer.get(f"/api/risk/reports/{report['id']}.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     pages = PdfReader(io.BytesIO(pdf.content)).pages

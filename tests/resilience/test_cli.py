@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 
@@ -59,7 +60,7 @@ def test_the_report_is_written_as_html_and_pdf(tmp_path: Path) -> None:
     made = _keten("risk", "report", "--as-of", "2030-01-07", "--out", str(html), url=url, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     text = html.read_text(encoding="utf-8")
-    assert "2030-01-07" in text and "Wafer stage module" in text and "Neodymium" in text
+    assert "7 Jan 2030" in text and "Wafer stage module" in text and "Neodymium" in text
     pdf = tmp_path / "report.pdf"
     made = _keten(
         "risk", "report", "--format", "pdf", "--as-of", "2030-01-07", "--out", str(pdf), url=url, cwd=tmp_path
@@ -71,3 +72,20 @@ def test_the_report_is_written_as_html_and_pdf(tmp_path: Path) -> None:
     pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
     content = " ".join(" ".join(p.extract_text() for p in pages).split())
     assert fingerprint in content and "Critical nodes" in content and "Mitigations" in content
+    dutch = tmp_path / "rapport.html"
+    made = _keten("risk", "report", "--lang", "nl", "--out", str(dutch), url=url, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "Kritieke knooppunten" in dutch.read_text(encoding="utf-8")
+
+
+def test_long_work_shows_its_steps_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from keten import cli_support
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_support, "err_console", Console(file=screen, force_terminal=True, width=100))
+    with cli_support.steps(["loading", "calculating"]) as done:
+        done()
+        done()
+    assert "loading" in screen.getvalue() and "2/2" in screen.getvalue()

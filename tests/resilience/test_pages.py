@@ -94,7 +94,38 @@ def test_an_editor_issues_a_report_from_the_overview(
     assert viewer.post("/risk/reports").status_code == 403
     editor = client_as("editor")
     issued = editor.post("/risk/reports", follow_redirects=False)
-    assert issued.status_code == 303 and issued.headers["location"].endswith(".html")
+    assert issued.status_code == 303 and issued.headers["location"].startswith("/risk/reports/")
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(RiskReport)) == 1
     assert 'data-testid="reports"' in viewer.get("/risk").text
+
+
+def test_a_report_issued_in_dutch_opens_inside_the_app_and_its_pdf_fits_the_page(
+    client_as: Callable[[str], TestClient], system: None
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    editor = client_as("editor")
+    editor.cookies.set("keten_lang", "nl")
+    page = editor.post("/risk/reports")
+    assert page.status_code == 200 and 'class="topbar"' in page.text  # the app's header
+    assert 'data-testid="report"' in page.text and "1. Beoordeelde producten" in page.text
+    assert "Products assessed" not in page.text and "<style>" not in page.text
+    pdf_link = re.search(r'href="(/api/risk/reports/\d+\.pdf)"', page.text)
+    assert pdf_link is not None
+    reader = PdfReader(io.BytesIO(editor.get(pdf_link.group(1)).content))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Kritieke knooppunten" in text and "pagina 1 van" in text
+    # Every character is placed within the page: no column runs off its right edge.
+    for number, pdf_page in enumerate(reader.pages, 1):
+        width = float(pdf_page.mediabox.width)
+        right: list[float] = []
+
+        def _collect(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+            if text.strip():
+                right.append(cm[4] + tm[4] * cm[0])  # noqa: B023 - consumed within this page
+
+        pdf_page.extract_text(visitor_text=_collect)
+        assert right and max(right) < width, (number, max(right), width)

@@ -571,6 +571,11 @@ class FootprintResult:
         return np.asarray(self.contributions.sum(axis=(0, 1)))
 
     @property
+    def by_part_gate(self) -> FloatArray:
+        """Return each part's cradle-to-gate contribution (the stages before use), shape (n,)."""
+        return np.asarray(self.contributions[:, :_N_GATE].sum(axis=(0, 1)))
+
+    @property
     def primary_data_share(self) -> float:
         """Return the PACT primary data share: primary-data emissions over the total (NaN if 0)."""
         total = self.total_kg_co2e
@@ -949,16 +954,23 @@ class Hotspot:
     stage: Stage
 
 
-def hotspots(model: FootprintModel, result: FootprintResult, top: int = 10) -> tuple[Hotspot, ...]:
-    """Return the ``top`` parts with the largest contributions, largest first."""
-    by_part = result.by_part
+def hotspots(
+    model: FootprintModel, result: FootprintResult, top: int = 10, *, gate: bool = False
+) -> tuple[Hotspot, ...]:
+    """Return the ``top`` parts with the largest contributions, largest first.
+
+    With ``gate`` only the cradle-to-gate stages count, and shares are of the cradle-to-gate
+    total: the use phase of a machine would otherwise dwarf every part it is made of.
+    """
+    by_part = result.by_part_gate if gate else result.by_part
     top = min(top, by_part.size)
     if top <= 0:
         return ()
     candidates = np.argpartition(-by_part, top - 1)[:top]
     order = candidates[np.argsort(-by_part[candidates], kind="stable")]
-    stage_totals = result.contributions[:, :, order].sum(axis=0).T
-    total = result.total_kg_co2e
+    stages = result.contributions[:, :_N_GATE] if gate else result.contributions
+    stage_totals = stages[:, :, order].sum(axis=0).T
+    total = result.cradle_to_gate_kg_co2e if gate else result.total_kg_co2e
     return tuple(
         Hotspot(
             part=int(i),

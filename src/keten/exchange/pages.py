@@ -20,7 +20,8 @@ from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.partners.models import Organization
 from keten.problems import Problem
 from keten.settings import Settings
-from keten.ui import Page, Templates, access
+from keten.ui import Page, Templates, access, language_of
+from keten.ui.i18n import translate_message
 
 __all__ = ["PAGE_SIZE", "router"]
 
@@ -118,16 +119,28 @@ def _grants_page(
     categories = session.scalars(
         select(Part.category).where(Part.category.is_not(None)).distinct().order_by(Part.category)
     ).all()
+    grant_rows = service.grant_rows(session)
+    # A partner granted a part sees nothing of it until its footprint is published: say so.
+    unpublished = sorted(
+        {
+            g["part_number"]
+            for g in grant_rows
+            if g["active"]
+            and g["part_number"]
+            and service.active_published(session, part_number=g["part_number"]) is None
+        }
+    )
     return templates.render(
         request,
         "exchange_grants.html",
         {
             "tab": "grants",
-            "grants": service.grant_rows(session),
+            "grants": grant_rows,
+            "unpublished": unpublished,
             "partners": service.list_partners(session),
             "categories": categories,
             "published": service.list_published(session, limit=PAGE_SIZE, offset=0)[0],
-            "error": error,
+            "error": None if error is None else translate_message(language_of(request), error),
         },
         status_code=status_code,
     )

@@ -63,8 +63,15 @@ def calculate(
     from keten.footprints import service
 
     def work(session: Session) -> dict[str, Any]:
-        run = service.calculate(session, part_number=part_number, factor_set=factor_set)
-        return service.run_summary(session, run)
+        labels = ["loading the chain's arrays", "calculating and storing", "summarising"]
+        with cli_support.steps(labels) as done:
+            service.load(session, factor_set=factor_set)  # the calculation reuses what this loads
+            done()
+            run = service.calculate(session, part_number=part_number, factor_set=factor_set)
+            done()
+            summary = service.run_summary(session, run)
+            done()
+        return summary
 
     _print_run(_run(work, commit=True))
 

@@ -7,6 +7,7 @@ result (what was reported and exported) is shown beside it with its factor set a
 
 from __future__ import annotations
 
+import math
 from contextlib import suppress
 from typing import Annotated, Any
 
@@ -21,9 +22,9 @@ from keten.deps import get_session
 from keten.footprints import service
 from keten.footprints.models import FootprintRun
 from keten.problems import Problem
-from keten.ui import Page, Templates
+from keten.ui import Page, Templates, gettext, language_of
 
-__all__ = ["PAGE_SIZE", "products", "router", "treemap", "waterfall"]
+__all__ = ["PAGE_SIZE", "axis_ticks", "products", "router", "treemap", "waterfall"]
 
 router = APIRouter(include_in_schema=False)
 templates = Templates(__file__)
@@ -31,6 +32,8 @@ templates = Templates(__file__)
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 WIDTH = 640
 HEIGHT = 240
+AXIS = 64
+"""Width (px) left of a waterfall for its axis of kg CO2e."""
 MC_ITERATIONS = 500
 PAGE_SIZE = 50
 
@@ -74,24 +77,36 @@ STAGE_LABELS = {
 """Short labels of the stages, to be translated, for charts and tables."""
 
 
+def axis_ticks(top: float, count: int = 4) -> list[float]:
+    """Return round values from 0 up to at least ``top`` for an axis: 0, 5 000, 10 000, 15 000."""
+    if top <= 0:
+        return [0.0]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return [i * step for i in range(math.ceil(top / step - 1e-9) + 1)]
+
+
 def waterfall(
     stages: dict[str, float],
     names: tuple[str, ...] = STAGE_NAMES,
     total_name: str = "total",
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> list[dict[str, Any]]:
-    """Return the bars of a waterfall over ``names`` of ``stages``: each starts where the previous
-    one ended, and a last bar named ``total_name`` shows their sum."""
+) -> dict[str, Any]:
+    """Return the bars of a waterfall over ``names`` of ``stages`` and the ticks of its axis: each
+    bar starts where the previous one ended, and a last bar named ``total_name`` shows their sum."""
     values = [stages.get(name, 0.0) for name in names]
     total = sum(values)
     running, highest = 0.0, 0.0
     for value in values:
         running += value
         highest = max(highest, running)
-    top = max(total, highest, 1e-12)
+    ticks = axis_ticks(max(total, highest))
+    top = max(ticks[-1], 1e-12)
+    plot = height - 50
     bars = []
-    step = width / (len(names) + 1)
+    step = (width - AXIS) / (len(names) + 1)
     running = 0.0
     for i, (name, value) in enumerate([*zip(names, values, strict=True), (total_name, total)]):
         is_total = i == len(names)
@@ -101,15 +116,16 @@ def waterfall(
             {
                 "name": name,
                 "value": value,
-                "x": i * step + step * 0.1,
+                "x": AXIS + i * step + step * 0.1,
                 "w": step * 0.8,
-                "y": height - 30 - high / top * (height - 50),
-                "h": max((high - low) / top * (height - 50), 0.5),
+                "y": height - 30 - high / top * plot,
+                "h": max((high - low) / top * plot, 0.5),
                 "total": is_total,
             }
         )
         running += 0.0 if is_total else value
-    return bars
+    axis = [{"value": t, "y": height - 30 - t / top * plot} for t in ticks]
+    return {"bars": bars, "ticks": axis, "left": AXIS, "bottom": height - 30, "top": height - 30 - plot}
 
 
 def treemap(items: list[tuple[str, float]], width: int = WIDTH, height: int = HEIGHT) -> list[dict[str, Any]]:
@@ -138,7 +154,7 @@ def treemap(items: list[tuple[str, float]], width: int = WIDTH, height: int = HE
     return rects
 
 
-def _page_data(session: Session, part_number: str) -> dict[str, Any]:
+def _page_data(session: Session, part_number: str, own_label: str) -> dict[str, Any]:
     stages = service.breakdown(session, part_number=part_number, by="stage")
     tree = service.breakdown(session, part_number=part_number, by="part", depth=1)["tree"]
     children = [(c["part_number"], c["kg_co2e"]) for c in tree.get("children", [])]
@@ -147,7 +163,7 @@ def _page_data(session: Session, part_number: str) -> dict[str, Any]:
     beyond_gate = by_stage.get("use", 0.0) + by_stage.get("end_of_life", 0.0)
     own = tree["kg_co2e"] - sum(v for _, v in children) - beyond_gate
     if own > 0:
-        children.append((f"{part_number} (own)", own))
+        children.append((own_label, own))
     gate = sum(by_stage.get(name, 0.0) for name in GATE_NAMES)
     return {
         "total": stages["total_kg_co2e"],
@@ -156,10 +172,12 @@ def _page_data(session: Session, part_number: str) -> dict[str, Any]:
         "waterfall": waterfall(by_stage, GATE_NAMES, "cradle_to_gate"),
         "life": waterfall({**by_stage, "cradle_to_gate": gate}, LIFE_NAMES, "total"),
         "treemap": treemap(children),
-        "hotspots": service.hotspots(session, part_number=part_number, top=15),
-        "suppliers": service.breakdown(session, part_number=part_number, by="supplier")["items"][:10],
-        "countries": service.breakdown(session, part_number=part_number, by="country")["items"][:10],
-        "materials": service.breakdown(session, part_number=part_number, by="material")["items"][:10],
+        "beyond_gate": beyond_gate,
+        "hotspots": service.hotspots(session, part_number=part_number, top=15, gate=True),
+        **{
+            key: service.breakdown(session, part_number=part_number, by=by, gate=True)["items"][:10]
+            for key, by in (("suppliers", "supplier"), ("countries", "country"), ("materials", "material"))
+        },
     }
 
 
@@ -232,7 +250,9 @@ def footprint_page(request: Request, session: DbSession, part_number: str) -> Re
             raise HTTPException(404, f"there is no part {part_number!r}") from None
         stored = None
     try:
-        data = _page_data(session, part_number)
+        data = _page_data(
+            session, part_number, gettext(language_of(request), "{part} (own)", part=part_number)
+        )
         error = None
     except Problem as problem:
         data, error = {}, problem
@@ -249,5 +269,6 @@ def footprint_page(request: Request, session: DbSession, part_number: str) -> Re
             "width": WIDTH,
             "height": HEIGHT,
             "STAGE_LABELS": STAGE_LABELS,
+            "IN_HOUSE": service.IN_HOUSE,
         },
     )

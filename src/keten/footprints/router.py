@@ -65,9 +65,10 @@ def breakdown(
     depth: Annotated[int, Query(ge=1, le=10)] = 2,
     factor_set: FactorSetName = None,
     at: At = None,
+    gate: Annotated[bool, Query(description="Cradle to gate only, shares of it.")] = False,
 ) -> dict[str, Any]:
     return service.breakdown(
-        session, part_number=part_number, by=by, factor_set=factor_set, at=at, depth=depth
+        session, part_number=part_number, by=by, factor_set=factor_set, at=at, depth=depth, gate=gate
     )
 
 
@@ -83,8 +84,11 @@ def hotspots(
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     factor_set: FactorSetName = None,
     at: At = None,
+    gate: Annotated[bool, Query(description="Cradle to gate only, shares of it.")] = False,
 ) -> Any:
-    return service.hotspots(session, part_number=part_number, top=top, factor_set=factor_set, at=at)
+    return service.hotspots(
+        session, part_number=part_number, top=top, factor_set=factor_set, at=at, gate=gate
+    )
 
 
 @router.get(f"{PATH}/uncertainty", summary="Monte Carlo percentiles", responses=problems(404, 422))

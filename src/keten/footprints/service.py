@@ -1009,10 +1009,12 @@ def _unknown_shares(loaded: Loaded, result: fp.FootprintResult) -> list[list[str
     )
 
 
-def _top_parts(loaded: Loaded, result: fp.FootprintResult, top: int = TOP_PARTS) -> list[dict[str, Any]]:
+def _top_parts(
+    loaded: Loaded, result: fp.FootprintResult, top: int = TOP_PARTS, *, gate: bool = False
+) -> list[dict[str, Any]]:
     return [
         {"part_number": h.label, "kg_co2e": h.kg_co2e, "share": h.share, "stage": fp.STAGE_NAMES[h.stage]}
-        for h in fp.hotspots(loaded.model, result, top)
+        for h in fp.hotspots(loaded.model, result, top, gate=gate)
         if h.kg_co2e != 0.0
     ]
 
@@ -1158,14 +1160,19 @@ def breakdown(
     factor_set: str | None = None,
     at: date | None = None,
     depth: int = 2,
+    gate: bool = False,
 ) -> dict[str, Any]:
-    """Return the footprint by stage, part (the contribution tree), supplier, country or material."""
+    """Return the footprint by stage, part (the contribution tree), supplier, country or material.
+
+    With ``gate``, suppliers and countries share out the cradle-to-gate total only (the use phase
+    is not made by anyone in the chain), and every share is of that total.
+    """
     if by not in BREAKDOWNS:
         raise Problem(422, "Unprocessable Content", f"by must be one of {', '.join(BREAKDOWNS)}")
     loaded, root, _, result = _current(session, part_number, factor_set, at)
-    total = result.total_kg_co2e
+    total = result.cradle_to_gate_kg_co2e if gate else result.total_kg_co2e
     out: dict[str, Any] = {"part_number": part_number, "by": by, "total_kg_co2e": total}
-    by_part = result.by_part
+    by_part = result.by_part_gate if gate else result.by_part
     if by == "stage":
         out["items"] = [
             {"key": k, "kg_co2e": v, "share": v / total if total else None}
@@ -1247,10 +1254,12 @@ def hotspots(
     top: int = 10,
     factor_set: str | None = None,
     at: date | None = None,
+    gate: bool = False,
 ) -> list[dict[str, Any]]:
-    """Return the parts with the largest contributions, largest first."""
+    """Return the parts with the largest contributions, largest first (of cradle to gate only,
+    with shares of it, when ``gate``)."""
     loaded, _, _, result = _current(session, part_number, factor_set, at)
-    return _top_parts(loaded, result, top)
+    return _top_parts(loaded, result, top, gate=gate)
 
 
 def monte_carlo(

@@ -17,6 +17,7 @@ from keten.partners import auth
 from keten.partners.models import ORGANIZATION_ROLES, Organization, Site, Sourcing, User
 from keten.problems import Problem
 from keten.ui import Page, Templates, access, gettext, language_of
+from keten.ui.i18n import country_name
 
 __all__ = ["PAGE_SIZE", "router", "supplier_countries"]
 
@@ -26,8 +27,9 @@ templates = Templates(__file__)
 PAGE_SIZE = 50
 
 
-def supplier_countries(session: Session) -> list[tuple[str, str, int]]:
-    """Return (ISO 3166 alpha-3, country name, number of supplier sites) per country, most first."""
+def supplier_countries(session: Session, lang: str = "en") -> list[tuple[str, str, int]]:
+    """Return (ISO 3166 alpha-3, country name in ``lang``, number of supplier sites) per country,
+    most first."""
     rows = session.execute(
         select(Site.country, func.count(Site.id))
         .join(Organization, Organization.id == Site.organization_id)
@@ -39,7 +41,7 @@ def supplier_countries(session: Session) -> list[tuple[str, str, int]]:
     for alpha2, count in rows:
         country = pycountry.countries.get(alpha_2=(alpha2 or "").upper())
         if country is not None:
-            result.append((country.alpha_3, country.name, int(count)))
+            result.append((country.alpha_3, country_name(alpha2, lang), int(count)))
     return result
 
 
@@ -80,7 +82,7 @@ def organizations(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     role = role if role in ORGANIZATION_ROLES else None
-    countries = supplier_countries(session)
+    countries = supplier_countries(session, language_of(request))
     map_data = {
         "locations": [c[0] for c in countries],
         "names": [c[1] for c in countries],

@@ -25,7 +25,8 @@ from keten.passports.models import PassportRecord
 from keten.passports.router import TierQuery, passport_read, reader_tier
 from keten.passports.schemas import IssueIn
 from keten.problems import Problem
-from keten.ui import Page, Templates, access
+from keten.ui import Page, Templates, access, gettext, language_of
+from keten.ui.format import plotly_separators
 
 __all__ = ["render_page", "router"]
 
@@ -61,10 +62,17 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def _chart(by_stage: dict[str, float]) -> str:
+def _chart(by_stage: dict[str, float], lang: str) -> str:
+    """Return the chart's data: stage labels in ``lang``, values, the axis title and the
+    separators of the reader's numbers (a linear scale: 1.7 million must look 85 times 20 000)."""
     stages = [(k, v) for k, v in by_stage.items() if v]
     return json.dumps(
-        {"labels": [STAGE_LABELS.get(k, k) for k, _ in stages], "values": [round(v, 1) for _, v in stages]}
+        {
+            "labels": [gettext(lang, STAGE_LABELS.get(k, k)) for k, _ in stages],
+            "values": [round(v, 1) for _, v in stages],
+            "axis": gettext(lang, "kg CO2e per unit"),
+            "separators": plotly_separators(lang),
+        }
     )
 
 
@@ -81,7 +89,7 @@ def render_page(request: Request, session: Session, record: PassportRecord, tier
             "passport": passport,
             "tier": tier,
             "document": document,
-            "chart": _chart(footprint.get("byStage") or {}),
+            "chart": _chart(footprint.get("byStage") or {}, language_of(request)),
             "stage_labels": STAGE_LABELS,
             "link": passport["identification"]["digitalLink"],
         },

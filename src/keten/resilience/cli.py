@@ -277,6 +277,7 @@ def report(
     as_of: Annotated[str | None, typer.Option(help="Assessment date, YYYY-MM-DD; today.")] = None,
     weeks: Annotated[float | None, typer.Option(help="Outage of every node; its TTR if absent.")] = None,
     top: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    lang: Annotated[Literal["en", "nl"], typer.Option(help="Language of the report.")] = "en",
 ) -> None:
     """Issue the supply-chain risk assessment (Critical Raw Materials Act), store it and write it."""
     from keten.resilience import service
@@ -286,17 +287,23 @@ def report(
     except ValueError:
         raise typer.BadParameter(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
 
-    def work(session: Session) -> tuple[int, str, str]:
-        context = service.report_context(session, as_of=day, weeks=weeks, top=top)
-        html = service.render_report(context)
-        row = service.save_report(session, html=html, context=context, username="cli")
-        return row.id, row.fingerprint, html
+    labels = ["computing every failure, scenario and mitigation", "writing the report", f"writing {out}"]
+    with cli_support.steps(labels) as done:
 
-    report_id, fingerprint, html = _run(work, commit=True)
-    if format_ == "pdf":
-        out.write_bytes(service.report_pdf(html))
-    else:
-        out.write_text(html, encoding="utf-8")
+        def work(session: Session) -> tuple[int, str, str]:
+            context = service.report_context(session, as_of=day, weeks=weeks, top=top)
+            done()
+            html = service.render_report(context, lang)
+            row = service.save_report(session, html=html, context=context, username="cli")
+            return row.id, row.fingerprint, html
+
+        report_id, fingerprint, html = _run(work, commit=True)
+        done()
+        if format_ == "pdf":
+            out.write_bytes(service.report_pdf(html))
+        else:
+            out.write_text(html, encoding="utf-8")
+        done()
     console.print(f"report {report_id} written to {out} (data fingerprint {fingerprint})")
 
 

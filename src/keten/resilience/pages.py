@@ -9,18 +9,21 @@ scenario stores nothing, so the builder is a GET form that htmx swaps in place.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import pycountry
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from keten.deps import get_session
 from keten.problems import Problem
 from keten.resilience import service
 from keten.ui import Page, Templates, access, gettext, language_of
+from keten.ui.i18n import country_name
 
 __all__ = ["router"]
 
@@ -32,21 +35,21 @@ PAGE_SIZE = 25
 KINDS = ("supplier", "country", "material", "site")
 
 
-def _alpha3(alpha2: str) -> tuple[str, str] | None:
+def _alpha3(alpha2: str, lang: str) -> tuple[str, str] | None:
     country = pycountry.countries.get(alpha_2=alpha2.upper())
-    return (country.alpha_3, country.name) if country is not None else None
+    return (country.alpha_3, country_name(alpha2, lang)) if country is not None else None
 
 
 @router.get("/risk")
 def overview(request: Request, session: DbSession) -> Response:
     """Exposure by country on a world map, the headline figures and the issued reports."""
     countries = service.country_exposure(session)
+    lang = language_of(request)
     mapped = []
     for c in countries:
-        found = _alpha3(c["country"])
+        found = _alpha3(c["country"], lang)
         if found and (c["revenue_at_risk_eur"] > 0 or c["sites"] > 0):
             mapped.append((found[0], found[1], round(c["revenue_at_risk_eur"])))
-    lang = language_of(request)
     map_data = {
         "locations": [m[0] for m in mapped],
         "names": [m[1] for m in mapped],
@@ -58,7 +61,7 @@ def overview(request: Request, session: DbSession) -> Response:
     _, single_country = service.concentration(session, single="country", limit=1)
     exposed_sites, _ = service.exposure(session, kind="supplier", exposed_only=True, limit=1000)
     reports, _ = service.list_reports(session, limit=10)
-    names = {c["country"]: (_alpha3(c["country"]) or ("", c["country"]))[1] for c in countries}
+    names = {c["country"]: country_name(c["country"], lang) for c in countries}
     return templates.render(
         request,
         "risk.html",
@@ -116,9 +119,9 @@ def mitigations_fragment(
     return templates.render(request, "_mitigations.html", {"answer": answer, "error": error})
 
 
-def _node_choices(session: Session) -> list[tuple[str, str]]:
+def _node_choices(session: Session, lang: str) -> list[tuple[str, str]]:
     network = service.load(session)
-    choices = [(f"country:{c}", c) for c in network.countries]
+    choices = [(f"country:{c}", f"{c} · {country_name(c, lang)}") for c in network.countries]
     choices += [
         (f"supplier:{code}", f"{code} · {name}")
         for code, name in zip(network.org_codes, network.org_names, strict=True)
@@ -176,7 +179,7 @@ def scenario_page(
         request,
         "scenario.html",
         {
-            "choices": _node_choices(session),
+            "choices": _node_choices(session, language_of(request)),
             "chosen": nodes,
             "start": (start or datetime.now(UTC).date() + timedelta(days=7)).isoformat(),
             "weeks": weeks,
@@ -261,8 +264,25 @@ def issue_report(request: Request, session: DbSession, csrf_token: Annotated[str
     context = service.report_context(session)
     row = service.save_report(
         session,
-        html=service.render_report(context),
+        html=service.render_report(context, language_of(request)),
         context=context,
         username=getattr(user, "username", None),
     )
-    return RedirectResponse(f"/api/risk/reports/{row.id}.html", status_code=303)
+    return RedirectResponse(f"/risk/reports/{row.id}", status_code=303)
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+
+@router.get("/risk/reports/{report_id}")
+def report_page(request: Request, session: DbSession, report_id: int) -> Response:
+    """An issued report inside the app, under its header, with links to its HTML and PDF.
+
+    The report is kept as issued (in the language it was issued in); the page shows its body with
+    the app's styles, so it reads like any other page.
+    """
+    row = service.get_report(session, report_id=report_id)
+    found = _BODY.search(row.html)
+    return templates.render(
+        request, "report_page.html", {"report": row, "body": Markup(found.group(1) if found else "")}
+    )

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pycountry
+from jinja2 import pass_context
 from scipy.optimize import nnls
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
@@ -53,6 +54,9 @@ from keten.core.errors import CoreError
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 from keten.resilience.models import RiskReport, RiskScenario
+from keten.ui import format as fmt
+from keten.ui import install_formats
+from keten.ui.i18n import country_name, gettext
 
 __all__ = [
     "CRM_DIR",
@@ -73,6 +77,7 @@ __all__ = [
     "load",
     "material_concentration",
     "mitigations",
+    "product_risk",
     "products",
     "render_report",
     "report_context",
@@ -758,6 +763,22 @@ def products(session: Session) -> list[dict[str, Any]]:
         }
         for j, p in enumerate(net.products.tolist())
     ]
+
+
+def product_risk(session: Session, *, weeks: float | None = None) -> list[dict[str, Any]]:
+    """Return per product what a board asks first: its revenue per week, how many single suppliers,
+    countries and materials stop it when they fail (each for its time to recover, or ``weeks``), and
+    the one that costs the most."""
+    rows = products(session)
+    critical, _ = critical_nodes(session, weeks=weeks, limit=100_000)
+    for row in rows:
+        stopping = [c for c in critical if row["part_number"] in c["products_stopped"]]
+        worst = stopping[0] if stopping else None  # ranked by revenue at risk
+        row["revenue_per_week_eur"] = row["demand_per_week"] * row["revenue_per_unit_eur"]
+        row["nodes_stopping"] = len(stopping)
+        row["worst_node"] = None if worst is None else {k: worst[k] for k in ("node", "kind", "code", "name")}
+        row["worst_revenue_at_risk_eur"] = 0.0 if worst is None else worst["revenue_at_risk_eur"]
+    return rows
 
 
 def crm_of_product(
@@ -1448,8 +1469,9 @@ def get_report(session: Session, *, report_id: int) -> RiskReport:
 _REPORT_ENV: Any = None
 
 
-def render_report(context: dict[str, Any]) -> str:
-    """Return the report as one self-contained HTML document (styles inline, no scripts)."""
+def render_report(context: dict[str, Any], lang: str = "en") -> str:
+    """Return the report as one self-contained HTML document (styles inline, no scripts), in
+    ``lang``: its words, numbers, dates and country names."""
     global _REPORT_ENV
     if _REPORT_ENV is None:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -1461,11 +1483,19 @@ def render_report(context: dict[str, Any]) -> str:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        _REPORT_ENV.filters["eur"] = lambda v: "–" if v is None else f"€ {v:,.0f}"
-        _REPORT_ENV.filters["num"] = lambda v, d=1: "–" if v is None else f"{v:,.{d}f}"
-        _REPORT_ENV.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f} %"
-        _REPORT_ENV.filters["sig"] = lambda v: "–" if v is None else f"{v:.4g}"
-    html: str = _REPORT_ENV.get_template("report.html").render(**context)
+        install_formats(_REPORT_ENV)
+        # The report's own names for them: whole euros, one decimal, whole percentages, 4 figures.
+        _REPORT_ENV.filters["eur"] = _REPORT_ENV.filters["money"]
+        _REPORT_ENV.filters["num"] = pass_context(lambda c, v, d=1: fmt.number(v, c["lang"], d))
+        _REPORT_ENV.filters["pct"] = pass_context(lambda c, v: fmt.percent(v, c["lang"], 0))
+        _REPORT_ENV.filters["sig"] = pass_context(lambda c, v: fmt.significant(v, c["lang"], 4))
+    html: str = _REPORT_ENV.get_template("report.html").render(
+        **context,
+        lang=lang,
+        as_of_date=date.fromisoformat(context["as_of"]),
+        _=lambda text, **kw: gettext(lang, text, **kw),
+        country_name=lambda code: country_name(code, lang),
+    )
     return html
 
 

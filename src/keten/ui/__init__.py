@@ -15,9 +15,18 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
-from keten.ui.i18n import LANGUAGES, gettext, language_of
+from keten.ui import format as fmt
+from keten.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, country_name, gettext, language_of
 
 __all__ = [
     "ACCESS_KEY",
@@ -26,6 +35,7 @@ __all__ = [
     "Templates",
     "access",
     "gettext",
+    "install_formats",
     "language_of",
     "query_string",
 ]
@@ -91,17 +101,20 @@ class Page:
         return self.end < self.total
 
 
-def _number(value: Any, digits: int = 0) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.{digits}f}" if isinstance(value, int | float) else str(value)
-    return text.replace(",", "\u2009")
+def _lang(context: Context) -> str:
+    return str(context.get("lang", DEFAULT_LANGUAGE))
 
 
-def _quantity(value: Any) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.6g}"
+def install_formats(env: Environment) -> None:
+    """Give ``env`` the number and date filters of keten.ui.format, in the page's ``lang``."""
+    env.filters["number"] = pass_context(lambda c, v, digits=0: fmt.number(v, _lang(c), digits))
+    env.filters["sig"] = pass_context(lambda c, v, figures=3: fmt.significant(v, _lang(c), figures))
+    env.filters["amount"] = pass_context(lambda c, v, uncertainty=None: fmt.amount(v, _lang(c), uncertainty))
+    env.filters["percent"] = pass_context(lambda c, v, digits=1: fmt.percent(v, _lang(c), digits))
+    env.filters["quantity"] = pass_context(lambda c, v: fmt.quantity(v, _lang(c)))
+    env.filters["money"] = pass_context(lambda c, v: fmt.money(v, _lang(c)))
+    env.filters["date"] = pass_context(lambda c, v: fmt.format_date(v, _lang(c)))
+    env.filters["datetime"] = pass_context(lambda c, v: fmt.format_datetime(v, _lang(c)))
 
 
 class Templates:
@@ -116,8 +129,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["number"] = _number
-        self.env.filters["quantity"] = _quantity
+        install_formats(self.env)
 
     def render(
         self,
@@ -141,6 +153,8 @@ class Templates:
             "node_name": getattr(request.app.state.settings, "node_name", "keten"),
             "query": lambda **changes: query_string(request, **changes),
             "nav": getattr(request.app.state, "navigation", []),
+            "plotly_separators": fmt.plotly_separators(lang),
+            "country_name": lambda code: country_name(code, lang),
         }
         values.update(context or {})
         html = self.env.get_template(name).render(values)

@@ -6,11 +6,25 @@ has its Dutch translation.
 
 from __future__ import annotations
 
+import gettext as _gettext
+import re
+from functools import cache
 from typing import Any
 
+import pycountry
 from starlette.requests import HTTPConnection
 
-__all__ = ["COOKIE", "DEFAULT_LANGUAGE", "LANGUAGES", "NL", "gettext", "language_of"]
+__all__ = [
+    "COOKIE",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "MESSAGES_NL",
+    "NL",
+    "country_name",
+    "gettext",
+    "language_of",
+    "translate_message",
+]
 
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
 DEFAULT_LANGUAGE = "en"
@@ -65,6 +79,145 @@ NL: dict[str, str] = {
         "Uw rol ({role}) staat dit niet toe; daarvoor is de rol {required} nodig."
     ),
     "Go to the overview": "Naar het overzicht",
+    # first use: what a page says while it works, and figures kept apart
+    "Use and end of life": "Gebruik en einde levensduur",
+    "{part} (own)": "{part} (eigen)",
+    "in-house": "eigen productie",
+    "Hotspots, cradle to gate": "Hotspots, wieg tot poort",
+    "Shares are of the cradle-to-gate total ({gate} kg CO2e); the use phase and end of life "
+    "({beyond} kg CO2e) are not made by a part and stand apart.": (
+        "Aandelen zijn van het totaal van wieg tot poort ({gate} kg CO2e); de gebruiksfase en het "
+        "einde levensduur ({beyond} kg CO2e) komen niet uit een onderdeel en staan apart."
+    ),
+    "By supplier, cradle to gate": "Per leverancier, wieg tot poort",
+    "By country, cradle to gate": "Per land, wieg tot poort",
+    "By material, cradle to gate": "Per materiaal, wieg tot poort",
+    "Calculate": "Berekenen",
+    "kg CO2e per unit": "kg CO2e per stuk",
+    "Products: footprint and supply risk": "Producten: voetafdruk en leveringsrisico",
+    "Revenue per week": "Omzet per week",
+    "Single failures that stop it": "Enkele uitvallen die het stilleggen",
+    "Costliest single failure": "Duurste enkele uitval",
+    "Not calculated yet": "Nog niet berekend",
+    "at risk": "op het spel",
+    "{share} of bought parts have a single source.": "{share} van de ingekochte onderdelen heeft één bron.",
+    "{count} more products": "nog {count} producten",
+    "{part} is granted to a partner but its footprint is not published yet: the partner sees "
+    "nothing of it until you publish.": (
+        "{part} is aan een partner toegekend, maar de footprint ervan is nog niet gepubliceerd: "
+        "de partner ziet er niets van tot u publiceert."
+    ),
+    "Publish the latest footprint of {part}": "Laatste footprint van {part} publiceren",
+    "See its footprint": "Footprint bekijken",
+    "Publishing…": "Bezig met publiceren…",
+    "{count} chosen": "{count} gekozen",
+    "Supply-chain risk assessment": "Beoordeling van het leveringsrisico in de keten",
+    "Search a country, supplier, material or site": "Zoek een land, leverancier, materiaal of locatie",
+    "Calculating over the whole chain…": "Bezig met berekenen over de hele keten…",
+    "Computing every scenario and typesetting the report…": (
+        "Bezig met het doorrekenen van elk scenario en het opmaken van het rapport…"
+    ),
+    # the risk assessment report
+    "page": "pagina",
+    "of": "van",
+    "assessment date": "beoordelingsdatum",
+    "data fingerprint": "vingerafdruk van de gegevens",
+    "critical raw materials data": "gegevens kritieke grondstoffen",
+    "Prepared under Article 24 of Regulation (EU) 2024/1252 (Critical Raw Materials Act): where "
+    "the strategic raw materials in the company's products come from, how concentrated their "
+    "supply is, which disruptions stop production and what would prevent it. Every figure is "
+    "computed by keten from the stored bill of materials, material composition, sourcing, lead "
+    "times and stock; the data fingerprint and the inputs below identify what it read, so the "
+    "same data and inputs give the same report.": (
+        "Opgesteld volgens artikel 24 van Verordening (EU) 2024/1252 (verordening kritieke "
+        "grondstoffen): waar de strategische grondstoffen in de producten van het bedrijf vandaan "
+        "komen, hoe geconcentreerd hun aanbod is, welke verstoringen de productie stilleggen en wat "
+        "dat zou voorkomen. Elk getal is door keten berekend uit de opgeslagen stuklijst, "
+        "materiaalsamenstelling, inkoop, levertijden en voorraad; de vingerafdruk van de gegevens en "
+        "de invoer hieronder geven aan wat het las, zodat dezelfde gegevens en invoer hetzelfde "
+        "rapport geven."
+    ),
+    "Inputs: outage per node {weeks} weeks, horizon {horizon} weeks, top {top} listed.": (
+        "Invoer: uitval per knooppunt {weeks} weken, horizon {horizon} weken, de eerste {top} vermeld."
+    ),
+    "Inputs: outage per node each node's time to recover (longest lead time of its sourcing; "
+    "materials {material} weeks), horizon {horizon} weeks, top {top} listed.": (
+        "Invoer: uitval per knooppunt gelijk aan zijn hersteltijd (langste levertijd van zijn "
+        "inkoop; materialen {material} weken), horizon {horizon} weken, de eerste {top} vermeld."
+    ),
+    "1. Products assessed": "1. Beoordeelde producten",
+    "EU list entry": "Vermelding op de EU-lijst",
+    "Through parts (suppliers)": "Via onderdelen (leveranciers)",
+    "kg per week": "kg per week",
+    "Own suppliers": "Eigen leveranciers",
+    "HHI own sourcing": "HHI eigen inkoop",
+    "HHI world extraction": "HHI wereldwinning",
+    "HHI world processing": "HHI wereldverwerking",
+    "Largest country": "Grootste land",
+    "Supplier (country)": "Leverancier (land)",
+    "Stock, weeks": "Voorraad, weken",
+    "Alternate": "Alternatief",
+    "Revenue behind per week": "Omzet erachter per week",
+    "Supplier sites": "Leverancierslocaties",
+    "Spend per week": "Inkoop per week",
+    "Critical raw materials mined or processed there": (
+        "Kritieke grondstoffen die er gewonnen of verwerkt worden"
+    ),
+    "Time to recover": "Hersteltijd",
+    "Time to survive": "Overleeftijd",
+    "TTR, weeks": "TTR, weken",
+    "TTS, weeks": "TTS, weken",
+    "Scenario": "Scenario",
+    "Products stop": "Producten stoppen",
+    "2. Strategic and critical raw materials in the products": (
+        "2. Strategische en kritieke grondstoffen in de producten"
+    ),
+    "3. Where the materials come from and how concentrated their supply is": (
+        "3. Waar de materialen vandaan komen en hoe geconcentreerd hun aanbod is"
+    ),
+    "Sourcing concentration of bought parts": "Concentratie van de inkoop van ingekochte onderdelen",
+    "4. Critical nodes: single failures ranked by revenue at risk": (
+        "4. Kritieke knooppunten: enkele uitval gerangschikt naar omzet op het spel"
+    ),
+    "5. Scenarios": "5. Scenario's",
+    "6. Mitigations of the most critical nodes": "6. Maatregelen voor de meest kritieke knooppunten",
+    "No material of the EU critical raw materials list found in this product's composition.": (
+        "Geen materiaal van de EU-lijst van kritieke grondstoffen gevonden in de samenstelling van "
+        "dit product."
+    ),
+    "No scenarios are saved; the ranking above covers every single failure.": (
+        "Er zijn geen scenario's bewaard; de rangschikking hierboven dekt elke enkele uitval."
+    ),
+    "No node puts revenue at risk.": "Geen knooppunt zet omzet op het spel.",
+    "weekly demand fitted to the stored weekly usage of the bought parts (no demand stored for "
+    "the product).": (
+        "wekelijkse vraag afgeleid uit het opgeslagen wekelijkse verbruik van de ingekochte "
+        "onderdelen (geen vraag opgeslagen voor het product)."
+    ),
+    "critical": "kritiek",
+    "no source": "geen bron",
+    "HHI on the 0..1 scale (×10,000 for the antitrust convention). World shares list the "
+    "countries with at least 5 % of supply, so the world HHI is a lower bound.": (
+        "HHI op de schaal 0..1 (×10.000 volgens de mededingingsconventie). Wereldaandelen noemen de "
+        "landen met minstens 5 % van het aanbod, dus de wereld-HHI is een ondergrens."
+    ),
+    "{sourced} bought parts are sourced; {single} from a single supplier and {country} from a "
+    "single country. The single-source parts with the most revenue behind them:": (
+        "{sourced} ingekochte onderdelen hebben een bron; {single} één leverancier en {country} één "
+        "land. De onderdelen met één bron met de meeste omzet erachter:"
+    ),
+    "qualified": "gekwalificeerd",
+    "none": "geen",
+    "{count} suppliers, countries and critical raw materials were each failed alone. Time to "
+    "survive (TTS) is when the first product stops; a node is exposed where it is shorter than "
+    "its time to recover (TTR).": (
+        "{count} leveranciers, landen en kritieke grondstoffen zijn elk afzonderlijk uitgeschakeld. "
+        "De overleeftijd (TTS) is het moment waarop het eerste product stopt; een knooppunt is "
+        "blootgesteld waar die korter is dan zijn hersteltijd (TTR)."
+    ),
+    "{part} on {day}": "{part} op {day}",
+    "{amount} at risk over {weeks} weeks": "{amount} op het spel over {weeks} weken",
+    "{count} parts, e.g.": "{count} onderdelen, bijv.",
     # sign-in and account
     "Username": "Gebruikersnaam",
     "Password": "Wachtwoord",
@@ -421,7 +574,6 @@ NL: dict[str, str] = {
     "Time to recover (weeks)": "Hersteltijd (weken)",
     "Time to survive (weeks)": "Overlevingstijd (weken)",
     "Unavailable": "Niet beschikbaar",
-    "Unavailable (several at once: hold Ctrl)": "Niet beschikbaar (meerdere tegelijk: houd Ctrl ingedrukt)",
     "Units lost": "Verloren eenheden",
     "Units per week": "Stuks per week",
     "Weeks": "Weken",
@@ -662,11 +814,87 @@ NL: dict[str, str] = {
 
 _CATALOGS = {"en": {}, "nl": NL}
 
+MESSAGES_NL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), dutch)
+    for pattern, dutch in (
+        # what the services answer (the JSON API keeps them in English, pages show them in Dutch)
+        (r"^there is no part (?P<x>.+)$", "er is geen onderdeel {x}"),
+        (r"^there is no part with id (?P<x>.+)$", "er is geen onderdeel met id {x}"),
+        (r"^no part with part number (?P<x>.+)$", "er is geen onderdeel met onderdeelnummer {x}"),
+        (r"^there is no organization (?P<x>.+)$", "er is geen organisatie {x}"),
+        (r"^no organization with code (?P<x>.+)$", "er is geen organisatie met code {x}"),
+        (r"^there is no passport (?P<x>.+)$", "er is geen paspoort {x}"),
+        (r"^no passport is known for (?P<x>.+)$", "er is geen paspoort bekend voor {x}"),
+        (r"^passport (?P<x>\S+) has no revision yet$", "paspoort {x} heeft nog geen revisie"),
+        (r"^there is no user (?P<x>.+)$", "er is geen gebruiker {x}"),
+        (r"^no material with code (?P<x>.+)$", "er is geen materiaal met code {x}"),
+        (
+            r"^no footprint of (?P<x>.+) yet; calculate one first$",
+            "nog geen footprint van {x}; bereken er eerst een",
+        ),
+        (r"^no exchange partner with code (?P<x>.+)$", "er is geen uitwisselingspartner met code {x}"),
+        (r"^no grant (?P<x>.+)$", "er is geen toegangsrecht {x}"),
+        (r"^no footprint request (?P<x>.+)$", "er is geen footprintverzoek {x}"),
+        (r"^no report with id (?P<x>.+)$", "er is geen rapport met id {x}"),
+        (r"^no factor set (?P<x>.+)$", "er is geen factorset {x}"),
+        # pydantic's validation of a form's fields
+        (r"^Field required$", "verplicht veld"),
+        (r"^String should have at least (?P<x>\d+) characters?$", "moet minstens {x} tekens lang zijn"),
+        (r"^String should have at most (?P<x>\d+) characters?$", "mag hoogstens {x} tekens lang zijn"),
+        (r"^String should match pattern (?P<x>.+)$", "moet voldoen aan het patroon {x}"),
+        (r"^Input should be a valid number.*$", "moet een getal zijn"),
+        (r"^Input should be a valid integer.*$", "moet een geheel getal zijn"),
+        (r"^Input should be a valid date.*$", "moet een datum zijn (JJJJ-MM-DD)"),
+        (r"^Input should be a valid boolean.*$", "moet ja of nee zijn"),
+        (r"^Input should be greater than or equal to (?P<x>\S+)$", "moet minstens {x} zijn"),
+        (r"^Input should be greater than (?P<x>\S+)$", "moet groter zijn dan {x}"),
+        (r"^Input should be less than or equal to (?P<x>\S+)$", "mag hoogstens {x} zijn"),
+        (r"^Input should be less than (?P<x>\S+)$", "moet kleiner zijn dan {x}"),
+        (r"^Input should be (?P<x>.+)$", "moet {x} zijn"),
+        (r"^Value error, (?P<x>.+)$", "{x}"),
+    )
+)
+"""Messages of the services and of pydantic, as patterns, with their Dutch wording."""
+
+
+def translate_message(lang: str, message: str) -> str:
+    """Return a service's or pydantic's ``message`` in ``lang``; each part of a message joined
+    with "; " is translated on its own, and a part without a known pattern stays as it is."""
+    if lang != "nl" or not message:
+        return message
+    parts = []
+    for part in message.split("; "):
+        field, sep, text = part.partition(": ") if re.match(r"^[\w.]+: ", part) else ("", "", part)
+        for pattern, dutch in MESSAGES_NL:
+            found = pattern.match(text)
+            if found:
+                text = dutch.format(**found.groupdict())
+                break
+        label = NL.get(field.capitalize(), field) if field else ""
+        parts.append(f"{label}{sep}{text}")
+    return "; ".join(parts)
+
 
 def gettext(lang: str, text: str, **values: Any) -> str:
     """Return ``text`` in ``lang`` (English when no translation exists), with ``values`` filled in."""
     translated = _CATALOGS.get(lang, {}).get(text, text)
     return translated.format(**values) if values else translated
+
+
+@cache
+def _country_catalog(lang: str) -> _gettext.NullTranslations:
+    # pycountry ships the iso-codes project's translations of the ISO 3166 names.
+    return _gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def country_name(alpha2: str | None, lang: str) -> str:
+    """Return the short name of the country with ISO code ``alpha2`` in ``lang`` (the code itself
+    when there is no such country): "DE" is "Duitsland" in Dutch, "Germany" in English."""
+    country = pycountry.countries.get(alpha_2=(alpha2 or "").upper()) if alpha2 else None
+    if country is None:
+        return alpha2 or ""
+    name = str(getattr(country, "common_name", None) or country.name)
+    return name if lang == "en" else _country_catalog(lang).gettext(name)
 
 
 def _from_accept_language(header: str) -> str | None:

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keten.ui import Templates, gettext, language_of
+from keten.ui.i18n import translate_message
 
 __all__ = ["error_page", "wants_page"]
 
@@ -44,6 +45,8 @@ def error_page(request: Request, status: int, detail: str | None) -> Response:
             role=gettext(lang, role),
             required=gettext(lang, required),
         )
+    else:
+        detail = translate_message(lang, detail or "")
     return _templates.render(
         request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
     )

@@ -24,6 +24,7 @@ from keten.ui import Page, Templates, access
 from keten.ui.i18n import COOKIE as LANGUAGE_COOKIE
 from keten.ui.i18n import LANGUAGES
 from keten.web.access import CSRF_COOKIE, SESSION_COOKIE, client_ip
+from keten.web.board import board_figures
 
 __all__ = ["PLOTLY_JS", "router"]
 
@@ -291,7 +292,7 @@ def unsourced(
 def overview(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
 ) -> Response:
-    return templates.render(request, "overview.html", overview_data(session))
+    return templates.render(request, "overview.html", {**overview_data(session), **board_figures(session)})
 
 
 # --- assets from installed packages and the API's documentation ------------------------------

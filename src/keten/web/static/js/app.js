@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The reader's decimal mark and thousands separator, as keten.ui.format writes them on the page.
+  function separators() {
+    var meta = document.querySelector('meta[name="number-separators"]');
+    return meta ? meta.content : ".\u202f";
+  }
+  window.ketenSeparators = separators;
+
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -11,6 +18,21 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var token = csrfToken();
     if (token) { event.detail.headers["X-CSRF-Token"] = token; }
+  });
+
+  // Work that takes a while (a calculation over a large chain, a report) says so while it runs: a
+  // form marked data-busy shows its spinner and message, and its button cannot be pressed twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-busy]");
+    if (!form) { return; }
+    form.classList.add("is-busy");
+    form.setAttribute("aria-busy", "true");
+    var status = form.querySelector(".busy");
+    if (status) { status.textContent = form.dataset.busy; }
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      // Disabled after the submit is under way, so the button's own name and value still go.
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
   });
 
   // A node's children are fetched once by htmx (hx-trigger="click once"); every click toggles them.
@@ -41,6 +63,7 @@
         colorbar: { thickness: 10, len: 0.6, outlinewidth: 0 }
       };
       var layout = {
+        separators: separators(),
         margin: { l: 0, r: 0, t: 0, b: 0 },
         height: 340,
         paper_bgcolor: "rgba(0,0,0,0)",

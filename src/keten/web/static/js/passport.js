@@ -13,14 +13,18 @@
         y: data.labels,
         x: data.values,
         marker: { color: "#0f766e" },
+        text: data.values,
+        texttemplate: "%{x:,.3s}",
+        textposition: "auto",
         hovertemplate: "%{y}: %{x:,.0f} kg CO2e<extra></extra>"
       };
       var layout = {
-        margin: { l: 150, r: 10, t: 10, b: 30 },
-        height: 40 + 34 * data.labels.length,
+        margin: { l: 150, r: 10, t: 10, b: 46 },
+        height: 60 + 34 * data.labels.length,
+        separators: data.separators,
         paper_bgcolor: "rgba(0,0,0,0)",
         plot_bgcolor: "rgba(0,0,0,0)",
-        xaxis: { type: "log", title: { text: "kg CO2e" }, gridcolor: "#e5e7eb" },
+        xaxis: { type: "linear", rangemode: "tozero", tickformat: ",~s", title: { text: data.axis }, gridcolor: "#e5e7eb" },
         yaxis: { autorange: "reversed" }
       };
       window.Plotly.newPlot(element, [trace], layout, { displayModeBar: false, responsive: true })

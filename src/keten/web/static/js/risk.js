@@ -28,6 +28,7 @@
         }
       ];
       var layout = {
+        separators: window.ketenSeparators(),
         height: 300,
         margin: { l: 70, r: 50, t: 10, b: 40 },
         paper_bgcolor: "rgba(0,0,0,0)",
@@ -41,6 +42,30 @@
         .then(function () { element.dataset.ready = "true"; });
     });
   }
+
+  // The scenario builder's node picker: typing narrows the list to the nodes whose kind, code or
+  // name holds every word typed; chosen nodes always stay in view, and their number is shown.
+  function filterPicker(picker) {
+    var words = picker.querySelector(".picker-filter").value.toLowerCase().split(/\s+/).filter(Boolean);
+    var chosen = 0;
+    picker.querySelectorAll(".picker-item").forEach(function (item) {
+      var checked = item.querySelector("input").checked;
+      if (checked) { chosen += 1; }
+      var text = item.dataset.text;
+      item.hidden = !checked && !words.every(function (w) { return text.indexOf(w) >= 0; });
+    });
+    var count = picker.querySelector("[data-testid=scenario-chosen-count]");
+    if (count) { count.textContent = count.textContent.replace(/^\d+/, String(chosen)); }
+  }
+
+  document.addEventListener("input", function (event) {
+    var picker = event.target.closest(".picker");
+    if (picker) { filterPicker(picker); }
+  });
+  document.addEventListener("change", function (event) {
+    var picker = event.target.closest(".picker");
+    if (picker) { filterPicker(picker); }
+  });
 
   window.addEventListener("load", function () { draw(document); });
   document.body.addEventListener("htmx:afterSwap", function (event) { draw(event.target); });
