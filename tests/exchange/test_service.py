@@ -59,6 +59,22 @@ def test_tokens_work_until_the_secret_is_rotated_or_the_partner_revoked(session:
         service.partner_for_token(session, fresh)
 
 
+def test_a_token_asked_for_in_the_second_of_a_rotation_works_and_one_from_before_it_does_not(
+    session: Session,
+) -> None:
+    partner, secret = service.create_partner(session, data=PartnerCreate(code="ACME", name="Acme"))
+    _, new_secret = service.rotate_secret(session, code="ACME")
+    before = _bearer(session, partner.client_id, new_secret)
+    _, newest = service.rotate_secret(session, code="ACME")
+    # Issued at once after the rotation, within the same second: the new secret's token counts.
+    fresh = _bearer(session, partner.client_id, newest)
+    assert service.partner_for_token(session, fresh).code == "ACME"
+    # The token of the secret before it, of that same second, does not.
+    with pytest.raises(service.PactError) as old:
+        service.partner_for_token(session, before)
+    assert old.value.code == "BadRequest"
+
+
 def test_an_expired_token_is_answered_token_expired(session: Session) -> None:
     partner, secret = service.create_partner(session, data=PartnerCreate(code="ACME", name="Acme"))
     answer = service.issue_token(

@@ -100,14 +100,28 @@ class ImportFailed(Problem):
     def __init__(self, errors: list[dict[str, Any]], total: int) -> None:
         shown = len(errors)
         more = f" (the first {shown} are listed)" if total > shown else ""
+        # A single error is said in the detail too, so a reader of the detail alone learns what it is.
+        only = f": {_say(errors[0])}" if total == 1 and errors else ""
         super().__init__(
             422,
             "Import rejected",
-            f"the import has {total} error{'s' if total != 1 else ''}{more}; nothing was written",
+            f"the import has {total} error{'s' if total != 1 else ''}{more}; nothing was written{only}",
             type_="https://keten.dev/problems/import-rejected",
             errors=errors,
             total_errors=total,
         )
+
+
+def _say(error: dict[str, Any]) -> str:
+    """Return one error as a sentence: where (file, row, column), then what."""
+    row, column = error.get("row"), error.get("column")
+    where = [
+        str(error.get("file") or ""),
+        f"row {row}" if row is not None else "",
+        f"column {column}" if column else "",
+    ]
+    place = ", ".join(w for w in where if w)
+    return f"{place}: {error.get('message', '')}" if place else str(error.get("message", ""))
 
 
 class _Errors:

@@ -364,7 +364,7 @@ def _replayed(scope: Scope, _claims: dict[str, Any], answer: replay.Mark) -> Non
 REPLAY_LANE = replay.Lane(
     counter="exchange",
     key=_replay_key,
-    admit=lambda claims, answer: int(claims["iat"]) >= answer.min_issued_at,
+    admit=lambda claims, answer: service.secret_of(claims) >= answer.min_issued_at,
     replayed=_replayed,
 )
 """PACT footprint reads replayed from memory; every call is still logged (keten.replay)."""

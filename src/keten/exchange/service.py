@@ -87,6 +87,7 @@ __all__ = [
     "import_footprints",
     "issue_token",
     "issued_since",
+    "secret_of",
     "jwks",
     "known_claims",
     "list_partners",
@@ -279,8 +280,12 @@ def rotate_secret(session: Session, *, code: str) -> tuple[ExchangePartner, str]
     partner = get_partner(session, code=code)
     secret = _new_secret()
     partner.secret_hash = _hasher.hash(secret)
-    # Tokens carry their issue time in whole seconds; the next second on is what counts as new.
-    partner.secret_set_at = _now().replace(microsecond=0) + timedelta(seconds=1)
+    # Tokens name their secret by the whole second from which it counts: the next second on, and
+    # always a later second than the secret before, however quickly one rotation follows another.
+    counts_from = _now().replace(microsecond=0) + timedelta(seconds=1)
+    if partner.secret_set_at is not None:
+        counts_from = max(counts_from, _aware(partner.secret_set_at) + timedelta(seconds=1))
+    partner.secret_set_at = counts_from
     partner.revoked_at = None
     session.flush()
     return partner, secret
@@ -355,6 +360,9 @@ def issue_token(
         "iss": issuer,
         "sub": partner.client_id,
         "iat": int(now.timestamp()),
+        # The secret this token was issued with, by the second from which it counts: a token asked
+        # for in the very second of a rotation is new, though its iat is not past that second.
+        "sv": issued_since(partner),
         "exp": int((now + timedelta(seconds=lifetime_s)).timestamp()),
         "jti": secrets.token_hex(8),
         "scope": "footprint:list footprint:read",
@@ -405,6 +413,12 @@ def known_claims(engine: Engine, token: str) -> dict[str, Any] | None:
     return held
 
 
+def secret_of(claims: dict[str, Any]) -> int:
+    """Return the second from which the secret a token was issued with counts (its iat for a token
+    from before tokens named it)."""
+    return int(claims.get("sv", claims["iat"]))
+
+
 def issued_since(partner: ExchangePartner) -> int:
     """Return the epoch second from which a token of ``partner`` counts (its last secret rotation)."""
     return int(_aware(partner.secret_set_at).timestamp())
@@ -435,7 +449,7 @@ def partner_for_token(session: Session, authorization: str | None) -> ExchangePa
     partner = session.scalars(
         select(ExchangePartner).where(ExchangePartner.client_id == str(claims["sub"]))
     ).first()
-    if partner is None or partner.revoked_at is not None or int(claims["iat"]) < issued_since(partner):
+    if partner is None or partner.revoked_at is not None or secret_of(claims) < issued_since(partner):
         raise PactError("BadRequest", "Invalid token provided")
     return partner
 
