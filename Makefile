@@ -7,12 +7,13 @@ PORT ?= 8000
 DEMO_DB ?= keten-demo.db
 CHROMIUM ?= chromium
 # What the tests need from the system: Chromium for the browser tests, Pango and HarfBuzz (with
-# its subsetter) for WeasyPrint's PDFs, and a font.
+# its subsetter) for WeasyPrint's PDFs, a font, and the Mosquitto MQTT broker for the factory
+# connector's tests.
 SYSTEM_PACKAGES := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-	libharfbuzz-subset0 fonts-dejavu-core
+	libharfbuzz-subset0 fonts-dejavu-core mosquitto
 SYSTEM_LIBRARIES := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
 
-.PHONY: demo install system-deps check-system test check lint typecheck pytest bench clean
+.PHONY: demo install system-deps check-system broker test check lint typecheck pytest bench clean
 
 $(BIN)/keten: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,7 @@ system-deps:
 check-system:
 	@missing=""; \
 	command -v $(CHROMIUM) >/dev/null 2>&1 || missing="$$missing $(CHROMIUM)"; \
+	command -v mosquitto >/dev/null 2>&1 || missing="$$missing mosquitto"; \
 	ldconfig=$$(command -v ldconfig || echo /sbin/ldconfig); \
 	for lib in $(SYSTEM_LIBRARIES); do \
 		$$ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; \
@@ -39,6 +41,11 @@ check-system:
 	if [ -n "$$missing" ]; then \
 		echo "the tests need$$missing; install it with: make system-deps" >&2; exit 1; \
 	fi
+
+# The connector's tests talk to a real MQTT broker on 127.0.0.1:1883: start one if none listens.
+broker: check-system
+	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 1883), 1).close()" 2>/dev/null \
+		|| mosquitto -d
 
 demo: install
 	KETEN_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/keten demo --host $(HOST) --port $(PORT)
@@ -50,7 +57,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install check-system
+pytest: install check-system broker
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 check: lint typecheck pytest
