@@ -62,7 +62,7 @@ def test_tokens_work_until_the_secret_is_rotated_or_the_partner_revoked(session:
 def test_a_token_asked_for_in_the_second_of_a_rotation_works_and_one_from_before_it_does_not(
     session: Session,
 ) -> None:
-    partner, secret = service.create_partner(session, data=PartnerCreate(code="ACME", name="Acme"))
+    partner, _ = service.create_partner(session, data=PartnerCreate(code="ACME", name="Acme"))
     _, new_secret = service.rotate_secret(session, code="ACME")
     before = _bearer(session, partner.client_id, new_secret)
     _, newest = service.rotate_secret(session, code="ACME")
