@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import and_, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 
 from keten.exchange.models import ExchangePartner, OutboxAttempt, OutboxEntry
 from keten.problems import Problem
@@ -284,16 +285,7 @@ def finish(
                 values.update(status="failed", finished_at=now)
             else:
                 values.update(status="pending", next_attempt_at=again)
-        session.execute(
-            update(OutboxEntry)
-            .where(
-                OutboxEntry.id == entry.id,
-                OutboxEntry.status == "delivering",
-                OutboxEntry.claimed_by == worker[:64],
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_while_held(entry.id, worker).values(**values))
     session.execute(
         insert(OutboxAttempt),
         [
@@ -309,19 +301,28 @@ def finish(
     )
 
 
+def _while_held(entry_id: int, worker: str) -> Update:
+    """Return an UPDATE of entry ``entry_id`` that changes it only while ``worker`` still holds its
+    claim (a claim that lapsed and went to another worker is left alone)."""
+    return (
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.id == entry_id,
+            OutboxEntry.status == "delivering",
+            OutboxEntry.claimed_by == worker[:64],
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def release(session: Session, *, worker: str, entries: Sequence[Claimed]) -> None:
     """Give back claimed entries not attempted (their worker ran short of its lease): due at once,
     their claim's attempt not counted."""
     for entry in entries:
         session.execute(
-            update(OutboxEntry)
-            .where(
-                OutboxEntry.id == entry.id,
-                OutboxEntry.status == "delivering",
-                OutboxEntry.claimed_by == worker[:64],
+            _while_held(entry.id, worker).values(
+                status="pending", attempts=entry.attempts - 1, lease_until=None, claimed_by=None
             )
-            .values(status="pending", attempts=entry.attempts - 1, lease_until=None, claimed_by=None)
-            .execution_options(synchronize_session=False)
         )
 
 
