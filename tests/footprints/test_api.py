@@ -169,3 +169,31 @@ P,use,twenty,,100,
     assert unbalanced.status_code == 422 and "sum to 0.6" in unbalanced.json()["errors"][0]["message"]
     missing = client.post("/api/footprint-activities", json={"csv": "part_number,kind\nA,fuel\n"})
     assert missing.status_code == 422 and "amount" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("/api/footprint-activities", 'part_number,kind,amount\nA,"fuel\n'),
+        ("/api/footprint-activities", 'part_number,kind,amount\nA,"fuel"x,1\n'),
+        ("/api/factor-sets", 'kind,code,unit,kg_co2e_per_unit\nmaterial,"AL\n'),
+    ],
+)
+def test_csv_that_is_not_csv_is_a_422_naming_the_line_and_nothing_is_written(
+    client: TestClient, system: None, engine: Engine, path: str, text: str
+) -> None:
+    body = {"csv": text, "name": "broken", "version": "1"} if "factor" in path else {"csv": text}
+    answer = client.post(path, json=body)
+    assert answer.status_code == 422, answer.text
+    assert "line" in answer.json()["detail"] and "CSV" in answer.json()["detail"]
+    with Session(engine) as session:
+        assert sorted(a.amount for a in session.scalars(select(Activity))) == [0.0001, 0.2, 10.0]
+
+
+def test_a_lone_carriage_return_ends_a_row_of_an_activities_csv(
+    client: TestClient, system: None, engine: Engine
+) -> None:
+    text = "part_number,kind,code,site,amount,primary_share\rA,fuel,diesel,,3,1\r"
+    answer = client.post("/api/footprint-activities", json={"csv": text})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 1

@@ -254,6 +254,24 @@ def load_reference_factors(session: Session, directory: Path = FACTORS_DIR) -> F
     )
 
 
+def read_csv_text(text: str, *, source: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of CSV text sent by a user; a 422 problem names the line a CSV error is on.
+
+    Any line ending (``\\n``, ``\\r\\n``, a lone ``\\r``) ends a row, and a byte-order mark is dropped.
+    Quoting is read strictly: an unclosed quote or text after a closing quote is an error, not a row
+    that silently swallows the lines after it.
+    """
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    try:
+        fieldnames = list(reader.fieldnames or [])
+        rows = list(reader)
+    except csv.Error as exc:
+        raise Problem(
+            422, "Unprocessable Content", f"{source}, line {reader.line_num}: not readable as CSV ({exc})"
+        ) from exc
+    return fieldnames, rows
+
+
 FACTOR_CSV_COLUMNS = ("kind", "code", "unit", "kg_co2e_per_unit")
 
 
@@ -283,13 +301,13 @@ def load_factor_csv(
     biogenic_kg_co2e_per_unit, biogenic_carbon_kg_per_unit (kg of biogenic carbon in a unit of a
     material; empty when not known), quality (1..5), source, licence.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    absent = [c for c in FACTOR_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    fieldnames, records = read_csv_text(text, source="factor CSV")
+    absent = [c for c in FACTOR_CSV_COLUMNS if c not in fieldnames]
     if absent:
         raise Problem(422, "Unprocessable Content", f"factor CSV lacks the column(s) {', '.join(absent)}")
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    for number, r in enumerate(reader, start=2):
+    for number, r in enumerate(records, start=2):
         kind, code = (r.get("kind") or "").strip(), (r.get("code") or "").strip()
         if kind not in FACTOR_KINDS:
             errors.append({"row": number, "column": "kind", "message": f"one of {', '.join(FACTOR_KINDS)}"})
@@ -1429,11 +1447,10 @@ def load_activities(session: Session, text: str, *, source: str = "activities.cs
     after the part's ``use`` row. Every row is checked first; a 422 problem lists every bad row by
     file, row and column, and nothing is written.
     """
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    absent = [c for c in ACTIVITY_CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    fieldnames, rows = read_csv_text(text, source=source)
+    absent = [c for c in ACTIVITY_CSV_COLUMNS if c not in fieldnames]
     if absent:
         raise Problem(422, "Unprocessable Content", f"{source} lacks the column(s) {', '.join(absent)}")
-    rows = list(reader)
     numbers = {(r.get("part_number") or "").strip() for r in rows}
     parts = dict(
         session.execute(select(Part.part_number, Part.id).where(Part.part_number.in_(numbers))).all()
