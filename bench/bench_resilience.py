@@ -74,7 +74,8 @@ def main() -> None:
 
     from keten.core import risk
     from keten.db import make_engine, make_session_factory
-    from keten.resilience import service
+    from keten.resilience import network as networks
+    from keten.resilience import service, survival
 
     load_before = os.getloadavg()[0]
     folder = _chain(args.parts)
@@ -86,14 +87,14 @@ def main() -> None:
     today = datetime.now(UTC).date()
 
     with factory() as session:
-        service._CACHE.clear()
-        service._CHECKED.clear()
+        networks._CACHE.clear()
+        networks._CHECKED.clear()
         started = time.perf_counter()
         network = service.load(session)
         cold_load = time.perf_counter() - started
 
         def checked_load() -> None:
-            service._CHECKED.clear()
+            networks._CHECKED.clear()
             service.load(session)
 
         warm_load = _median_ms(checked_load, 5)
@@ -144,7 +145,7 @@ def main() -> None:
         started = time.perf_counter()
         _, ttr_total = service.critical_nodes(session, kinds=kinds, limit=10)
         rank_ttr_s = time.perf_counter() - started
-        groups = [nodes for kind in kinds for _, nodes in service._node_list(network, kind)]
+        groups = [nodes for kind in kinds for _, nodes in survival._node_list(network, kind)]
         started = time.perf_counter()
         core_risk = [risk.node_impact(net, nodes, 12.0, horizon=52).revenue_at_risk for nodes in groups]
         core_rank_s = time.perf_counter() - started
@@ -172,7 +173,7 @@ def main() -> None:
         ("database load, cold (every query, arrays, indexes, demand fit)", f"{cold_load:.2f} s"),
         ("database load, warm: fingerprint check of unchanged data (median of 5)", f"{warm_load:.0f} ms"),
         (
-            f"database load, warm within {service.RECHECK_SECONDS:g} s of the last check, no write since",
+            f"database load, warm within {networks.RECHECK_SECONDS:g} s of the last check, no write since",
             f"{reuse_ms:.2f} ms",
         ),
     ]

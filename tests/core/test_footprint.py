@@ -48,12 +48,11 @@ from keten.core.footprint import (
     monte_carlo,
     prepare,
     what_if,
-    what_if_activity_factor,
-    what_if_factor_value,
-    what_if_material,
-    what_if_recycled_share,
-    what_if_supplier_pcf,
+    with_activity_factor,
+    with_factor_value,
+    with_material,
     with_recycled_share,
+    with_supplier_pcf,
 )
 
 P, M, S, B, C = range(5)
@@ -279,7 +278,7 @@ def test_factor_loadings_split_the_total_by_material_and_grid() -> None:
 
 def test_what_if_recycled_share_returns_the_difference_without_changing_the_inputs() -> None:
     model = prepare(_inputs())
-    change = what_if_recycled_share(model, P, B, AL, 0.75)
+    change = what_if(model, lambda i: with_recycled_share(i, B, AL, 0.75), P)
     # 7 brackets × 2 kg × half more moved from primary (8) to secondary (1)
     assert change.delta_kg_co2e == pytest.approx(-7 * 2 * 0.5 * 7)
     assert change.delta_by_part[B] == pytest.approx(-49.0)
@@ -292,20 +291,22 @@ def test_what_if_material_electricity_and_supplier() -> None:
     model = prepare(_inputs())
     # the bracket's 25 % recycled share has no S235 recycled factor to go to
     with pytest.raises(MissingFactorError, match="S235"):
-        what_if_material(model, P, AL, ST, parts=[B])
+        what_if(model, lambda i: with_material(i, AL, ST, parts=[B]), P)
 
     no_recycled = prepare(_inputs(composition=Composition.of([B, C], [AL, CU], [2.0, 1.0])))
-    assert what_if_material(no_recycled, P, AL, ST).delta_kg_co2e == pytest.approx(7 * 2 * (2 - 8))
+    assert what_if(no_recycled, lambda i: with_material(i, AL, ST), P).delta_kg_co2e == pytest.approx(
+        7 * 2 * (2 - 8)
+    )
 
-    green = what_if_factor_value(model, P, GRID_NL, fossil_kg_co2e=0.0)
+    green = what_if(model, lambda i: with_factor_value(i, GRID_NL, fossil_kg_co2e=0.0), P)
     assert green.delta_kg_co2e == pytest.approx(-7.2)
-    wind_at_s = what_if_activity_factor(model, P, GRID_NL, WIND, parts=[S])
+    wind_at_s = what_if(model, lambda i: with_activity_factor(i, GRID_NL, WIND, parts=[S]), P)
     assert wind_at_s.delta_kg_co2e == pytest.approx(7 * 2 * (0.01 - 0.3))
 
-    supplier = what_if_supplier_pcf(model, P, S, fossil_kg_co2e=5.0)
+    supplier = what_if(model, lambda i: with_supplier_pcf(i, S, fossil_kg_co2e=5.0), P)
     assert supplier.after.total_kg_co2e == pytest.approx(7 * 5 + 0.25 * 4 + 3 + 1)
     held = prepare(_inputs(pcfs=SupplierPcfs.of([S], [5.0])))
-    dropped = what_if_supplier_pcf(held, P, S, fossil_kg_co2e=None)
+    dropped = what_if(held, lambda i: with_supplier_pcf(i, S, fossil_kg_co2e=None), P)
     assert dropped.after.total_kg_co2e == pytest.approx(110.7)
 
 

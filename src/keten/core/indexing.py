@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from keten.core.errors import UnknownIdError
 
-__all__ = ["IndexMap"]
+__all__ = ["IndexMap", "positions_of"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -60,3 +60,15 @@ class IndexMap(Generic[K]):
     def key(self, index: int) -> K:
         """Return the identifier at ``index``."""
         return self.ids[index]
+
+
+def positions_of(ids: npt.NDArray[np.int64], values: Iterable[int]) -> npt.NDArray[np.int64]:
+    """Return the position in ``ids`` of each of ``values`` (non-negative integer keys), -1 where absent.
+
+    One array lookup instead of a dict per value: for database ids, which are small non-negative
+    integers, this is what a column of foreign keys becomes positions by.
+    """
+    table = np.full(int(ids.max(initial=0)) + 2, -1, dtype=np.int64)
+    table[ids] = np.arange(ids.size, dtype=np.int64)
+    wanted = np.fromiter(values, dtype=np.int64)
+    return table[np.clip(wanted, 0, table.size - 1)]
