@@ -21,7 +21,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from keten.catalog.service import BomArrays, load_bom_graph, raw_rows
 from keten.core import footprint as fp
 from keten.core.bom import build_bom
 from keten.core.errors import CoreError
+from keten.core.indexing import positions_of
 from keten.footprints import pact
 from keten.footprints.models import (
     ACTIVITY_KINDS,
@@ -452,13 +453,6 @@ class Loaded:
             raise Problem(404, "Not Found", f"no part with part number '{part_number}'") from None
 
 
-def _lookup(ids: IntArray, values: Iterable[int]) -> IntArray:
-    lookup = np.full(int(ids.max(initial=0)) + 2, -1, dtype=np.int64)
-    lookup[ids] = np.arange(ids.size, dtype=np.int64)
-    arr = np.fromiter(values, dtype=np.int64)
-    return lookup[np.clip(arr, 0, lookup.size - 1)]
-
-
 _Pcf = tuple[int, float, float, float | None, float, float | None, float | None]
 """(part_id, kg, biogenic, share, quality, biogenic carbon kg, uptake kg CO2e); None: not known."""
 
@@ -748,18 +742,20 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         factor_set_version=chosen.version,
         factor_rows=factor_rows,
         material_codes=tuple(m[1] for m in materials),
-        comp_part=_lookup(ids, (r[0] for r in comp)),
-        comp_material=_lookup(material_ids, (r[1] for r in comp)) if comp else np.zeros(0, dtype=np.int64),
+        comp_part=positions_of(ids, (r[0] for r in comp)),
+        comp_material=positions_of(material_ids, (r[1] for r in comp))
+        if comp
+        else np.zeros(0, dtype=np.int64),
         comp_mass=np.array([r[2] for r in comp], dtype=np.float64),
         comp_recycled=np.array([r[3] or 0.0 for r in comp], dtype=np.float64),
-        act_part=_lookup(ids, (r[0] for r in acts)),
+        act_part=positions_of(ids, (r[0] for r in acts)),
         act_kind=tuple(r[1] for r in acts),
         act_code=act_code,
         act_site=act_site,
         act_text_hash=_text_hashes(tuple(r[1] for r in acts), act_code, act_site),
         act_amount=np.array([r[4] for r in acts], dtype=np.float64),
         act_primary=np.array([r[5] for r in acts], dtype=np.float64),
-        pcf_part=_lookup(ids, (r[0] for r in pcfs)),
+        pcf_part=positions_of(ids, (r[0] for r in pcfs)),
         pcf_value=np.array([r[1] for r in pcfs], dtype=np.float64),
         pcf_biogenic=np.array([r[2] for r in pcfs], dtype=np.float64),
         pcf_share=np.array([0.0 if r[3] is None else r[3] for r in pcfs], dtype=np.float64),
@@ -768,9 +764,9 @@ def _load(session: Session, chosen: FactorSet, at: date) -> Loaded:
         pcf_carbon=np.array([math.nan if r[5] is None else r[5] for r in pcfs], dtype=np.float64),
         pcf_uptake=np.array([math.nan if r[6] is None else r[6] for r in pcfs], dtype=np.float64),
         material_carbon=_material_carbon(session, chosen.id, tuple(m[1] for m in materials)),
-        src_part=_lookup(ids, (r[0] for r in sourcing)),
+        src_part=positions_of(ids, (r[0] for r in sourcing)),
         src_share=np.array([r[2] for r in sourcing], dtype=np.float64),
-        src_site=_lookup(site_ids, (r[1] for r in sourcing)),
+        src_site=positions_of(site_ids, (r[1] for r in sourcing)),
         site_supplier=tuple(orgs.get(sites[i][2], "") for i in site_ids.tolist()),
         site_country=tuple(sites[i][1] for i in site_ids.tolist()),
         revisions=revisions,
