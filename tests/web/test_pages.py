@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from keten.app import create_app
 from keten.catalog.models import BomLine, Part
 from keten.dataio.models import ImportRun
-from keten.partners.models import AuditEntry, WebSession
+from keten.partners.models import AuditEntry, Organization, WebSession
 from keten.settings import Settings
 from keten.ui.i18n import NL
 from keten.web import NAVIGATION
@@ -152,6 +152,15 @@ def test_every_main_page_renders_on_a_loaded_database(
     organizations = viewer.get("/organizations")
     assert organizations.status_code == 200 and 'data-testid="supplier-map"' in organizations.text
     assert "&#34;locations&#34;" in organizations.text
+    with Session(loaded) as session:
+        supplier = session.scalars(select(Organization).where(Organization.role == "supplier")).first()
+    assert supplier is not None
+    found = viewer.get("/organizations", params={"q": supplier.code.lower()}).text
+    assert f"/organizations/{supplier.code}" in found
+    assert f"/organizations/{supplier.code}" not in viewer.get("/organizations", params={"q": "%"}).text
+    detail = viewer.get(f"/organizations/{supplier.code}")
+    assert detail.status_code == 200 and supplier.name in detail.text
+    assert viewer.get("/organizations/NO-SUCH-ORG", headers={"Accept": "text/html"}).status_code == 404
     assert viewer.get("/unsourced").status_code == 200
     assert viewer.get("/vendor/plotly.min.js").headers["content-type"].startswith("text/javascript")
 

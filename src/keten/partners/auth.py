@@ -44,6 +44,7 @@ __all__ = [
     "record_audit",
     "revoke_api_token",
     "update_user",
+    "user_by_id",
     "user_for_api_token",
     "user_for_web_session",
     "verify_password",
@@ -186,6 +187,11 @@ def demo_admin(session: Session, *, username: str = "demo") -> str:
     else:
         update_user(session, user=user, role="admin", active=True, password=password)
     return password
+
+
+def user_by_id(session: Session, *, user_id: int) -> User | None:
+    """Return the user with ``user_id``, or None."""
+    return session.get(User, user_id)
 
 
 def get_user(session: Session, *, username: str) -> User | None:

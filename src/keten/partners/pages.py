@@ -9,12 +9,11 @@ from typing import Annotated, Any
 import pycountry
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from keten.deps import get_session
-from keten.partners import auth
-from keten.partners.models import ORGANIZATION_ROLES, Organization, Site, Sourcing, User
+from keten.partners import auth, browse
+from keten.partners.models import ORGANIZATION_ROLES
 from keten.problems import Problem
 from keten.ui import Page, Templates, access, gettext, language_of
 from keten.ui.i18n import country_name
@@ -30,47 +29,12 @@ PAGE_SIZE = 50
 def supplier_countries(session: Session, lang: str = "en") -> list[tuple[str, str, int]]:
     """Return (ISO 3166 alpha-3, country name in ``lang``, number of supplier sites) per country,
     most first."""
-    rows = session.execute(
-        select(Site.country, func.count(Site.id))
-        .join(Organization, Organization.id == Site.organization_id)
-        .where(Organization.role == "supplier")
-        .group_by(Site.country)
-        .order_by(func.count(Site.id).desc())
-    ).all()
     result = []
-    for alpha2, count in rows:
-        country = pycountry.countries.get(alpha_2=(alpha2 or "").upper())
+    for alpha2, sites in browse.supplier_sites_per_country(session):
+        country = pycountry.countries.get(alpha_2=alpha2.upper())
         if country is not None:
-            result.append((country.alpha_3, country_name(alpha2, lang), int(count)))
+            result.append((country.alpha_3, country_name(alpha2, lang), sites))
     return result
-
-
-def list_organizations(session: Session, *, q: str | None, role: str | None, page: int) -> Page:
-    """Return one page of (Organization, number of sites), by name."""
-    sites = (
-        select(Site.organization_id, func.count(Site.id).label("sites"))
-        .group_by(Site.organization_id)
-        .subquery()
-    )
-    statement = select(Organization, func.coalesce(sites.c.sites, 0)).outerjoin(
-        sites, sites.c.organization_id == Organization.id
-    )
-    conditions = []
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        conditions.append(
-            or_(func.lower(Organization.name).like(pattern), func.lower(Organization.code).like(pattern))
-        )
-    if role:
-        conditions.append(Organization.role == role)
-    statement = statement.where(*conditions)
-    limit, offset = Page.bounds(page, PAGE_SIZE)
-    items = [
-        tuple(row)
-        for row in session.execute(statement.order_by(Organization.name).limit(limit).offset(offset))
-    ]
-    total = int(session.scalar(select(func.count()).select_from(Organization).where(*conditions)) or 0)
-    return Page(items=items, number=max(page, 1), size=PAGE_SIZE, total=total)
 
 
 @router.get("/organizations")
@@ -82,6 +46,8 @@ def organizations(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     role = role if role in ORGANIZATION_ROLES else None
+    limit, offset = Page.bounds(page, PAGE_SIZE)
+    items, total = browse.organizations_with_sites(session, q=q, role=role, limit=limit, offset=offset)
     countries = supplier_countries(session, language_of(request))
     map_data = {
         "locations": [c[0] for c in countries],
@@ -93,7 +59,7 @@ def organizations(
         request,
         "organizations.html",
         {
-            "page": list_organizations(session, q=q, role=role, page=page),
+            "page": Page(items=items, number=max(page, 1), size=PAGE_SIZE, total=total),
             "q": q or "",
             "role": role,
             "roles": ORGANIZATION_ROLES,
@@ -107,16 +73,7 @@ def organizations(
 def organization(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")], code: str
 ) -> Response:
-    org = session.scalar(select(Organization).where(Organization.code == code))
-    if org is None:
-        raise HTTPException(404, f"there is no organization {code!r}")
-    sites = session.execute(
-        select(Site, func.count(Sourcing.id))
-        .outerjoin(Sourcing, Sourcing.site_id == Site.id)
-        .where(Site.organization_id == org.id)
-        .group_by(Site.id)
-        .order_by(Site.name)
-    ).all()
+    org, sites = browse.organization_sites_with_supply(session, code=code)
     return templates.render(request, "organization.html", {"org": org, "sites": sites})
 
 
@@ -125,14 +82,7 @@ def part_sources(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")], part_id: int
 ) -> Response:
     """The sources of one part, as a table the part page loads."""
-    sources = session.execute(
-        select(Sourcing, Site, Organization)
-        .join(Site, Site.id == Sourcing.site_id)
-        .join(Organization, Organization.id == Site.organization_id)
-        .where(Sourcing.part_id == part_id)
-        .order_by(Sourcing.share.desc(), Organization.name)
-        .limit(200)
-    ).all()
+    sources = browse.part_sources_by_id(session, part_id=part_id)
     return templates.render(request, "_sources.html", {"sources": sources})
 
 
@@ -193,7 +143,7 @@ def update_user(
     role: Annotated[str | None, Form()] = None,
     active: Annotated[str | None, Form()] = None,
 ) -> Response:
-    user = session.get(User, user_id)
+    user = auth.user_by_id(session, user_id=user_id)
     if user is None:
         raise HTTPException(404, f"there is no user {user_id}")
     me: Any = request.state.user
