@@ -26,7 +26,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from keten.ui import format as fmt
-from keten.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, country_name, gettext, language_of
+from keten.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, country_name, gettext, language_of, say
 
 __all__ = [
     "ACCESS_KEY",
@@ -148,6 +148,7 @@ class Templates:
             "lang": lang,
             "languages": LANGUAGES,
             "_": lambda text, **kw: gettext(lang, text, **kw),
+            "say": lambda message: say(lang, message),
             "user": getattr(state, "user", None),
             "csrf_token": getattr(state, "csrf_token", ""),
             "node_name": getattr(request.app.state.settings, "node_name", "keten"),
