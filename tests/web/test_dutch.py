@@ -22,6 +22,7 @@ from keten.passports.models import PassportRecord
 from keten.resilience import service as resilience
 from keten.resilience.models import RiskReport
 from keten.ui.i18n import NL
+from tests.dataio.test_import_page import _form_of, _token, _with_headers
 
 ENGLISH_WORDS = frozenset(
     re.split(
@@ -175,8 +176,57 @@ def _pages(engine: Engine) -> list[str]:
         "/users",
         "/account",
         "/docs",
+        "/import",
         "/parts/NO-SUCH-PART",
     ]
+
+
+# A Dutch ERP export with an error of every sort a first import meets: a column keten cannot
+# place, a word for a number, an unknown unit, a value outside keten's list, a file keten cannot
+# tell the kind of, an empty file and one of another type.
+ARTIKELEN = (
+    "Nummer;Omschrijving;Artikelsoort;Eenheid;Gewicht (g);Opmerking\r\n"
+    "WT-1000;Wafertafel compleet;product;stuks;125.400,5;\r\n"
+    "LM-200;Lineaire motor;assembly;emmers;12.000;\r\n"
+    "MB-016;Magneetblok;onderdeel;stuks;-250,5;gecoat\r\n"
+).encode("cp1252")
+STUKLIJST = (
+    b"Hoofdartikel;Artikelnummer;Aantal;Positie\r\nWT-1000;LM-200;2;10\r\nLM-200;MB-016;zestien;10\r\n"
+)
+NOTITIES = b"Datum;Tekst\r\n2026-12-01;Nagekeken\r\n"
+
+
+def _import_pages(client: TestClient) -> dict[str, str]:
+    """Return the import page at each step a Dutch user sees it: errors, a corrected mapping with
+    its preview, and the import done."""
+    files = [
+        ("files", ("Artikelen.csv", ARTIKELEN, "text/csv")),
+        ("files", ("stuklijst_export.csv", STUKLIJST, "text/csv")),
+        ("files", ("notities.csv", NOTITIES, "text/csv")),
+        ("files", ("leeg.csv", b"", "text/csv")),
+        ("files", ("tekening.pdf", b"%PDF-1.7", "application/pdf")),
+    ]
+    errors = client.post("/import", files=files)
+    assert errors.status_code == 200 and 'data-testid="import-errors"' in errors.text
+    for dutch in (
+        "verplichte kolom onderdeelnummer ontbreekt",
+        "aantal: &#39;zestien&#39; is geen hoeveelheid",
+        "noch de naam noch de kolommen",
+        "is leeg; verwacht een kopregel",
+        "heeft de extensie &#39;.pdf&#39;",
+    ):
+        assert dutch in errors.text, dutch
+    token = _token(errors.text)
+    form = _form_of(errors.text)
+    form["col-0-0"] = "part_number"
+    corrected = client.post(f"/import/{token}", data=_with_headers(form, errors.text))
+    assert 'data-testid="preview"' in corrected.text and "massa (kg)" in corrected.text
+    for dutch in (
+        "eenheid: onbekende eenheid &#39;emmers&#39;",
+        "soort: &#39;onderdeel&#39; is geen van product, assembly",
+    ):
+        assert dutch in corrected.text, dutch
+    return {"/import (errors)": errors.text, "/import (corrected mapping)": corrected.text}
 
 
 def test_no_page_holds_english_when_read_in_dutch(dutch: TestClient, engine: Engine) -> None:
@@ -188,6 +238,8 @@ def test_no_page_holds_english_when_read_in_dutch(dutch: TestClient, engine: Eng
         found = english_in(page.text, names)
         if found:
             problems[path] = found
+    for step, html in _import_pages(dutch).items():
+        problems.update({step: found} if (found := english_in(html, names)) else {})
     invalid = dutch.post("/users", data={"username": "x"}, headers={"Accept": "text/html"})
     assert invalid.status_code == 422 and "verplicht veld" in invalid.text
     problems.update({"/users (invalid)": found} if (found := english_in(invalid.text, names)) else {})
