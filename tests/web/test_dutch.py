@@ -16,12 +16,14 @@ from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from keten.catalog.models import Part
 from keten.dataio import demo
 from keten.models import Base
 from keten.passports.models import PassportRecord
 from keten.resilience import service as resilience
 from keten.resilience.models import RiskReport
 from keten.ui.i18n import NL
+from keten.ui.vocabulary import material_names
 from tests.dataio.test_import_page import _form_of, _token, _with_headers
 
 ENGLISH_WORDS = frozenset(
@@ -82,14 +84,18 @@ def _whole(*names: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)")
 
 
-def english_in(html: str, names: frozenset[str] = frozenset()) -> list[str]:
-    """Return the visible strings of ``html`` that are English: an English label with a different
-    Dutch translation, or text holding an English word (outside ``names`` and ``ALLOWED``)."""
+def english_in(
+    html: str, names: frozenset[str] = frozenset(), parts: frozenset[str] = frozenset()
+) -> list[str]:
+    """Return the visible strings of ``html`` that are English: an English label, or a material
+    name of keten's vocabulary (unless it is the name of one of the company's ``parts``), with a
+    different Dutch translation, or text holding an English word (outside ``names`` and ``ALLOWED``)."""
     parser = _VisibleText()
     parser.feed(html)
     found = []
+    materials = material_names("nl")
     for text in parser.texts:
-        if text in NL and NL[text] != text:
+        if (text in NL and NL[text] != text) or (materials.get(text, text) != text and text not in parts):
             found.append(text)
             continue
         cleaned = _whole(*ALLOWED, *names).sub(" ", text)
@@ -133,6 +139,12 @@ def _names(engine: Engine) -> frozenset[str]:
     return frozenset(v for v in found if len(v) > 3)
 
 
+def _part_names(engine: Engine) -> frozenset[str]:
+    """Return the names of the company's parts: a part may be named as a material is."""
+    with engine.connect() as conn:
+        return frozenset(conn.scalars(select(Part.name)))
+
+
 def _strings(value: object) -> Iterator[str]:
     """Yield every string in ``value``, a stored text or a JSON document."""
     if isinstance(value, str):
@@ -154,6 +166,7 @@ def _pages(engine: Engine) -> list[str]:
         "/parts",
         "/parts/WS-1000",
         "/parts/WS-1300",
+        "/parts/MAT-CUWIRE",
         "/organizations",
         "/unsourced",
         "/footprints",
@@ -230,20 +243,35 @@ def _import_pages(client: TestClient) -> dict[str, str]:
 
 
 def test_no_page_holds_english_when_read_in_dutch(dutch: TestClient, engine: Engine) -> None:
-    names = _names(engine)
+    with Session(engine) as session:
+        passport = session.scalars(select(PassportRecord.uid).order_by(PassportRecord.id)).first()
+        report = session.scalars(select(RiskReport.id)).first()
+    names, parts = _names(engine), _part_names(engine)
     problems: dict[str, list[str]] = {}
+    shown: dict[str, set[str]] = {}
+    dutch_materials = set(material_names("nl").values())
     for path in _pages(engine):
         page = dutch.get(path, headers={"Accept": "text/html"})
         assert page.status_code in (200, 404), (path, page.status_code)
-        found = english_in(page.text, names)
+        shown[path] = {m for m in dutch_materials if f">{m}<" in page.text or f">{m} <" in page.text}
+        found = english_in(page.text, names, parts)
         if found:
             problems[path] = found
     for step, html in _import_pages(dutch).items():
-        problems.update({step: found} if (found := english_in(html, names)) else {})
+        problems.update({step: found} if (found := english_in(html, names, parts)) else {})
     invalid = dutch.post("/users", data={"username": "x"}, headers={"Accept": "text/html"})
     assert invalid.status_code == 422 and "verplicht veld" in invalid.text
-    problems.update({"/users (invalid)": found} if (found := english_in(invalid.text, names)) else {})
+    problems.update({"/users (invalid)": found} if (found := english_in(invalid.text, names, parts)) else {})
     assert not problems, f"English in Dutch pages: {problems}"
+    # Material names are shown in Dutch wherever a page names a material.
+    for path, material in (
+        ("/parts/MAT-CUWIRE", "Koper"),
+        ("/footprints/WS-1000", "Roestvast staal 316L"),
+        ("/risk/crm", "Zware zeldzame aardmetalen"),
+        (f"/passports/{passport}", "Aluminiumlegering 6061"),
+        (f"/risk/reports/{report}", "Wolfraam"),
+    ):
+        assert material in shown[path], (path, material)
     footprint = dutch.get("/footprints/WS-1000").text
     assert re.search(r"\d,\d\u00a0%", footprint) and not re.search(r"\d\.\d\u00a0%", footprint)
     assert re.search(r"\d\u202f\d{3}", footprint)  # thousands grouped, no "e-05" anywhere
@@ -254,3 +282,5 @@ def test_the_scan_finds_an_untranslated_label_and_an_english_sentence() -> None:
     assert english_in("<p>Overview</p>") == ["Overview"]
     assert english_in('<td title="Total of the stage">12</td>') == ["Total of the stage"]
     assert english_in("<p>Overzicht</p><p>PACT JSON</p><script>var the = 1;</script>") == []
+    assert english_in("<td>Stainless steel 316L <span>SS316L</span></td>") == ["Stainless steel 316L"]
+    assert english_in("<td>Roestvast staal 316L</td><td>Aluminium</td>") == []
