@@ -14,7 +14,7 @@ import pytest
 from keten import validators
 from keten.dataio import specs
 from keten.messages import Invalid, Message, Term, message_of
-from keten.ui.i18n import NL, say
+from keten.ui.i18n import NL, say, translate_message
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "keten"
 RAISERS = {"Message": 0, "Invalid": 0, "CellError": 1, "cell": 3}
@@ -107,6 +107,13 @@ def test_numbers_lists_and_terms_inside_a_message_follow_the_language() -> None:
     assert kinds == "'x' is not a kind; expected one of parts, bom"
     assert say("nl", kinds) == "'x' is geen soort; verwacht een van onderdelen, stuklijst"
     assert say("nl", "text of the file") == "text of the file" and say("nl", None) == ""
+    # An error page given a problem's detail that is a Message says it from its template too.
+    missing = Message(
+        "no column mapping is saved as '{name}'; saved: {known}", name="ERP", known=Message("none")
+    )
+    assert (
+        translate_message("nl", missing) == "er is geen kolomkoppeling opgeslagen als 'ERP'; opgeslagen: geen"
+    )
 
 
 def test_a_validator_error_keeps_its_message_through_a_value_error() -> None:

@@ -868,7 +868,10 @@ MESSAGES_NL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def translate_message(lang: str, message: str) -> str:
     """Return a service's or pydantic's ``message`` in ``lang``; each part of a message joined
-    with "; " is translated on its own, and a part without a known pattern stays as it is."""
+    with "; " is translated on its own, and a part without a known pattern stays as it is. A
+    keten.messages.Message is said from its template and values instead."""
+    if isinstance(message, Message):
+        return say(lang, message)
     if lang != "nl" or not message:
         return message
     parts = []
