@@ -1,5 +1,6 @@
 """Checks and conversions of identifiers, countries and physical quantities, shared by the
-importer, the API schemas and the pages. Each raises ValueError with a message that says what
+importer, the API schemas and the pages. Each raises ValueError (a keten.messages.Invalid, which a
+page says in its reader's language) with a message that says what
 was expected."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from functools import lru_cache
 
 import pint
 import pycountry
+
+from keten.messages import Invalid
 
 __all__ = [
     "canonical_unit",
@@ -39,9 +42,9 @@ def _unit(text: str) -> pint.Unit:
         TypeError,
         ValueError,
     ):
-        raise ValueError(f"unknown unit '{text}'") from None
+        raise Invalid("unknown unit '{unit}'", unit=text) from None
     except Exception:  # pint raises a handful of tokenizer errors on garbage such as '12 ##'
-        raise ValueError(f"unknown unit '{text}'") from None
+        raise Invalid("unknown unit '{unit}'", unit=text) from None
     return unit
 
 
@@ -50,7 +53,7 @@ def canonical_unit(text: str) -> str:
     """Return the short, stable spelling of a unit: ``'pieces'`` → ``'pcs'``, ``'kilogram'`` → ``'kg'``."""
     cleaned = text.strip()
     if not cleaned:
-        raise ValueError("the unit is empty")
+        raise Invalid("the unit is empty")
     unit = _unit(cleaned)
     if unit == ureg.piece:
         return "pcs"
@@ -61,7 +64,7 @@ def canonical_unit(text: str) -> str:
 def _factor(source: str, target: str) -> float:
     src, dst = _unit(source), _unit(target)
     if src.dimensionality != dst.dimensionality:
-        raise ValueError(f"unit '{source}' does not fit a part counted in '{target}'")
+        raise Invalid("unit '{unit}' does not fit a part counted in '{target}'", unit=source, target=target)
     return float(ureg.Quantity(1.0, src).to(dst).magnitude)
 
 
@@ -72,7 +75,9 @@ def parse_quantity(text: str, target_unit: str) -> float:
     """
     match = _QUANTITY.match(text)
     if match is None:
-        raise ValueError(f"'{text}' is not a quantity; expected a number with an optional unit, such as 12 g")
+        raise Invalid(
+            "'{raw}' is not a quantity; expected a number with an optional unit, such as 12 g", raw=text
+        )
     number, unit = match.groups()
     value = float(number.replace(",", "."))
     if not unit:
@@ -85,7 +90,7 @@ def check_country(code: str) -> str:
     """Return the ISO 3166-1 alpha-2 code ``code`` in upper case, if it is one."""
     cleaned = code.strip().upper()
     if len(cleaned) != 2 or pycountry.countries.get(alpha_2=cleaned) is None:
-        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code such as NL, DE or JP")
+        raise Invalid("'{raw}' is not an ISO 3166-1 alpha-2 country code such as NL, DE or JP", raw=code)
     return cleaned
 
 
@@ -93,7 +98,7 @@ def check_kvk(number: str) -> str:
     """Return a Dutch Chamber of Commerce (KvK) number: eight digits."""
     cleaned = re.sub(r"\s", "", number)
     if not re.fullmatch(r"\d{8}", cleaned):
-        raise ValueError(f"'{number}' is not a KvK number; expected 8 digits")
+        raise Invalid("'{raw}' is not a KvK number; expected 8 digits", raw=number)
     return cleaned
 
 
@@ -101,10 +106,10 @@ def check_lei(code: str) -> str:
     """Return an ISO 17442 Legal Entity Identifier whose two check digits are right (ISO 7064 mod 97-10)."""
     cleaned = code.strip().upper()
     if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", cleaned):
-        raise ValueError(f"'{code}' is not a LEI; expected 18 letters or digits and 2 check digits")
+        raise Invalid("'{raw}' is not a LEI; expected 18 letters or digits and 2 check digits", raw=code)
     digits = "".join(str(int(ch, 36)) for ch in cleaned)
     if int(digits) % 97 != 1:
-        raise ValueError(f"'{code}' is not a valid LEI: its check digits are wrong")
+        raise Invalid("'{raw}' is not a valid LEI: its check digits are wrong", raw=code)
     return cleaned
 
 
@@ -117,9 +122,11 @@ def check_gln(code: str) -> str:
     """Return a GS1 Global Location Number: 13 digits whose last is the GS1 check digit."""
     cleaned = re.sub(r"\s", "", code)
     if not re.fullmatch(r"\d{13}", cleaned):
-        raise ValueError(f"'{code}' is not a GLN; expected 13 digits")
+        raise Invalid("'{raw}' is not a GLN; expected 13 digits", raw=code)
     if _gs1_check_digit(cleaned[:-1]) != int(cleaned[-1]):
-        raise ValueError(
-            f"'{code}' is not a valid GLN: its check digit should be {_gs1_check_digit(cleaned[:-1])}"
+        raise Invalid(
+            "'{raw}' is not a valid GLN: its check digit should be {digit}",
+            raw=code,
+            digit=_gs1_check_digit(cleaned[:-1]),
         )
     return cleaned

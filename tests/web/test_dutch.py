@@ -16,12 +16,15 @@ from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from keten.catalog.models import Part
 from keten.dataio import demo
 from keten.models import Base
 from keten.passports.models import PassportRecord
 from keten.resilience import service as resilience
 from keten.resilience.models import RiskReport
 from keten.ui.i18n import NL
+from keten.ui.vocabulary import material_names
+from tests.dataio.test_import_page import _form_of, _token, _with_headers
 
 ENGLISH_WORDS = frozenset(
     re.split(
@@ -81,14 +84,18 @@ def _whole(*names: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)")
 
 
-def english_in(html: str, names: frozenset[str] = frozenset()) -> list[str]:
-    """Return the visible strings of ``html`` that are English: an English label with a different
-    Dutch translation, or text holding an English word (outside ``names`` and ``ALLOWED``)."""
+def english_in(
+    html: str, names: frozenset[str] = frozenset(), parts: frozenset[str] = frozenset()
+) -> list[str]:
+    """Return the visible strings of ``html`` that are English: an English label, or a material
+    name of keten's vocabulary (unless it is the name of one of the company's ``parts``), with a
+    different Dutch translation, or text holding an English word (outside ``names`` and ``ALLOWED``)."""
     parser = _VisibleText()
     parser.feed(html)
     found = []
+    materials = material_names("nl")
     for text in parser.texts:
-        if text in NL and NL[text] != text:
+        if (text in NL and NL[text] != text) or (materials.get(text, text) != text and text not in parts):
             found.append(text)
             continue
         cleaned = _whole(*ALLOWED, *names).sub(" ", text)
@@ -132,6 +139,12 @@ def _names(engine: Engine) -> frozenset[str]:
     return frozenset(v for v in found if len(v) > 3)
 
 
+def _part_names(engine: Engine) -> frozenset[str]:
+    """Return the names of the company's parts: a part may be named as a material is."""
+    with engine.connect() as conn:
+        return frozenset(conn.scalars(select(Part.name)))
+
+
 def _strings(value: object) -> Iterator[str]:
     """Yield every string in ``value``, a stored text or a JSON document."""
     if isinstance(value, str):
@@ -153,6 +166,7 @@ def _pages(engine: Engine) -> list[str]:
         "/parts",
         "/parts/WS-1000",
         "/parts/WS-1300",
+        "/parts/MAT-CUWIRE",
         "/organizations",
         "/unsourced",
         "/footprints",
@@ -175,23 +189,89 @@ def _pages(engine: Engine) -> list[str]:
         "/users",
         "/account",
         "/docs",
+        "/import",
         "/parts/NO-SUCH-PART",
     ]
 
 
+# A Dutch ERP export with an error of every sort a first import meets: a column keten cannot
+# place, a word for a number, an unknown unit, a value outside keten's list, a file keten cannot
+# tell the kind of, an empty file and one of another type.
+ARTIKELEN = (
+    "Nummer;Omschrijving;Artikelsoort;Eenheid;Gewicht (g);Opmerking\r\n"
+    "WT-1000;Wafertafel compleet;product;stuks;125.400,5;\r\n"
+    "LM-200;Lineaire motor;assembly;emmers;12.000;\r\n"
+    "MB-016;Magneetblok;onderdeel;stuks;-250,5;gecoat\r\n"
+).encode("cp1252")
+STUKLIJST = (
+    b"Hoofdartikel;Artikelnummer;Aantal;Positie\r\nWT-1000;LM-200;2;10\r\nLM-200;MB-016;zestien;10\r\n"
+)
+NOTITIES = b"Datum;Tekst\r\n2026-12-01;Nagekeken\r\n"
+
+
+def _import_pages(client: TestClient) -> dict[str, str]:
+    """Return the import page at each step a Dutch user sees it: errors, a corrected mapping with
+    its preview, and the import done."""
+    files = [
+        ("files", ("Artikelen.csv", ARTIKELEN, "text/csv")),
+        ("files", ("stuklijst_export.csv", STUKLIJST, "text/csv")),
+        ("files", ("notities.csv", NOTITIES, "text/csv")),
+        ("files", ("leeg.csv", b"", "text/csv")),
+        ("files", ("tekening.pdf", b"%PDF-1.7", "application/pdf")),
+    ]
+    errors = client.post("/import", files=files)
+    assert errors.status_code == 200 and 'data-testid="import-errors"' in errors.text
+    for dutch in (
+        "verplichte kolom onderdeelnummer ontbreekt",
+        "aantal: &#39;zestien&#39; is geen hoeveelheid",
+        "noch de naam noch de kolommen",
+        "is leeg; verwacht een kopregel",
+        "heeft de extensie &#39;.pdf&#39;",
+    ):
+        assert dutch in errors.text, dutch
+    token = _token(errors.text)
+    form = _form_of(errors.text)
+    form["col-0-0"] = "part_number"
+    corrected = client.post(f"/import/{token}", data=_with_headers(form, errors.text))
+    assert 'data-testid="preview"' in corrected.text and "massa (kg)" in corrected.text
+    for dutch in (
+        "eenheid: onbekende eenheid &#39;emmers&#39;",
+        "soort: &#39;onderdeel&#39; is geen van product, assembly",
+    ):
+        assert dutch in corrected.text, dutch
+    return {"/import (errors)": errors.text, "/import (corrected mapping)": corrected.text}
+
+
 def test_no_page_holds_english_when_read_in_dutch(dutch: TestClient, engine: Engine) -> None:
-    names = _names(engine)
+    with Session(engine) as session:
+        passport = session.scalars(select(PassportRecord.uid).order_by(PassportRecord.id)).first()
+        report = session.scalars(select(RiskReport.id)).first()
+    names, parts = _names(engine), _part_names(engine)
     problems: dict[str, list[str]] = {}
+    shown: dict[str, set[str]] = {}
+    dutch_materials = set(material_names("nl").values())
     for path in _pages(engine):
         page = dutch.get(path, headers={"Accept": "text/html"})
         assert page.status_code in (200, 404), (path, page.status_code)
-        found = english_in(page.text, names)
+        shown[path] = {m for m in dutch_materials if f">{m}<" in page.text or f">{m} <" in page.text}
+        found = english_in(page.text, names, parts)
         if found:
             problems[path] = found
+    for step, html in _import_pages(dutch).items():
+        problems.update({step: found} if (found := english_in(html, names, parts)) else {})
     invalid = dutch.post("/users", data={"username": "x"}, headers={"Accept": "text/html"})
     assert invalid.status_code == 422 and "verplicht veld" in invalid.text
-    problems.update({"/users (invalid)": found} if (found := english_in(invalid.text, names)) else {})
+    problems.update({"/users (invalid)": found} if (found := english_in(invalid.text, names, parts)) else {})
     assert not problems, f"English in Dutch pages: {problems}"
+    # Material names are shown in Dutch wherever a page names a material.
+    for path, material in (
+        ("/parts/MAT-CUWIRE", "Koper"),
+        ("/footprints/WS-1000", "Roestvast staal 316L"),
+        ("/risk/crm", "Zware zeldzame aardmetalen"),
+        (f"/passports/{passport}", "Aluminiumlegering 6061"),
+        (f"/risk/reports/{report}", "Wolfraam"),
+    ):
+        assert material in shown[path], (path, material)
     footprint = dutch.get("/footprints/WS-1000").text
     assert re.search(r"\d,\d\u00a0%", footprint) and not re.search(r"\d\.\d\u00a0%", footprint)
     assert re.search(r"\d\u202f\d{3}", footprint)  # thousands grouped, no "e-05" anywhere
@@ -202,3 +282,5 @@ def test_the_scan_finds_an_untranslated_label_and_an_english_sentence() -> None:
     assert english_in("<p>Overview</p>") == ["Overview"]
     assert english_in('<td title="Total of the stage">12</td>') == ["Total of the stage"]
     assert english_in("<p>Overzicht</p><p>PACT JSON</p><script>var the = 1;</script>") == []
+    assert english_in("<td>Stainless steel 316L <span>SS316L</span></td>") == ["Stainless steel 316L"]
+    assert english_in("<td>Roestvast staal 316L</td><td>Aluminium</td>") == []

@@ -58,6 +58,7 @@ __all__ = [
     "list_parts",
     "list_stock",
     "load_bom_graph",
+    "material_names",
     "put_part",
     "raw_rows",
     "replace_bom",
@@ -565,6 +566,14 @@ def list_materials(
             or_(Material.code.ilike(pattern, escape="\\"), Material.name.ilike(pattern, escape="\\"))
         )
     return list(session.scalars(statement.limit(limit).offset(offset))), count(session, statement)
+
+
+def material_names(session: Session, *, codes: Sequence[str]) -> dict[str, str]:
+    """Return the name of each material of ``codes`` that exists, by code."""
+    if not codes:
+        return {}
+    rows = session.execute(select(Material.code, Material.name).where(Material.code.in_(list(codes))))
+    return {code: name for code, name in rows}
 
 
 def get_material(session: Session, *, code: str) -> Material:

@@ -17,6 +17,7 @@ from keten.dataio.columns import fold
 from keten.dataio.models import ColumnMapping
 from keten.dataio.specs import SPECS
 from keten.dataio.tables import KIND_ORDER, Table
+from keten.messages import Message, Term
 from keten.problems import Problem
 
 __all__ = ["apply", "delete", "list_mappings", "save"]
@@ -24,19 +25,32 @@ __all__ = ["apply", "delete", "list_mappings", "save"]
 
 def _check(kind: str, name: str, columns: Mapping[str, str]) -> None:
     if kind not in SPECS:
-        raise Problem(422, "Unknown kind", f"'{kind}' is not a kind; expected one of {', '.join(KIND_ORDER)}")
+        raise Problem(
+            422,
+            "Unknown kind",
+            Message(
+                "'{kind}' is not a kind; expected one of {kinds}",
+                kind=kind,
+                kinds=tuple(Term(k) for k in KIND_ORDER),
+            ),
+        )
     if not name.strip() or len(name.strip()) > 100:
-        raise Problem(422, "Invalid column mapping", "the name must be 1 to 100 characters long")
+        raise Problem(422, "Invalid column mapping", Message("the name must be 1 to 100 characters long"))
     if not columns:
-        raise Problem(422, "Invalid column mapping", "the mapping maps no column")
+        raise Problem(422, "Invalid column mapping", Message("the mapping maps no column"))
     wrong = sorted({v for v in columns.values() if v and v not in SPECS[kind].columns})
     if wrong:
-        verb = "is not a column" if len(wrong) == 1 else "are not columns"
         raise Problem(
             422,
             "Invalid column mapping",
-            f"{', '.join(repr(w) for w in wrong)} {verb} of {kind}; its columns are "
-            f"{', '.join(SPECS[kind].columns)}",
+            Message(
+                "{names} is not a column of {kind}; its columns are {columns}"
+                if len(wrong) == 1
+                else "{names} are not columns of {kind}; its columns are {columns}",
+                names=tuple(repr(w) for w in wrong),
+                kind=Term(kind),
+                columns=tuple(Term(c) for c in SPECS[kind].columns),
+            ),
         )
 
 
@@ -75,7 +89,7 @@ def delete(session: Session, *, mapping_id: int) -> None:
     """Remove a saved mapping. Only flushes."""
     mapping = session.get(ColumnMapping, mapping_id)
     if mapping is None:
-        raise Problem(404, "Not Found", f"no saved column mapping with id {mapping_id}")
+        raise Problem(404, "Not Found", Message("no saved column mapping with id {id}", id=mapping_id))
     session.delete(mapping)
     session.flush()
 
@@ -100,9 +114,15 @@ def apply(session: Session, tables: Sequence[Table], *, name: str | None = None)
     """
     candidates = list_mappings(session, name=name) if name else list_mappings(session)
     if name and not candidates:
-        known = ", ".join(sorted({m.name for m in list_mappings(session)})) or "none"
+        known = tuple(sorted({m.name for m in list_mappings(session)}))
         raise Problem(
-            404, "Unknown column mapping", f"no column mapping is saved as '{name}'; saved: {known}"
+            404,
+            "Unknown column mapping",
+            Message(
+                "no column mapping is saved as '{name}'; saved: {known}",
+                name=name,
+                known=known or Message("none"),
+            ),
         )
     applied: dict[str, str] = {}
     for table in tables:

@@ -10,6 +10,7 @@ from typing import Any
 from keten.dataio import columns
 from keten.dataio.specs import SPECS, CellError
 from keten.dataio.tables import Table
+from keten.messages import Term
 
 __all__ = ["ColumnChoice", "PreviewRow", "TableReview", "review"]
 
@@ -17,6 +18,8 @@ PREVIEW_ROWS = 5
 _BARE_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _SHOWN_AS = {"quantity_text": "quantity"}
 """Fields of a parsed row shown under the column the user knows them by."""
+_TERMS = frozenset({"kind", "role", "family", "value_chain"})
+"""Fields whose value is one of keten's words, which a page shows in its reader's language."""
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,19 @@ class TableReview:
     choices: list[ColumnChoice]
     options: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
-    missing: list[str] = field(default_factory=list)
+    missing: list[Term] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     rows: list[PreviewRow] = field(default_factory=list)
     total_rows: int = 0
 
 
-def _number_or_text(value: Any) -> Any:
-    """Return a cell that is a bare number as a number, so the page writes it in the reader's way."""
-    if isinstance(value, str) and _BARE_NUMBER.match(value):
+def _shown(name: str, value: Any) -> Any:
+    """Return a value as the page shows it: a quantity that is a bare number as a number, so the
+    page writes it in the reader's way, and one of keten's words as a term the page translates."""
+    if name in _SHOWN_AS and isinstance(value, str) and _BARE_NUMBER.match(value):
         return float(value)
+    if name in _TERMS and isinstance(value, str):
+        return Term(value)
     return value
 
 
@@ -84,7 +90,7 @@ def review(table: Table, *, rows: int = PREVIEW_ROWS) -> TableReview:
         choices,
         options=spec.columns,
         required=spec.required,
-        missing=[c for c in spec.required if c not in positions],
+        missing=[Term(c) for c in spec.required if c not in positions],
         total_rows=len(table.rows),
     )
     head = table.rows[:rows]
@@ -98,12 +104,9 @@ def review(table: Table, *, rows: int = PREVIEW_ROWS) -> TableReview:
         try:
             record = spec.parse(cells)
         except CellError as exc:
-            result.rows.append(PreviewRow(number, {}, f"{exc.column}: {exc}"))
+            result.rows.append(PreviewRow(number, {}, exc.located()))
             continue
-        shown = {
-            _SHOWN_AS.get(name, name): _number_or_text(value) if name in _SHOWN_AS else value
-            for name, value in record.items()
-        }
+        shown = {_SHOWN_AS.get(name, name): _shown(name, value) for name, value in record.items()}
         fields.update((name, None) for name, value in shown.items() if value not in (None, ""))
         result.rows.append(PreviewRow(number, shown))
     result.fields = list(fields)

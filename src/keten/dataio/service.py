@@ -36,6 +36,7 @@ from keten.dataio.tables import (
     read_file,
     read_path,
 )
+from keten.messages import Message, Term, message_of
 from keten.partners.models import Organization, Site, Sourcing
 from keten.problems import Problem
 
@@ -99,29 +100,42 @@ class ImportFailed(Problem):
 
     def __init__(self, errors: list[dict[str, Any]], total: int) -> None:
         shown = len(errors)
-        more = f" (the first {shown} are listed)" if total > shown else ""
-        # A single error is said in the detail too, so a reader of the detail alone learns what it is.
-        only = f": {_say(errors[0])}" if total == 1 and errors else ""
+        if total == 1 and errors:
+            # A single error is said in the detail too, so a reader of the detail alone learns what it is.
+            detail = Message("the import has 1 error; nothing was written: {error}", error=_say(errors[0]))
+        elif total > shown:
+            detail = Message(
+                "the import has {count} errors (the first {shown} are listed); nothing was written",
+                count=total,
+                shown=shown,
+            )
+        else:
+            detail = Message("the import has {count} errors; nothing was written", count=total)
         super().__init__(
             422,
             "Import rejected",
-            f"the import has {total} error{'s' if total != 1 else ''}{more}; nothing was written{only}",
+            detail,
             type_="https://keten.dev/problems/import-rejected",
             errors=errors,
             total_errors=total,
         )
 
 
-def _say(error: dict[str, Any]) -> str:
+def _say(error: dict[str, Any]) -> Message:
     """Return one error as a sentence: where (file, row, column), then what."""
     row, column = error.get("row"), error.get("column")
-    where = [
-        str(error.get("file") or ""),
-        f"row {row}" if row is not None else "",
-        f"column {column}" if column else "",
-    ]
-    place = ", ".join(w for w in where if w)
-    return f"{place}: {error.get('message', '')}" if place else str(error.get("message", ""))
+    where: list[str] = [str(error.get("file") or "")]
+    if row is not None:
+        where.append(Message("row {row}", row=row))
+    if column:
+        where.append(Message("column {column}", column=column))
+    place = tuple(w for w in where if w)
+    problem = error.get("message", "")
+    return (
+        Message("{place}: {problem}", place=place, problem=problem)
+        if place
+        else Message("{problem}", problem=problem)
+    )
 
 
 class _Errors:
@@ -133,9 +147,18 @@ class _Errors:
         self.total = 0
 
     def add(self, source: str, row: int | None, column: str | None, message: str) -> None:
+        """Add an error; ``message`` (and ``column`` where it is keten's) a keten.messages.Message
+        (or Term), so that a page says it in its reader's language."""
         self.total += 1
         if len(self.items) < self.cap:
             self.items.append({"file": source, "row": row, "column": column, "message": message})
+
+    def cell(self, source: str, row: int | None, column: str, template: str, /, **values: Any) -> None:
+        """Add an error of keten's column ``column``: its message starts with the column's name."""
+        problem = Message(template, **values)
+        self.add(
+            source, row, Term(column), Message("{column}: {problem}", column=Term(column), problem=problem)
+        )
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -158,19 +181,32 @@ def _column_positions(
         if target is None:
             continue
         if target in positions:
-            errors.add(table.source, 1, raw, f"column '{target}' appears twice in the header")
+            errors.add(
+                table.source,
+                1,
+                raw,
+                Message("column '{column}' appears twice in the header", column=Term(target)),
+            )
             continue
         positions[target] = index
     missing = [c for c in spec.required if c not in positions]
     if missing:
-        found = ", ".join(repr(h) for h in table.header if h.strip()) or "nothing"
+        found = tuple(repr(h) for h in table.header if h.strip())
         errors.add(
             table.source,
             1,
-            ", ".join(missing),
-            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            f"the header has {found} (map your own names onto keten's with a column mapping: on the "
-            "import page, or with --map or --mapping-name; see docs/import-format.md)",
+            Message("{columns}", columns=tuple(Term(c) for c in missing)),
+            Message(
+                "missing required column {columns}; the header has {found} (map your own names onto "
+                "keten's with a column mapping: on the import page, or with --map or --mapping-name; "
+                "see docs/import-format.md)"
+                if len(missing) == 1
+                else "missing required columns {columns}; the header has {found} (map your own names "
+                "onto keten's with a column mapping: on the import page, or with --map or "
+                "--mapping-name; see docs/import-format.md)",
+                columns=tuple(Term(c) for c in missing),
+                found=found or Message("nothing"),
+            ),
         )
         return None
     return positions
@@ -184,8 +220,10 @@ def _parse_table(
             table.source,
             None,
             None,
-            "neither its name nor its columns tell which kind it holds; choose its kind "
-            f"({', '.join(KIND_ORDER)})",
+            Message(
+                "neither its name nor its columns tell which kind it holds; choose its kind ({kinds})",
+                kinds=tuple(Term(k) for k in KIND_ORDER),
+            ),
         )
         return None
     spec = SPECS[table.kind]
@@ -209,13 +247,21 @@ def _parse_table(
         try:
             record = parse(cells)
         except CellError as exc:
-            errors.add(table.source, number, exc.column, f"{exc.column}: {exc}")
+            errors.add(table.source, number, Term(exc.column), exc.located())
             continue
         key = tuple(record[k] if k in record else cells[k] for k in spec.key)
         first = seen.setdefault(key, number)
         if first != number:
-            shown = ", ".join(f"{k}={v!r}" for k, v in zip(spec.key, key, strict=True))
-            errors.add(table.source, number, spec.key[0], f"duplicate {shown}: already on row {first}")
+            shown = tuple(
+                Message("{column}={value}", column=Term(k), value=repr(v))
+                for k, v in zip(spec.key, key, strict=True)
+            )
+            errors.add(
+                table.source,
+                number,
+                Term(spec.key[0]),
+                Message("duplicate {key}: already on row {row}", key=shown, row=first),
+            )
             continue
         records.append(record)
         numbers.append(number)
@@ -338,9 +384,12 @@ def _apply_organizations(session: Session, parsed: _Parsed, result: KindResult, 
         session.scalars(select(Organization.code).where(Organization.role == "own")).all()
     ) - {r["code"] for r in parsed.records}
     if len(owners) + len(existing_owners) > 1:
-        all_owners = ", ".join(sorted({*owners, *existing_owners}))
+        all_owners = tuple(sorted({*owners, *existing_owners}))
         errors.add(
-            parsed.table.source, None, "role", f"only one organization can be 'own'; found {all_owners}"
+            parsed.table.source,
+            None,
+            Term("role"),
+            Message("only one organization can be 'own'; found {codes}", codes=all_owners),
         )
         return
     fields = ("name", "role", "country", "kvk", "lei", "gln", "website")
@@ -353,11 +402,12 @@ def _apply_sites(session: Session, parsed: _Parsed, result: KindResult, errors: 
     for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
         organization_id = organizations.get(record["organization"])
         if organization_id is None:
-            errors.add(
+            errors.cell(
                 parsed.table.source,
                 number,
                 "organization",
-                f"organization: no organization with code '{record['organization']}'",
+                "no organization with code '{code}'",
+                code=record["organization"],
             )
             continue
         records.append({**record, "organization_id": organization_id})
@@ -403,13 +453,13 @@ def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _E
         parent = parts.get(record["parent"])
         child = parts.get(record["child"])
         if parent is None:
-            errors.add(source, number, "parent", f"parent: no part with part number '{record['parent']}'")
+            errors.cell(source, number, "parent", "no part with part number '{code}'", code=record["parent"])
         if child is None:
-            errors.add(source, number, "child", f"child: no part with part number '{record['child']}'")
+            errors.cell(source, number, "child", "no part with part number '{code}'", code=record["child"])
         if parent is None or child is None:
             continue
         if parent[0] == child[0]:
-            errors.add(source, number, "child", f"child: part '{record['child']}' cannot contain itself")
+            errors.cell(source, number, "child", "part '{code}' cannot contain itself", code=record["child"])
             continue
         text = record["quantity_text"]
         if record["unit"]:
@@ -417,15 +467,27 @@ def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _E
         try:
             quantity = validators.parse_quantity(text, child[1])
         except ValueError as exc:
-            errors.add(source, number, "quantity", f"quantity: {exc} (child '{record['child']}')")
-            continue
-        if not 0 < quantity <= ranges.QUANTITY_MAX:
-            problem = (
-                "is not positive"
-                if not quantity > 0
-                else f"is above {ranges.QUANTITY_MAX:g}, the most a BOM line may hold"
+            errors.cell(
+                source,
+                number,
+                "quantity",
+                "{problem} (child '{code}')",
+                problem=message_of(exc),
+                code=record["child"],
             )
-            errors.add(source, number, "quantity", f"quantity: {record['quantity_text']} {problem}")
+            continue
+        if not quantity > 0:
+            errors.cell(source, number, "quantity", "{raw} is not positive", raw=record["quantity_text"])
+            continue
+        if quantity > ranges.QUANTITY_MAX:
+            errors.cell(
+                source,
+                number,
+                "quantity",
+                "{raw} is above {maximum}, the most a BOM line may hold",
+                raw=record["quantity_text"],
+                maximum=ranges.QUANTITY_MAX,
+            )
             continue
         wanted[(parent[0], child[0], record["position"])] = quantity
     if errors:
@@ -454,7 +516,15 @@ def _apply_bom(session: Session, parsed: _Parsed, result: KindResult, errors: _E
     try:
         build_bom(size, edge_parent, edge_child, [1.0] * len(edge_parent), labels=labels)
     except BomCycleError as exc:
-        errors.add(source, None, "child", str(exc))
+        errors.add(
+            source,
+            None,
+            Term("child"),
+            Message(
+                "the BOM contains a cycle: {path}; remove one of these lines so no part contains itself",
+                path=" → ".join(exc.cycle),
+            ),
+        )
         return
 
     inserts = []
@@ -538,20 +608,21 @@ def _apply_composition(session: Session, parsed: _Parsed, result: KindResult, er
         part = parts.get(record["part_number"])
         material_id = materials.get(record["material"])
         if part is None:
-            errors.add(source, number, "part_number", f"part_number: no part '{record['part_number']}'")
+            errors.cell(source, number, "part_number", "no part '{code}'", code=record["part_number"])
         if material_id is None:
-            errors.add(source, number, "material", f"material: no material with code '{record['material']}'")
+            errors.cell(source, number, "material", "no material with code '{code}'", code=record["material"])
         if part is None or material_id is None:
             continue
         mass_kg = record["mass_kg"]
         if mass_kg is None:
             if part[2] is None:
-                errors.add(
+                errors.cell(
                     source,
                     number,
                     "mass_fraction",
-                    f"mass_fraction: part '{record['part_number']}' has no mass, so a fraction of it "
-                    "cannot be turned into kg; give the mass instead",
+                    "part '{code}' has no mass, so a fraction of it cannot be turned into kg; "
+                    "give the mass instead",
+                    code=record["part_number"],
                 )
                 continue
             mass_kg = record["mass_fraction"] * part[2]
@@ -562,12 +633,14 @@ def _apply_composition(session: Session, parsed: _Parsed, result: KindResult, er
     for part_id, (total, number) in totals.items():
         part_number, part_mass = by_id[part_id]
         if part_mass is not None and total > part_mass * _MASS_TOLERANCE + 1e-12:
-            errors.add(
+            errors.cell(
                 source,
                 number,
                 "mass",
-                f"mass: the materials of part '{part_number}' weigh {total:.6g} kg, "
-                f"more than the part itself ({part_mass:.6g} kg)",
+                "the materials of part '{code}' weigh {total} kg, more than the part itself ({mass} kg)",
+                code=part_number,
+                total=float(f"{total:.6g}"),
+                mass=float(f"{part_mass:.6g}"),
             )
     if not errors:
         _replace_children(
@@ -592,9 +665,9 @@ def _apply_sourcing(session: Session, parsed: _Parsed, result: KindResult, error
         part = parts.get(record["part_number"])
         site_id = sites.get(record["site"])
         if part is None:
-            errors.add(source, number, "part_number", f"part_number: no part '{record['part_number']}'")
+            errors.cell(source, number, "part_number", "no part '{code}'", code=record["part_number"])
         if site_id is None:
-            errors.add(source, number, "site", f"site: no site with code '{record['site']}'")
+            errors.cell(source, number, "site", "no site with code '{code}'", code=record["site"])
         if part is None or site_id is None:
             continue
         wanted[(part[0], site_id)] = {
@@ -607,11 +680,13 @@ def _apply_sourcing(session: Session, parsed: _Parsed, result: KindResult, error
         shares[record["part_number"]] = (total + record["share"], number)
     for part_number, (total, number) in shares.items():
         if total > 1.0 + 1e-6:
-            errors.add(
+            errors.cell(
                 source,
                 number,
                 "share",
-                f"share: the shares of part '{part_number}' add up to {total:.4g}, above 1",
+                "the shares of part '{code}' add up to {total}, above 1",
+                code=part_number,
+                total=float(f"{total:.4g}"),
             )
     if not errors:
         fields = ("share", "lead_time_days", "price_eur", "qualified_alternate")
@@ -631,7 +706,7 @@ def _apply_stock(session: Session, parsed: _Parsed, result: KindResult, errors: 
     for record, number in zip(parsed.records, parsed.row_numbers, strict=True):
         part = parts.get(record["part_number"])
         if part is None:
-            errors.add(source, number, "part_number", f"part_number: no part '{record['part_number']}'")
+            errors.cell(source, number, "part_number", "no part '{code}'", code=record["part_number"])
             continue
         values = {k: record[k] for k in ("on_hand", "safety_stock", "weekly_usage")}
         current = existing.get(part[0])

@@ -15,17 +15,30 @@ from typing import Any
 
 from keten import ranges, validators
 from keten.catalog.models import MATERIAL_FAMILIES, PART_KINDS, VALUE_CHAINS
+from keten.messages import Invalid, Message, Term, message_of
 from keten.partners.models import ORGANIZATION_ROLES
 
 __all__ = ["SPECS", "CellError", "KindSpec"]
 
 
 class CellError(ValueError):
-    """A cell that cannot be read: ``column`` names it, the message says what was expected."""
+    """A cell that cannot be read: ``column`` names it, ``message`` says what was expected.
 
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
+    ``message`` is a template with its values (keten.messages), so a page says it in its reader's
+    language; ``str()`` of the error is the English sentence.
+    """
+
+    def __init__(self, column: str, template: str | Message, /, **values: Any) -> None:
+        self.message = template if isinstance(template, Message) else Message(template, **values)
+        super().__init__(self.message)
         self.column = column
+
+    def __str__(self) -> str:
+        return str.__str__(self.message)
+
+    def located(self) -> Message:
+        """Return the message with the column in front, as an import's error lists it."""
+        return Message("{column}: {problem}", column=Term(self.column), problem=self.message)
 
 
 Cells = Mapping[str, str]
@@ -58,7 +71,9 @@ def _text(cells: Cells, column: str, *, required: bool = False, max_len: int = 2
             raise CellError(column, "is empty; a value is required")
         return None
     if len(value) > max_len:
-        raise CellError(column, f"is {len(value)} characters long; at most {max_len} fit")
+        raise CellError(
+            column, "is {length} characters long; at most {most} fit", length=len(value), most=max_len
+        )
     return value
 
 
@@ -80,13 +95,21 @@ def _number(
     try:
         value = float(text)
     except ValueError:
-        raise CellError(column, f"'{raw}' is not a number") from None
+        raise CellError(column, "'{raw}' is not a number", raw=raw) from None
     if not math.isfinite(value):
-        raise CellError(column, f"'{raw}' is not a finite number")
+        raise CellError(column, "'{raw}' is not a finite number", raw=raw)
     if minimum is not None and value < minimum:
-        raise CellError(column, f"{raw} is negative; expected a number of at least {minimum:g}")
+        raise CellError(
+            column, "{raw} is negative; expected a number of at least {minimum}", raw=raw, minimum=minimum
+        )
     if value > maximum:
-        raise CellError(column, f"{raw} is above {maximum:g}, the most {column} may be")
+        raise CellError(
+            column,
+            "{raw} is above {maximum}, the most {column} may be",
+            raw=raw,
+            maximum=maximum,
+            column=Term(column),
+        )
     return value
 
 
@@ -101,12 +124,12 @@ def _share(cells: Cells, column: str, default: float | None) -> float | None:
         value = float(text)
     except ValueError:
         raise CellError(
-            column, f"'{raw}' is not a share; expected 0 to 1 or a percentage like 35 %"
+            column, "'{raw}' is not a share; expected 0 to 1 or a percentage like 35 %", raw=raw
         ) from None
     if percent:
         value /= 100.0
     if not 0.0 <= value <= 1.0:
-        raise CellError(column, f"'{raw}' is outside 0 to 1 (or 0 % to 100 %)")
+        raise CellError(column, "'{raw}' is outside 0 to 1 (or 0 % to 100 %)", raw=raw)
     return value
 
 
@@ -116,7 +139,7 @@ def _bool(cells: Cells, column: str) -> bool:
         return True
     if raw in _NO:
         return False
-    raise CellError(column, f"'{cells.get(column)}' is not yes or no")
+    raise CellError(column, "'{raw}' is not yes or no", raw=cells.get(column))
 
 
 def _choice(
@@ -125,10 +148,10 @@ def _choice(
     raw = cells.get(column, "").strip().lower()
     if not raw:
         if required and default is None:
-            raise CellError(column, f"is empty; expected one of {', '.join(choices)}")
+            raise CellError(column, "is empty; expected one of {choices}", choices=choices)
         return default
     if raw not in choices:
-        raise CellError(column, f"'{cells.get(column)}' is not one of {', '.join(choices)}")
+        raise CellError(column, "'{raw}' is not one of {choices}", raw=cells.get(column), choices=choices)
     return raw
 
 
@@ -141,7 +164,7 @@ def _check(cells: Cells, column: str, check: Callable[[str], str], *, required: 
     try:
         return check(raw)
     except ValueError as exc:
-        raise CellError(column, str(exc)) from None
+        raise CellError(column, message_of(exc)) from None
 
 
 def _mass_kg(cells: Cells, column: str) -> float | None:
@@ -151,18 +174,23 @@ def _mass_kg(cells: Cells, column: str) -> float | None:
     try:
         value = validators.parse_quantity(raw, "kg")
     except ValueError as exc:
-        raise CellError(column, str(exc)) from None
+        raise CellError(column, message_of(exc)) from None
     if value < 0:
-        raise CellError(column, f"'{raw}' is negative; a mass is at least 0")
+        raise CellError(column, "'{raw}' is negative; a mass is at least 0", raw=raw)
     if value > ranges.MASS_KG_MAX:
-        raise CellError(column, f"'{raw}' is above {ranges.MASS_KG_MAX:g} kg, the most a mass may be")
+        raise CellError(
+            column,
+            "'{raw}' is above {maximum} kg, the most a mass may be",
+            raw=raw,
+            maximum=ranges.MASS_KG_MAX,
+        )
     return value
 
 
 def _hs_code(raw: str) -> str:
     digits = re.sub(r"[\s.]", "", raw)
     if not digits.isdigit() or not 4 <= len(digits) <= 10:
-        raise ValueError(f"'{raw}' is not an HS or CN code; expected 4 to 10 digits")
+        raise Invalid("'{raw}' is not an HS or CN code; expected 4 to 10 digits", raw=raw)
     return digits
 
 
@@ -205,7 +233,7 @@ def _parse_part(cells: Cells) -> dict[str, Any]:
     try:
         unit = validators.canonical_unit(unit_raw)
     except ValueError as exc:
-        raise CellError("unit", str(exc)) from None
+        raise CellError("unit", message_of(exc)) from None
     return {
         "part_number": _required_text(cells, "part_number", 64),
         "name": _required_text(cells, "name"),
@@ -228,7 +256,8 @@ def _parse_bom(cells: Cells) -> dict[str, Any]:
         # Checked here, not only when the BOM is written, so it is reported with every other file's errors.
         raise CellError(
             "quantity",
-            f"'{quantity}' is not a quantity; expected a number with an optional unit, such as 2 or 250 g",
+            "'{raw}' is not a quantity; expected a number with an optional unit, such as 2 or 250 g",
+            raw=quantity,
         )
     return {
         "parent": _required_text(cells, "parent", 64),
@@ -243,9 +272,11 @@ def _parse_composition(cells: Cells) -> dict[str, Any]:
     mass_kg = _mass_kg(cells, "mass")
     fraction = _share(cells, "mass_fraction", None)
     if mass_kg is None and fraction is None:
-        raise CellError("mass", "is empty and so is mass_fraction; give one of them")
+        raise CellError("mass", "is empty and so is {other}; give one of them", other=Term("mass_fraction"))
     if mass_kg is not None and fraction is not None:
-        raise CellError("mass_fraction", "is given together with mass; give one of them")
+        raise CellError(
+            "mass_fraction", "is given together with {other}; give one of them", other=Term("mass")
+        )
     return {
         "part_number": _required_text(cells, "part_number", 64),
         "material": _required_text(cells, "material", 64),
@@ -259,7 +290,9 @@ def _parse_sourcing(cells: Cells) -> dict[str, Any]:
     lead = _number(cells, "lead_time_days", ranges.LEAD_TIME_DAYS_MAX, required=True)
     assert lead is not None
     if not lead.is_integer():
-        raise CellError("lead_time_days", f"'{cells['lead_time_days']}' is not a whole number of days")
+        raise CellError(
+            "lead_time_days", "'{raw}' is not a whole number of days", raw=cells["lead_time_days"]
+        )
     return {
         "part_number": _required_text(cells, "part_number", 64),
         "site": _required_text(cells, "site", 64),

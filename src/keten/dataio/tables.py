@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from keten.dataio.columns import guess_kind, propose
+from keten.messages import Message, Term
 from keten.problems import Problem
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 KIND_ORDER = ("organizations", "sites", "materials", "parts", "bom", "composition", "sourcing", "stock")
+_KINDS = tuple(Term(kind) for kind in KIND_ORDER)
 
 _KIND_ALIASES = {
     "organisations": "organizations",
@@ -96,8 +98,11 @@ class ReadLimits:
 def _too_many_rows(source: str, limits: ReadLimits) -> Problem:
     return _bad_file(
         source,
-        f"has more than {limits.max_rows:,} rows, the most one file may hold; split it, or raise "
-        "the limit with the setting KETEN_MAX_IMPORT_ROWS",
+        Message(
+            "has more than {rows} rows, the most one file may hold; split it, or raise "
+            "the limit with the setting KETEN_MAX_IMPORT_ROWS",
+            rows=float(limits.max_rows),
+        ),
     )
 
 
@@ -131,11 +136,11 @@ def kind_from_name(name: str) -> str | None:
     return _KIND_ALIASES.get(stem)
 
 
-def _bad_file(source: str, detail: str) -> Problem:
+def _bad_file(source: str, detail: Message) -> Problem:
     return Problem(
         422,
         "Unreadable file",
-        f"{source}: {detail}",
+        Message("{file}: {problem}", file=source, problem=detail),
         errors=[{"file": source, "row": None, "column": None, "message": detail}],
     )
 
@@ -145,7 +150,9 @@ def _decode(source: str, data: bytes, encoding: str | None) -> str:
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise _bad_file(source, f"cannot be read as {encoding}: {exc}") from None
+            raise _bad_file(
+                source, Message("cannot be read as {encoding}: {reason}", encoding=encoding, reason=str(exc))
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
@@ -159,8 +166,12 @@ def _decode(source: str, data: bytes, encoding: str | None) -> str:
         line = data[:first_bad].count(b"\n") + 1
         raise _bad_file(
             source,
-            f"is neither UTF-8 nor Windows-1252 text (byte 0x{data[first_bad]:02x} on line {line}); "
-            "save it as 'CSV UTF-8' or name its encoding, e.g. --encoding latin-1",
+            Message(
+                "is neither UTF-8 nor Windows-1252 text (byte {byte} on line {line}); "
+                "save it as 'CSV UTF-8' or name its encoding, e.g. --encoding latin-1",
+                byte=f"0x{data[first_bad]:02x}",
+                line=line,
+            ),
         ) from None
 
 
@@ -182,7 +193,7 @@ def _sniff_delimiter(text: str) -> str:
 def _read_csv(source: str, data: bytes, kind: str | None, encoding: str | None, limits: ReadLimits) -> Table:
     text = _decode(source, data, encoding)
     if not text.strip():
-        raise _bad_file(source, "is empty; expected a header line and data rows")
+        raise _bad_file(source, Message("is empty; expected a header line and data rows"))
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -197,7 +208,9 @@ def _read_csv(source: str, data: bytes, kind: str | None, encoding: str | None, 
             rows.append([unescape_formula(cell) if cell[:1] == "'" else cell for cell in row])
             numbers.append(reader.line_num)
     except csv.Error as exc:
-        raise _bad_file(source, f"line {reader.line_num}: {exc}") from None
+        raise _bad_file(
+            source, Message("line {line}: {reason}", line=reader.line_num, reason=str(exc))
+        ) from None
     return Table(
         kind=kind or guess_kind(header),
         source=source,
@@ -250,18 +263,23 @@ def _check_workbook(source: str, data: bytes, limits: ReadLimits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
             if unpacked > limits.max_unpacked_mb * 1024 * 1024:
-                mb = unpacked / 1024 / 1024
                 raise _bad_file(
                     source,
-                    f"unpacks to {mb:,.0f} MB, more than the {limits.max_unpacked_mb:,} MB one workbook "
-                    "may; split it, or raise the limit with the setting KETEN_MAX_UNPACKED_MB",
+                    Message(
+                        "unpacks to {mb} MB, more than the {most} MB one workbook may; split it, or "
+                        "raise the limit with the setting KETEN_MAX_UNPACKED_MB",
+                        mb=float(round(unpacked / 1024 / 1024)),
+                        most=float(limits.max_unpacked_mb),
+                    ),
                 )
             sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
             for name in sheets:
                 if _sheet_rows_over(archive, name, limits.max_rows + 1):
                     raise _too_many_rows(f"{source}[{name}]", limits)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _bad_file(source, f"is not an XLSX workbook ({exc.__class__.__name__}: {exc})") from None
+        raise _bad_file(
+            source, Message("is not an XLSX workbook ({reason})", reason=f"{exc.__class__.__name__}: {exc}")
+        ) from None
 
 
 def _broken_member(data: bytes) -> str | None:
@@ -311,9 +329,16 @@ def _read_xlsx(source: str, data: bytes, kind: str | None, limits: ReadLimits) -
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, *_SHEET_ERRORS) as exc:
         member = _broken_member(data)
-        where = f"its part {member} " if member else ""
+        reason = f"{exc.__class__.__name__}: {exc}"
         raise _bad_file(
-            source, f"is not a readable XLSX workbook: {where}fails ({exc.__class__.__name__}: {exc})"
+            source,
+            Message(
+                "is not a readable XLSX workbook: its part {member} fails ({reason})",
+                member=member,
+                reason=reason,
+            )
+            if member
+            else Message("is not a readable XLSX workbook: fails ({reason})", reason=reason),
         ) from None
     tables: list[Table] = []
     try:
@@ -325,8 +350,12 @@ def _read_xlsx(source: str, data: bytes, kind: str | None, limits: ReadLimits) -
             except _SHEET_ERRORS as exc:
                 raise _bad_file(
                     name,
-                    f"sheet '{sheet.title}' cannot be read ({exc.__class__.__name__}: {exc}); "
-                    "open and save it again in a spreadsheet program",
+                    Message(
+                        "sheet '{sheet}' cannot be read ({reason}); "
+                        "open and save it again in a spreadsheet program",
+                        sheet=sheet.title,
+                        reason=f"{exc.__class__.__name__}: {exc}",
+                    ),
                 ) from None
             if table is None:
                 continue
@@ -338,11 +367,13 @@ def _read_xlsx(source: str, data: bytes, kind: str | None, limits: ReadLimits) -
     finally:
         workbook.close()
     if not tables:
-        names = ", ".join(repr(s.title) for s in workbook.worksheets)
         raise _bad_file(
             source,
-            f"has no sheet whose name or columns tell a kind ({', '.join(KIND_ORDER)}); "
-            f"its sheets are {names}",
+            Message(
+                "has no sheet whose name or columns tell a kind ({kinds}); its sheets are {sheets}",
+                kinds=_KINDS,
+                sheets=tuple(repr(s.title) for s in workbook.worksheets),
+            ),
         )
     return tables
 
@@ -356,18 +387,18 @@ def _read_json(source: str, data: bytes, kind: str | None, limits: ReadLimits) -
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _bad_file(source, f"is not valid JSON: {exc}") from None
+        raise _bad_file(source, Message("is not valid JSON: {reason}", reason=str(exc))) from None
     if isinstance(document, list) and kind:
         document = {kind: document}
     if not isinstance(document, dict):
-        raise _bad_file(source, "expected a JSON object with one list of records per kind")
+        raise _bad_file(source, Message("expected a JSON object with one list of records per kind"))
     tables: list[Table] = []
     for key, records in document.items():
         table_kind = kind_from_name(key)
         if table_kind is None:
             continue
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise _bad_file(source, f"'{key}' must be a list of objects")
+            raise _bad_file(source, Message("'{key}' must be a list of objects", key=key))
         if len(records) > limits.max_rows:
             raise _too_many_rows(f"{source}[{key}]", limits)
         header: list[str] = []
@@ -378,7 +409,7 @@ def _read_json(source: str, data: bytes, kind: str | None, limits: ReadLimits) -
         rows = [[_cell_text(r.get(name)) for name in header] for r in records]
         tables.append(Table(table_kind, f"{source}[{key}]", header, rows, list(range(1, len(rows) + 1))))
     if not tables:
-        raise _bad_file(source, f"has no list named after a kind ({', '.join(KIND_ORDER)})")
+        raise _bad_file(source, Message("has no list named after a kind ({kinds})", kinds=_KINDS))
     return tables
 
 
@@ -390,14 +421,19 @@ def _refuse_nul(table: Table) -> None:
                 raise Problem(
                     422,
                     "Unreadable file",
-                    f"{table.source}: row {number}, column {column} holds a NUL character (U+0000), "
-                    "which no field may contain",
+                    Message(
+                        "{file}: row {row}, column {column} holds a NUL character (U+0000), "
+                        "which no field may contain",
+                        file=table.source,
+                        row=number,
+                        column=column,
+                    ),
                     errors=[
                         {
                             "file": table.source,
                             "row": number,
                             "column": column,
-                            "message": "holds a NUL character (U+0000)",
+                            "message": Message("holds a NUL character (U+0000)"),
                         }
                     ],
                 )
@@ -428,7 +464,11 @@ def _read_any(
     source = Path(filename).name or filename
     suffix = Path(filename).suffix.lower()
     if kind is not None and kind not in KIND_ORDER:
-        raise Problem(422, "Unknown kind", f"'{kind}' is not a kind; expected one of {', '.join(KIND_ORDER)}")
+        raise Problem(
+            422,
+            "Unknown kind",
+            Message("'{kind}' is not a kind; expected one of {kinds}", kind=kind, kinds=_KINDS),
+        )
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(source, data, kind, limits)
     if suffix == ".json":
@@ -437,7 +477,9 @@ def _read_any(
         return _read_xlsx(source, data, kind, limits)
     table_kind = kind or kind_from_name(source)
     if suffix not in (".csv", ".txt", ".tsv", ""):
-        raise _bad_file(source, f"has the extension '{suffix}'; expected .csv, .xlsx or .json")
+        raise _bad_file(
+            source, Message("has the extension '{suffix}'; expected .csv, .xlsx or .json", suffix=suffix)
+        )
     return [_read_csv(source, data, table_kind, encoding, limits)]
 
 
@@ -462,8 +504,8 @@ def files_of(path: Path) -> list[Path]:
             if child.is_file() and child.suffix.lower() in (".xlsx", ".xlsm", ".json", ".csv", ".tsv")
         ]
         if not files:
-            raise _bad_file(str(path), "holds no CSV, XLSX or JSON file")
+            raise _bad_file(str(path), Message("holds no CSV, XLSX or JSON file"))
         return files
     if not path.exists():
-        raise _bad_file(str(path), "does not exist")
+        raise _bad_file(str(path), Message("does not exist"))
     return [path]

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from keten.catalog import service as catalog
 from keten.catalog.models import Part
 from keten.core.footprint import GATE_STAGES, STAGE_NAMES
 from keten.deps import get_session
@@ -165,6 +166,11 @@ def _page_data(session: Session, part_number: str, own_label: str) -> dict[str, 
     if own > 0:
         children.append((own_label, own))
     gate = sum(by_stage.get(name, 0.0) for name in GATE_NAMES)
+    by = {
+        key: service.breakdown(session, part_number=part_number, by=by, gate=True)["items"][:10]
+        for key, by in (("suppliers", "supplier"), ("countries", "country"), ("materials", "material"))
+    }
+    names = catalog.material_names(session, codes=[i["key"] for i in by["materials"]])
     return {
         "total": stages["total_kg_co2e"],
         "gate": gate,
@@ -174,10 +180,8 @@ def _page_data(session: Session, part_number: str, own_label: str) -> dict[str, 
         "treemap": treemap(children),
         "beyond_gate": beyond_gate,
         "hotspots": service.hotspots(session, part_number=part_number, top=15, gate=True),
-        **{
-            key: service.breakdown(session, part_number=part_number, by=by, gate=True)["items"][:10]
-            for key, by in (("suppliers", "supplier"), ("countries", "country"), ("materials", "material"))
-        },
+        **by,
+        "material_names": names,
     }
 
 

@@ -24,6 +24,7 @@ from keten.problems import Problem
 from keten.resilience import service
 from keten.ui import Page, Templates, access, gettext, language_of
 from keten.ui.i18n import country_name
+from keten.ui.vocabulary import material_name
 
 __all__ = ["router"]
 
@@ -128,7 +129,7 @@ def _node_choices(session: Session, lang: str) -> list[tuple[str, str]]:
         if code != network.own_org
     ]
     choices += [
-        (f"material:{code}", f"{code} · {name}")
+        (f"material:{code}", f"{code} · {material_name(name, lang)}")
         for code, name, crm in zip(
             network.material_codes, network.material_names, network.material_crm, strict=True
         )

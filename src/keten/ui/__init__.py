@@ -26,7 +26,8 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from keten.ui import format as fmt
-from keten.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, country_name, gettext, language_of
+from keten.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, country_name, gettext, language_of, say
+from keten.ui.vocabulary import material_name
 
 __all__ = [
     "ACCESS_KEY",
@@ -106,7 +107,8 @@ def _lang(context: Context) -> str:
 
 
 def install_formats(env: Environment) -> None:
-    """Give ``env`` the number and date filters of keten.ui.format, in the page's ``lang``."""
+    """Give ``env`` the number and date filters of keten.ui.format, and the ``material`` filter that
+    names a material of keten's vocabulary, in the page's ``lang``."""
     env.filters["number"] = pass_context(lambda c, v, digits=0: fmt.number(v, _lang(c), digits))
     env.filters["sig"] = pass_context(lambda c, v, figures=3: fmt.significant(v, _lang(c), figures))
     env.filters["amount"] = pass_context(lambda c, v, uncertainty=None: fmt.amount(v, _lang(c), uncertainty))
@@ -115,6 +117,7 @@ def install_formats(env: Environment) -> None:
     env.filters["money"] = pass_context(lambda c, v: fmt.money(v, _lang(c)))
     env.filters["date"] = pass_context(lambda c, v: fmt.format_date(v, _lang(c)))
     env.filters["datetime"] = pass_context(lambda c, v: fmt.format_datetime(v, _lang(c)))
+    env.filters["material"] = pass_context(lambda c, v: material_name(v, _lang(c)))
 
 
 class Templates:
@@ -148,6 +151,7 @@ class Templates:
             "lang": lang,
             "languages": LANGUAGES,
             "_": lambda text, **kw: gettext(lang, text, **kw),
+            "say": lambda message: say(lang, message),
             "user": getattr(state, "user", None),
             "csrf_token": getattr(state, "csrf_token", ""),
             "node_name": getattr(request.app.state.settings, "node_name", "keten"),

@@ -14,6 +14,10 @@ from typing import Any
 import pycountry
 from starlette.requests import HTTPConnection
 
+from keten.messages import Message, Term
+from keten.ui import format as fmt
+from keten.ui.i18n_import import COLUMNS_NL, IMPORT_NL
+
 __all__ = [
     "COOKIE",
     "DEFAULT_LANGUAGE",
@@ -23,6 +27,7 @@ __all__ = [
     "country_name",
     "gettext",
     "language_of",
+    "say",
     "translate_message",
 ]
 
@@ -812,6 +817,10 @@ NL: dict[str, str] = {
     "cancelled": "geannuleerd",
 }
 
+# The import's messages and keten's column names have their own module; a label of the pages wins.
+for _key, _dutch in {**COLUMNS_NL, **IMPORT_NL}.items():
+    NL.setdefault(_key, _dutch)
+
 _CATALOGS = {"en": {}, "nl": NL}
 
 MESSAGES_NL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -859,7 +868,10 @@ MESSAGES_NL: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def translate_message(lang: str, message: str) -> str:
     """Return a service's or pydantic's ``message`` in ``lang``; each part of a message joined
-    with "; " is translated on its own, and a part without a known pattern stays as it is."""
+    with "; " is translated on its own, and a part without a known pattern stays as it is. A
+    keten.messages.Message is said from its template and values instead."""
+    if isinstance(message, Message):
+        return say(lang, message)
     if lang != "nl" or not message:
         return message
     parts = []
@@ -879,6 +891,23 @@ def gettext(lang: str, text: str, **values: Any) -> str:
     """Return ``text`` in ``lang`` (English when no translation exists), with ``values`` filled in."""
     translated = _CATALOGS.get(lang, {}).get(text, text)
     return translated.format(**values) if values else translated
+
+
+def say(lang: str, value: object) -> str:
+    """Return a message (keten.messages.Message), or a value inside one, as ``lang`` writes it: the
+    template from the catalogue, keten's terms translated, numbers in the language's notation, a list
+    joined with commas; any other text as it is."""
+    if isinstance(value, Message):
+        return value.render(lambda template: gettext(lang, template), lambda inner: say(lang, inner))
+    if isinstance(value, Term):
+        return gettext(lang, value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return ", ".join(say(lang, v) for v in value)
+    if isinstance(value, float):
+        return fmt.number(value, lang) if value.is_integer() else fmt.quantity(value, lang)
+    return "" if value is None else str(value)
 
 
 @cache
