@@ -389,10 +389,60 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     assert len(kept) == 5  # the second was replayed
     for i in range(10):
         asyncio.run(get(f"/200/{i}"))
-    assert middleware._bytes <= 6000 and len(middleware._kept) < 10
+    stats = middleware.stats().store
+    assert stats.bytes <= 6000 and stats.entries < 10 and stats.evicted > 0
     before = len(kept)
     asyncio.run(get("/200/9"))  # the newest is still kept
     assert len(kept) == before
     asyncio.run(get("/200/0"))  # the oldest went first
     assert len(kept) == before + 1
     assert len(calls) == 18  # every request read the counter once, replayed or not
+
+
+def _replay_of(app: Any) -> replay.Replay:
+    """Return the app's replay middleware (the stack is built on the first request)."""
+    layer = app.middleware_stack
+    while not isinstance(layer, replay.Replay):
+        layer = layer.app
+    return layer
+
+
+def test_a_working_set_stays_replayed_while_first_reads_stream_past(
+    settings: Settings, engine: Engine
+) -> None:
+    """Passports each read once (a walk through all of them, first scans) take more memory than the
+    store has, yet the passports asked again stay replayed: first reads only push out first reads."""
+    with Session(engine) as session:
+        build_product(session)
+        passports.issue(session, part_number="P-1", resolver=str(settings.resolver_url))
+        passports.issue_serials(session, part_number="P-1", count=330, resolver=str(settings.resolver_url))
+        uids = list(
+            session.scalars(
+                select(passports.PassportRecord.uid)
+                .where(passports.PassportRecord.level == "item")
+                .order_by(passports.PassportRecord.id)
+            )
+        )
+        session.commit()
+    app = create_app(settings.model_copy(update={"replay_max_bytes": 1024 * 1024}))
+    working, once = uids[:30], uids[30:]
+    with TestClient(app) as client:
+        for _ in range(2):
+            for uid in working:
+                assert client.get(f"/api/passports/{uid}").status_code == 200
+        middleware = _replay_of(app)
+        before = middleware.stats()
+        assert before.replayed == len(working) and before.worked_out == len(working)
+        for uid in once:
+            assert client.get(f"/api/passports/{uid}").status_code == 200
+        streamed = middleware.stats()
+        # The first reads alone were more than the store holds: some had to go.
+        assert streamed.store.evicted > 0 and streamed.store.bytes <= 1024 * 1024
+        assert streamed.worked_out == len(working) + len(once)
+        for uid in working:
+            assert client.get(f"/api/passports/{uid}").status_code == 200
+        after = middleware.stats()
+    app.state.engine.dispose()
+    assert after.worked_out == streamed.worked_out  # none of the working set was worked out again
+    assert after.replayed == before.replayed + len(working)
+    assert after.store.protected_entries >= len(working)
