@@ -32,7 +32,7 @@ from basyx.aas.adapter import aasx
 from pyecma376_2.core_properties import OPCCoreProperties
 from sqlalchemy.orm import Session
 
-from keten.passports import service
+from keten.passports import aas_regulatory, service
 from keten.passports.aas import (
     ARTICLE_NUMBER,
     CALCULATION_METHODS,
@@ -96,6 +96,9 @@ class Footprint:
 
     by_stage: dict[str, float]
     computed_at: datetime
+    standard: str | None = None
+    performance_class: str | None = None
+    study_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class ProductContent:
     signed: bytes | None
     """The passport download of the tier with its proofs, as JSON; None for a product not yet issued."""
     tier: str
+    regulatory: aas_regulatory.Regulatory | None = None
+    """The fields ESPR and the Battery Regulation ask for, as the tier reads them."""
 
 
 def global_asset_id(
@@ -204,8 +209,8 @@ def content_of(
         year_of_construction=_year(ident),
         manufacturer_name=party["name"],
         manufacturer_website=party.get("website"),
-        economic_operator_id=_operator_id(party),
-        facility_id=_facility_id(facility),
+        economic_operator_id=party.get("operatorId") or _operator_id(party),
+        facility_id=facility.get("facilityId") or _facility_id(facility),
         facility_city=facility.get("city"),
         facility_country=facility.get("country") or party.get("country"),
         facility_address=facility.get("address"),
@@ -221,7 +226,11 @@ def content_of(
         if as_built
         else None,
         footprint=Footprint(
-            by_stage=dict(footprint["byStage"]), computed_at=datetime.fromisoformat(footprint["computedAt"])
+            by_stage=dict(footprint["byStage"]),
+            computed_at=datetime.fromisoformat(footprint["computedAt"]),
+            standard=footprint.get("standard"),
+            performance_class=footprint.get("performanceClass"),
+            study_url=footprint.get("studyUrl"),
         )
         if footprint
         else None,
@@ -229,6 +238,7 @@ def content_of(
         revision=int(signed["revision"]) if signed else None,
         signed=json.dumps(signed, indent=2, ensure_ascii=False).encode("utf-8") if signed else None,
         tier=tier,
+        regulatory=aas_regulatory.regulatory_of(passport),
     )
 
 
@@ -333,6 +343,9 @@ def _nameplate(content: ProductContent, submodel_id: str) -> model.Submodel:
     elements.append(_prop("YearOfConstruction", YEAR_OF_CONSTRUCTION, str(content.year_of_construction)))
     if content.facility_country:
         elements.append(_prop("CountryOfOrigin", COUNTRY_OF_ORIGIN, content.facility_country))
+    markings = aas_regulatory.markings(content.regulatory.labels) if content.regulatory else None
+    if markings is not None:
+        elements.append(markings)
     return model.Submodel(
         submodel_id,
         id_short="Nameplate",
@@ -359,6 +372,9 @@ def _carbon_footprint(run: Footprint, submodel_id: str) -> model.Submodel:
     if run.by_stage.get("end_of_life"):
         phases.append(("C1-C4", run.by_stage["end_of_life"]))
     published = run.computed_at if run.computed_at.tzinfo else run.computed_at.replace(tzinfo=UTC)
+    methods: list[tuple[str, str | None]] = list(CALCULATION_METHODS.items())
+    if run.standard and not any(run.standard.startswith(name) for name, _ in methods):
+        methods.append((run.standard, None))  # a standard the template's value list does not name
     items = []
     for phase, kg in phases:
         text, irdi = PHASES[phase]
@@ -372,7 +388,7 @@ def _carbon_footprint(run: Footprint, submodel_id: str) -> model.Submodel:
                         model.Property,
                         value=[
                             _prop(None, "0173-1#02-ABG854#003", name, value_id=irdi_)
-                            for name, irdi_ in CALCULATION_METHODS.items()
+                            for name, irdi_ in methods
                         ],
                         semantic_id=_ref(f"{CF}/PcfCalculationMethods/1/0"),
                         semantic_id_list_element=_ref("0173-1#02-ABG854#003"),
@@ -402,6 +418,7 @@ def _carbon_footprint(run: Footprint, submodel_id: str) -> model.Submodel:
                         published.astimezone(UTC).replace(microsecond=0),
                         model.datatypes.DateTime,
                     ),
+                    *aas_regulatory.pcf_elements(run.performance_class, run.study_url),
                 ],
             )
         )
@@ -603,6 +620,12 @@ def build_environment(
         submodels.append(_carbon_footprint(content.footprint, f"urn:keten:submodel:carbon-footprint:{key}"))
     if content.as_built:
         submodels.append(_bom(content, content.as_built, f"urn:keten:submodel:bom:{key}"))
+    if content.regulatory is not None:
+        regulatory = aas_regulatory.regulatory_submodel(
+            content.regulatory, f"urn:keten:submodel:regulatory:{key}"
+        )
+        if regulatory is not None:
+            submodels.append(regulatory)
     submodels.append(_handover(content, f"urn:keten:submodel:handover:{key}", files, now))
     aas_id = f"urn:keten:aas:{key}"
     dpp_id = content.passport_id or aas_id
