@@ -446,3 +446,53 @@ def test_a_working_set_stays_replayed_while_first_reads_stream_past(
     assert after.worked_out == streamed.worked_out  # none of the working set was worked out again
     assert after.replayed == before.replayed + len(working)
     assert after.store.protected_entries >= len(working)
+
+
+def test_readers_who_ask_while_an_answer_is_worked_out_wait_for_it_instead_of_working_it_out_again() -> None:
+    calls: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await asyncio.sleep(0.05)  # the other readers arrive meanwhile
+        status = int(scope["path"].strip("/").split("/")[0])
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+        scope[replay.SCOPE_KEY] = replay.Mark(counter="c")
+
+    middleware = replay.Replay(app, [replay.Lane(counter="c", key=lambda scope: (scope["path"], None))])
+
+    class State:
+        settings = Settings(replay_answers=True)
+        engine = None
+
+    class App:
+        state = State()
+
+    async def version(_engine: Any, _name: str) -> int:
+        return 1
+
+    middleware._version = version  # type: ignore[method-assign]
+
+    async def get(path: str) -> tuple[int, bytes]:
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b""}
+
+        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "app": App()}
+        await middleware(scope, receive, send)
+        return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+    async def together(path: str) -> list[tuple[int, bytes]]:
+        return await asyncio.gather(*(get(path) for _ in range(5)))
+
+    assert asyncio.run(together("/200/a")) == [(200, b"/200/a")] * 5
+    assert calls == ["/200/a"]
+    stats = middleware.stats()
+    assert stats.worked_out == 1 and stats.replayed == 4 and stats.store.kept == 1
+    # An answer that is not kept (not a 200) leaves each waiting reader to work out its own.
+    assert asyncio.run(together("/404/b")) == [(404, b"/404/b")] * 5
+    assert calls.count("/404/b") == 5

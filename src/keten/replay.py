@@ -118,7 +118,8 @@ class ReplayStats:
     replayed: int
     """Answers sent from memory."""
     worked_out: int
-    """Requests of a lane that took the normal way: nothing was kept for them, or not for this caller."""
+    """Requests of a lane that took the normal way: nothing was kept for them, or not for this caller.
+    A request that arrives while the same answer is being worked out waits for it and is replayed."""
     store: StoreStats
 
 
@@ -143,6 +144,7 @@ class Replay:
         self._kept: SegmentedLru[_Kept] = SegmentedLru(max_bytes)
         self._replayed = 0
         self._worked_out = 0
+        self._flights: dict[Hashable, asyncio.Future[None]] = {}
         self._next: dict[str, asyncio.Future[int | None]] = {}
         self._reads: set[asyncio.Task[None]] = set()
 
@@ -168,15 +170,35 @@ class Replay:
             await self.app(scope, receive, send)
             return
         full_key = (lane.counter, version, key)
-        kept = self._kept.get(full_key)
-        if kept is not None and time.time() < kept.mark.valid_until and lane.admit(context, kept.mark):
-            self._replayed += 1
-            await send(dict(kept.start))
-            await send({"type": "http.response.body", "body": kept.body})
-            lane.replayed(scope, context, kept.mark)
+        if await self._replay(scope, send, lane, context, full_key):
             return
+        loop = asyncio.get_running_loop()
+        flight = self._flights.get(full_key)
+        if flight is not None and flight.get_loop() is loop:
+            # The same answer is being worked out for another reader: wait for it, not work it twice.
+            await asyncio.shield(flight)
+            if await self._replay(scope, send, lane, context, full_key):
+                return
         self._worked_out += 1
-        await self._answer_and_keep(scope, receive, send, full_key)
+        flight = loop.create_future()
+        self._flights[full_key] = flight
+        try:
+            await self._answer_and_keep(scope, receive, send, full_key)
+        finally:
+            if self._flights.get(full_key) is flight:
+                del self._flights[full_key]
+            flight.set_result(None)
+
+    async def _replay(self, scope: Scope, send: Send, lane: Lane, context: Any, full_key: Hashable) -> bool:
+        """Send the answer kept under ``full_key`` if there is one this caller may have; say whether."""
+        kept = self._kept.get(full_key)
+        if kept is None or time.time() >= kept.mark.valid_until or not lane.admit(context, kept.mark):
+            return False
+        self._replayed += 1
+        await send(dict(kept.start))
+        await send({"type": "http.response.body", "body": kept.body})
+        lane.replayed(scope, context, kept.mark)
+        return True
 
     async def _version(self, engine: Engine, name: str) -> int | None:
         """Return the counter ``name`` as it stands now (see ``_shared_read``)."""
