@@ -107,15 +107,23 @@ def _issue(url: str, product: str, serials: int) -> dict[str, float]:
 
 
 def _warm(base: str, rotation: list[str], asks: int = 8) -> None:
-    """Ask each passport of the working set about ``asks`` times, however slowly the server works
-    them out: each worker process keeps its own answers, and wrk's connections land on the workers
-    as the kernel hands them out, so a passport asked k times is missing from a given worker with
-    odds of 2^-k (two workers). A second ask in a worker protects the answer from first reads
-    (keten.lru). Warming for a fixed time instead left part of the set unasked in each worker when
-    the first reads were slow, and the working-set figure then measured first reads."""
-    asked = 0.0
-    while asked < asks * len(rotation):
-        asked += wrk(base, 5, 50, paths=rotation)["requests"]
+    """Ask each passport of the working set ``asks`` times, however slowly the server works them out.
+
+    Each worker process keeps its own answers, and wrk's connections land on the workers as the
+    kernel hands them out, so a passport asked k times is missing from a given worker with odds of
+    2^-k (two workers); a second ask in a worker protects its answer from first reads (keten.lru).
+    The list is walked in order across wrk runs (each thread its half, dropped as it is asked):
+    wrk's rotation starts every run at the same place (its Lua random numbers are not seeded), so
+    warming by runs of the rotation, or for a fixed time, asks the start of the set again and
+    again and never its end when the server is slow.
+    """
+    remaining = rotation * asks
+    while len(remaining) > 1:
+        done = int(wrk(base, 5, 50, paths=remaining, once=True)["requests"])
+        half = len(remaining) // 2
+        # Each thread asked about half of them from the start of its half; drop a little less.
+        step = min(half, max(1, done * 9 // 20))
+        remaining = remaining[step:half] + remaining[half + step :]
 
 
 def _serve(url: str, uid: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
