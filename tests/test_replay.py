@@ -334,6 +334,30 @@ def test_the_triggers_count_what_answers_depend_on_and_nothing_else(engine: Engi
     assert len(steps) == 6
 
 
+class _State:
+    settings = Settings(replay_answers=True)
+    engine = None
+
+
+class _App:
+    state = _State()
+
+
+async def _get(middleware: replay.Replay, path: str) -> tuple[int, bytes]:
+    """Return the status and body the middleware answers an anonymous GET of ``path`` with."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [], "app": _App()}
+    await middleware(scope, receive, send)
+    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
 def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     kept: list[tuple[int, bytes]] = []
 
@@ -352,13 +376,6 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
         app, [replay.Lane(counter="c", key=lambda scope: (scope["path"], None))], max_bytes=6000
     )
 
-    class State:
-        settings = Settings(replay_answers=True)
-        engine = None
-
-    class App:
-        state = State()
-
     calls: list[str] = []
 
     async def read(_engine: Any, _name: str) -> int:
@@ -368,18 +385,9 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     middleware._version = read  # type: ignore[method-assign]
 
     async def get(path: str) -> int:
-        sent: list[dict[str, Any]] = []
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b""}
-
-        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "app": App()}
-        await middleware(scope, receive, send)
-        assert b"".join(m.get("body", b"") for m in sent[1:]) == b"x" * 1000
-        return int(sent[0]["status"])
+        status, body = await _get(middleware, path)
+        assert body == b"x" * 1000
+        return status
 
     for path in ("/404/a", "/404/a", "/200/unmarked", "/200/unmarked"):
         asyncio.run(get(path))
@@ -461,33 +469,13 @@ def test_readers_who_ask_while_an_answer_is_worked_out_wait_for_it_instead_of_wo
 
     middleware = replay.Replay(app, [replay.Lane(counter="c", key=lambda scope: (scope["path"], None))])
 
-    class State:
-        settings = Settings(replay_answers=True)
-        engine = None
-
-    class App:
-        state = State()
-
     async def version(_engine: Any, _name: str) -> int:
         return 1
 
     middleware._version = version  # type: ignore[method-assign]
 
-    async def get(path: str) -> tuple[int, bytes]:
-        sent: list[dict[str, Any]] = []
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b""}
-
-        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "app": App()}
-        await middleware(scope, receive, send)
-        return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
-
     async def together(path: str) -> list[tuple[int, bytes]]:
-        return await asyncio.gather(*(get(path) for _ in range(5)))
+        return await asyncio.gather(*(_get(middleware, path) for _ in range(5)))
 
     assert asyncio.run(together("/200/a")) == [(200, b"/200/a")] * 5
     assert calls == ["/200/a"]
