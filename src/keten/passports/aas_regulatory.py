@@ -30,6 +30,7 @@ from typing import Any
 from basyx.aas import model
 
 from keten.passports import jsonld
+from keten.passports.aas_elements import mlp, prop, ref
 
 __all__ = [
     "REGULATORY_SUBMODEL",
@@ -98,22 +99,6 @@ def _term(key: str) -> str:
     return jsonld.expand_iri(jsonld.MAPPED.get(key, f"{jsonld.VOCABULARY}{key}"))
 
 
-def _ref(value: str) -> model.ExternalReference:
-    return model.ExternalReference((model.Key(model.KeyTypes.GLOBAL_REFERENCE, value),))
-
-
-def _text(
-    id_short: str | None, semantic: str, value: Any, value_type: type = model.datatypes.String
-) -> model.Property:
-    return model.Property(id_short, value_type=value_type, value=value, semantic_id=_ref(semantic))
-
-
-def _mlp(id_short: str, semantic: str, text: str) -> model.MultiLanguageProperty:
-    return model.MultiLanguageProperty(
-        id_short, value=model.MultiLanguageTextType({"en": text}), semantic_id=_ref(semantic)
-    )
-
-
 def _content_type(url: str) -> str:
     return "application/pdf" if url.lower().split("?")[0].endswith(".pdf") else "text/html"
 
@@ -131,15 +116,15 @@ def markings(labels: tuple[Mapping[str, Any], ...]) -> model.SubmodelElementColl
         url = label.get("url")
         elements = _present(
             [
-                _text("MarkingName", f"{_NAMEPLATE_MARKING}/MarkingName", label["name"]),
-                _text(
+                prop("MarkingName", f"{_NAMEPLATE_MARKING}/MarkingName", label["name"]),
+                prop(
                     "DesignationOfCertificateOrApproval",
                     "0112/2///61987#ABH783#001",
                     "; ".join(label["legislation"]),
                 )
                 if label.get("legislation")
                 else None,
-                _text("ExpiryDate", f"{_NAMEPLATE_MARKING}/ExpiryDate", label["validUntil"])
+                prop("ExpiryDate", f"{_NAMEPLATE_MARKING}/ExpiryDate", label["validUntil"])
                 if label.get("validUntil")
                 else None,
                 # The template's one mandatory file: the marking's image or certificate where known.
@@ -147,9 +132,9 @@ def markings(labels: tuple[Mapping[str, Any], ...]) -> model.SubmodelElementColl
                     "MarkingFile",
                     content_type=_content_type(url) if url else "application/octet-stream",
                     value=url,
-                    semantic_id=_ref(f"{_NAMEPLATE_MARKING}/MarkingFile"),
+                    semantic_id=ref(f"{_NAMEPLATE_MARKING}/MarkingFile"),
                 ),
-                _text(
+                prop(
                     "MarkingAdditionalText", f"{_NAMEPLATE_MARKING}/MarkingAdditionalText", label["issuedBy"]
                 )
                 if label.get("issuedBy")
@@ -158,27 +143,25 @@ def markings(labels: tuple[Mapping[str, Any], ...]) -> model.SubmodelElementColl
         )
         entries.append(
             model.SubmodelElementCollection(
-                f"Marking{number:02d}", value=elements, semantic_id=_ref("0173-1#01-AHD206#001")
+                f"Marking{number:02d}", value=elements, semantic_id=ref("0173-1#01-AHD206#001")
             )
         )
-    return model.SubmodelElementCollection(
-        "Markings", value=entries, semantic_id=_ref("0173-1#01-AGZ673#001")
-    )
+    return model.SubmodelElementCollection("Markings", value=entries, semantic_id=ref("0173-1#01-AGZ673#001"))
 
 
 def pcf_elements(performance_class: str | None, study_url: str | None) -> list[model.SubmodelElement]:
     """Return what the battery passport's footprint (IDTA 02035-3) adds to a ``ProductCarbonFootprint``."""
     elements: list[model.SubmodelElement] = []
     if performance_class:
-        elements.append(_text("PerformanceClass", f"{_BATTERY_CF}performanceClass", performance_class))
+        elements.append(prop("PerformanceClass", f"{_BATTERY_CF}performanceClass", performance_class))
     if study_url:
         elements.append(
             model.SubmodelElementList(
                 "WebLinkToPublicCarbonFootprintStudy",
                 model.Property,
-                value=[_text(None, _DOCUMENT_IDENTIFIER, study_url)],
-                semantic_id=_ref(f"{_BATTERY_CF}webLinkToPublicCarbonFootprintStudy"),
-                semantic_id_list_element=_ref(_DOCUMENT_IDENTIFIER),
+                value=[prop(None, _DOCUMENT_IDENTIFIER, study_url)],
+                semantic_id=ref(f"{_BATTERY_CF}webLinkToPublicCarbonFootprintStudy"),
+                semantic_id_list_element=ref(_DOCUMENT_IDENTIFIER),
                 value_type_list_element=model.datatypes.String,
             )
         )
@@ -192,26 +175,26 @@ def _address(address: Mapping[str, Any]) -> model.SubmodelElementCollection | No
         ("CityTown", "0173-1#02-AAO132#002", "locality"),
         ("NationalCode", "0173-1#02-AAO134#002", "country"),
     )
-    elements = [_mlp(name, semantic, address[key]) for name, semantic, key in fields if address.get(key)]
+    elements = [mlp(name, semantic, address[key]) for name, semantic, key in fields if address.get(key)]
     if not elements:
         return None
     return model.SubmodelElementCollection(
-        "AddressInformation", value=elements, semantic_id=_ref(_ADDRESS_INFORMATION)
+        "AddressInformation", value=elements, semantic_id=ref(_ADDRESS_INFORMATION)
     )
 
 
 def _party(id_short: str, key: str, party: Mapping[str, Any]) -> model.SubmodelElementCollection:
     elements = _present(
         [
-            _mlp("Company", "0173-1#02-AAW001#001", party["name"]),
-            _text("OperatorIdentifier", f"{_BATTERY_NAMEPLATE}operatorIdentifier", party["operatorId"])
+            mlp("Company", "0173-1#02-AAW001#001", party["name"]),
+            prop("OperatorIdentifier", f"{_BATTERY_NAMEPLATE}operatorIdentifier", party["operatorId"])
             if party.get("operatorId")
             else None,
             _address(party["address"]) if party.get("address") else None,
-            _text("Eori", _term("eori"), party["eori"]) if party.get("eori") else None,
+            prop("Eori", _term("eori"), party["eori"]) if party.get("eori") else None,
         ]
     )
-    return model.SubmodelElementCollection(id_short, value=elements, semantic_id=_ref(_term(key)))
+    return model.SubmodelElementCollection(id_short, value=elements, semantic_id=ref(_term(key)))
 
 
 def _substance(substance: Mapping[str, Any]) -> model.SubmodelElementCollection:
@@ -220,13 +203,13 @@ def _substance(substance: Mapping[str, Any]) -> model.SubmodelElementCollection:
     concentration = substance.get("concentrationPercent")
     elements = _present(
         [
-            _text(
+            prop(
                 "HazardousSubstanceClass", f"{_BATTERY_MATERIALS}hazardousSubstanceClass", "; ".join(hazards)
             )
             if hazards
             else None,
-            _text("HazardousSubstanceName", f"{_BATTERY_MATERIALS}hazardousSubstanceName", substance["name"]),
-            _text(
+            prop("HazardousSubstanceName", f"{_BATTERY_MATERIALS}hazardousSubstanceName", substance["name"]),
+            prop(
                 "HazardousSubstanceConcentration",
                 f"{_BATTERY_MATERIALS}hazardousSubstanceConcentration",
                 float(concentration),
@@ -236,10 +219,10 @@ def _substance(substance: Mapping[str, Any]) -> model.SubmodelElementCollection:
             else None,
             model.SubmodelElementCollection(
                 "HazardousSubstanceLocation",
-                value=[_text("ComponentId", f"{_BATTERY_MATERIALS}componentId", substance["location"])],
-                semantic_id=_ref(f"{_BATTERY_MATERIALS}hazardousSubstanceLocation"),
+                value=[prop("ComponentId", f"{_BATTERY_MATERIALS}componentId", substance["location"])],
+                semantic_id=ref(f"{_BATTERY_MATERIALS}hazardousSubstanceLocation"),
             ),
-            _text(
+            prop(
                 "HazardousSubstanceIdentifier",
                 f"{_BATTERY_MATERIALS}hazardousSubstanceIdentifier",
                 identifier,
@@ -257,24 +240,24 @@ def _substance(substance: Mapping[str, Any]) -> model.SubmodelElementCollection:
     for id_short, key, value_type in own:
         if substance.get(key) is not None:
             value = float(substance[key]) if value_type is model.datatypes.Double else substance[key]
-            elements.append(_text(id_short, _term(key), value, value_type))
+            elements.append(prop(id_short, _term(key), value, value_type))
     return model.SubmodelElementCollection(
-        None, value=elements, semantic_id=_ref(f"{_BATTERY_MATERIALS}HazardousSubstance")
+        None, value=elements, semantic_id=ref(f"{_BATTERY_MATERIALS}HazardousSubstance")
     )
 
 
 def _document(id_short: str, document: Mapping[str, Any]) -> model.SubmodelElementCollection:
     elements = _present(
         [
-            _mlp("Title", "0173-1#02-AAO105#002", document["title"]),
-            _text("DocumentIdentifier", _DOCUMENT_IDENTIFIER, document["url"])
+            mlp("Title", "0173-1#02-AAO105#002", document["title"]),
+            prop("DocumentIdentifier", _DOCUMENT_IDENTIFIER, document["url"])
             if document.get("url")
             else None,
-            _text("IssuedBy", _term("issuedBy"), document["issuedBy"]) if document.get("issuedBy") else None,
+            prop("IssuedBy", _term("issuedBy"), document["issuedBy"]) if document.get("issuedBy") else None,
         ]
     )
     return model.SubmodelElementCollection(
-        id_short, value=elements, semantic_id=_ref(_term("dueDiligenceReport"))
+        id_short, value=elements, semantic_id=ref(_term("dueDiligenceReport"))
     )
 
 
@@ -294,16 +277,16 @@ def _scalars(found: Regulatory) -> list[model.SubmodelElement]:
     )
     elements: list[model.SubmodelElement] = []
     if found.facility_id:
-        elements.append(_text("UniqueFacilityIdentifier", _UNIQUE_FACILITY_IDENTIFIER, found.facility_id))
+        elements.append(prop("UniqueFacilityIdentifier", _UNIQUE_FACILITY_IDENTIFIER, found.facility_id))
     if found.renewable_content_share is not None:
         share = float(found.renewable_content_share)
         elements.append(
-            _text("RenewableContent", f"{_BATTERY_CIRCULARITY}renewableContent", share, model.datatypes.Float)
+            prop("RenewableContent", f"{_BATTERY_CIRCULARITY}renewableContent", share, model.datatypes.Float)
         )
     for id_short, term, value, value_type in own:
         if value is not None:
             elements.append(
-                _text(
+                prop(
                     id_short,
                     _term(term),
                     float(value) if value_type is model.datatypes.Double else value,
@@ -323,8 +306,8 @@ def regulatory_submodel(found: Regulatory, submodel_id: str) -> model.Submodel |
                 "HazardousSubstances",
                 model.SubmodelElementCollection,
                 value=[_substance(s) for s in found.substances],
-                semantic_id=_ref(f"{_BATTERY_MATERIALS}hazardousSubstances"),
-                semantic_id_list_element=_ref(f"{_BATTERY_MATERIALS}HazardousSubstance"),
+                semantic_id=ref(f"{_BATTERY_MATERIALS}hazardousSubstances"),
+                semantic_id_list_element=ref(f"{_BATTERY_MATERIALS}HazardousSubstance"),
             )
         )
     if found.due_diligence_report:
@@ -334,9 +317,9 @@ def regulatory_submodel(found: Regulatory, submodel_id: str) -> model.Submodel |
             model.SubmodelElementList(
                 "LifeCycleStages",
                 model.Property,
-                value=[_text(None, _term("lifeCycleStages"), s) for s in found.life_cycle_stages],
-                semantic_id=_ref(_term("lifeCycleStages")),
-                semantic_id_list_element=_ref(_term("lifeCycleStages")),
+                value=[prop(None, _term("lifeCycleStages"), s) for s in found.life_cycle_stages],
+                semantic_id=ref(_term("lifeCycleStages")),
+                semantic_id_list_element=ref(_term("lifeCycleStages")),
                 value_type_list_element=model.datatypes.String,
             )
         )
@@ -345,7 +328,7 @@ def regulatory_submodel(found: Regulatory, submodel_id: str) -> model.Submodel |
     return model.Submodel(
         submodel_id,
         id_short="RegulatoryInformation",
-        semantic_id=_ref(REGULATORY_SUBMODEL),
+        semantic_id=ref(REGULATORY_SUBMODEL),
         administration=model.AdministrativeInformation(version="1", revision="0"),
         submodel_element=elements,
     )
