@@ -334,6 +334,30 @@ def test_the_triggers_count_what_answers_depend_on_and_nothing_else(engine: Engi
     assert len(steps) == 6
 
 
+class _State:
+    settings = Settings(replay_answers=True)
+    engine = None
+
+
+class _App:
+    state = _State()
+
+
+async def _get(middleware: replay.Replay, path: str) -> tuple[int, bytes]:
+    """Return the status and body the middleware answers an anonymous GET of ``path`` with."""
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [], "app": _App()}
+    await middleware(scope, receive, send)
+    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
 def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     kept: list[tuple[int, bytes]] = []
 
@@ -352,13 +376,6 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
         app, [replay.Lane(counter="c", key=lambda scope: (scope["path"], None))], max_bytes=6000
     )
 
-    class State:
-        settings = Settings(replay_answers=True)
-        engine = None
-
-    class App:
-        state = State()
-
     calls: list[str] = []
 
     async def read(_engine: Any, _name: str) -> int:
@@ -368,18 +385,9 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     middleware._version = read  # type: ignore[method-assign]
 
     async def get(path: str) -> int:
-        sent: list[dict[str, Any]] = []
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b""}
-
-        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "app": App()}
-        await middleware(scope, receive, send)
-        assert b"".join(m.get("body", b"") for m in sent[1:]) == b"x" * 1000
-        return int(sent[0]["status"])
+        status, body = await _get(middleware, path)
+        assert body == b"x" * 1000
+        return status
 
     for path in ("/404/a", "/404/a", "/200/unmarked", "/200/unmarked"):
         asyncio.run(get(path))
@@ -389,10 +397,90 @@ def test_replay_keeps_at_most_its_memory_and_only_whole_200_answers() -> None:
     assert len(kept) == 5  # the second was replayed
     for i in range(10):
         asyncio.run(get(f"/200/{i}"))
-    assert middleware._bytes <= 6000 and len(middleware._kept) < 10
+    stats = middleware.stats().store
+    assert stats.bytes <= 6000 and stats.entries < 10 and stats.evicted > 0
     before = len(kept)
     asyncio.run(get("/200/9"))  # the newest is still kept
     assert len(kept) == before
     asyncio.run(get("/200/0"))  # the oldest went first
     assert len(kept) == before + 1
     assert len(calls) == 18  # every request read the counter once, replayed or not
+
+
+def _replay_of(app: Any) -> replay.Replay:
+    """Return the app's replay middleware (the stack is built on the first request)."""
+    layer = app.middleware_stack
+    while not isinstance(layer, replay.Replay):
+        layer = layer.app
+    return layer
+
+
+def test_a_working_set_stays_replayed_while_first_reads_stream_past(
+    settings: Settings, engine: Engine
+) -> None:
+    """Passports each read once (a walk through all of them, first scans) take more memory than the
+    store has, yet the passports asked again stay replayed: first reads only push out first reads."""
+    with Session(engine) as session:
+        build_product(session)
+        passports.issue(session, part_number="P-1", resolver=str(settings.resolver_url))
+        passports.issue_serials(session, part_number="P-1", count=330, resolver=str(settings.resolver_url))
+        uids = list(
+            session.scalars(
+                select(passports.PassportRecord.uid)
+                .where(passports.PassportRecord.level == "item")
+                .order_by(passports.PassportRecord.id)
+            )
+        )
+        session.commit()
+    app = create_app(settings.model_copy(update={"replay_max_bytes": 1024 * 1024}))
+    working, once = uids[:30], uids[30:]
+    with TestClient(app) as client:
+        for _ in range(2):
+            for uid in working:
+                assert client.get(f"/api/passports/{uid}").status_code == 200
+        middleware = _replay_of(app)
+        before = middleware.stats()
+        assert before.replayed == len(working) and before.worked_out == len(working)
+        for uid in once:
+            assert client.get(f"/api/passports/{uid}").status_code == 200
+        streamed = middleware.stats()
+        # The first reads alone were more than the store holds: some had to go.
+        assert streamed.store.evicted > 0 and streamed.store.bytes <= 1024 * 1024
+        assert streamed.worked_out == len(working) + len(once)
+        for uid in working:
+            assert client.get(f"/api/passports/{uid}").status_code == 200
+        after = middleware.stats()
+    app.state.engine.dispose()
+    assert after.worked_out == streamed.worked_out  # none of the working set was worked out again
+    assert after.replayed == before.replayed + len(working)
+    assert after.store.protected_entries >= len(working)
+
+
+def test_readers_who_ask_while_an_answer_is_worked_out_wait_for_it_instead_of_working_it_out_again() -> None:
+    calls: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await asyncio.sleep(0.05)  # the other readers arrive meanwhile
+        status = int(scope["path"].strip("/").split("/")[0])
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+        scope[replay.SCOPE_KEY] = replay.Mark(counter="c")
+
+    middleware = replay.Replay(app, [replay.Lane(counter="c", key=lambda scope: (scope["path"], None))])
+
+    async def version(_engine: Any, _name: str) -> int:
+        return 1
+
+    middleware._version = version  # type: ignore[method-assign]
+
+    async def together(path: str) -> list[tuple[int, bytes]]:
+        return await asyncio.gather(*(_get(middleware, path) for _ in range(5)))
+
+    assert asyncio.run(together("/200/a")) == [(200, b"/200/a")] * 5
+    assert calls == ["/200/a"]
+    stats = middleware.stats()
+    assert stats.worked_out == 1 and stats.replayed == 4 and stats.store.kept == 1
+    # An answer that is not kept (not a 200) leaves each waiting reader to work out its own.
+    assert asyncio.run(together("/404/b")) == [(404, b"/404/b")] * 5
+    assert calls.count("/404/b") == 5

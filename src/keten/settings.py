@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -89,6 +90,11 @@ class Settings(BaseSettings):
     replay_answers: bool = True
     """Replay PACT footprint reads and anonymous passport reads from memory while the data behind
     them is unchanged (keten.replay); off, every read is worked out again."""
+
+    replay_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    """Memory for replayed answers per worker process. An anonymous item passport as JSON takes
+    about 9 KB, so the default holds some 7,000, of which 80 % of the bytes are kept for answers
+    asked more than once (first reads cannot push those out)."""
 
 
 @lru_cache(maxsize=1)

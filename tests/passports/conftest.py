@@ -88,6 +88,37 @@ def product(engine: Engine) -> Product:
 
 # --- markers ----------------------------------------------------------------------------------
 
+SCIP = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+FULL: dict[str, Any] = {
+    "operator_id": None,
+    "facility_id": None,
+    "importer": "IMP",
+    "importer_eori": "NL123456789",
+    "authorised_representative": "REP",
+    "renewable_content_share": 0.05,
+    "footprint_performance_class": "B",
+    "footprint_study_url": "https://example.com/pcf-study.pdf",
+    "repairability_score": 7.5,
+    "repairability_method": "EN 45554:2020",
+    "labels": [{"name": "CE", "legislation": ["2006/42/EC", "2014/30/EU"]}],
+    "registry_id": "EU-DPP-0001",
+    "backup_provider": "Backup DPP Services B.V.",
+    "backup_url": "https://backup.example.com/dpp/1",
+    "due_diligence_report_title": "Cobalt due diligence 2026",
+    "due_diligence_report_url": "https://example.com/due-diligence-2026.pdf",
+    "substances": [
+        {
+            "name": "Cobalt",
+            "cas_number": "7440-48-4",
+            "ec_number": "231-158-0",
+            "location": "P-1",
+            "hazard_classes": ["Carc. 1B", "Repr. 1B"],
+            "scip_number": SCIP.upper(),
+        }
+    ],
+}
+"""Every regulatory input of a passport (ESPR, the Battery Regulation): P-1 with organizations IMP, REP."""
+
 _serial = count(1)
 
 

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aas_test_engines import file as checker
@@ -30,10 +31,12 @@ from keten.footprints import service as footprints
 from keten.footprints.models import SupplierPcf
 from keten.migrate import upgrade
 from keten.partners.models import Organization
-from keten.passports import aas, aas_export, service
+from keten.passports import aas, aas_export, aas_regulatory, service
 from keten.passports.models import TIERS
+from keten.passports.schemas import PassportInputData
 from keten.problems import Problem
 from tests.factories import make_composition, make_material, make_org, make_part, make_site
+from tests.passports.conftest import FULL, SCIP
 
 PRODUCT = "WS-1000"
 BOUGHT = "LM-C01"
@@ -113,8 +116,9 @@ def test_the_asset_is_named_by_a_gs1_digital_link_and_the_submodels_by_their_tem
         "https://admin-shell.io/idta/HierarchicalStructures/1/1/Submodel",
         "0173-1#01-AHF578#001",
         "https://admin-shell.io/idta/cds/dppMetadata/1",
+        "https://keten.dev/ns/passport#RegulatoryInformation",
     }
-    assert len(shell.submodel) == 5
+    assert len(shell.submodel) == 6
     nameplate = submodels["https://admin-shell.io/zvei/nameplate/2/0/Nameplate"]
     values = {e.id_short: e for e in nameplate.submodel_element}
     assert str(values["SerialNumber"].value) == "SN-0001"
@@ -127,7 +131,8 @@ def test_the_asset_is_named_by_a_gs1_digital_link_and_the_submodels_by_their_tem
     }
     assert dpp["granularity"] == "Item"
     assert dpp["uniqueProductIdentifier"] == shell.asset_information.global_asset_id
-    assert dpp["economicOperatorId"] == "lei:724500BPS00000001732"
+    # The unique operator identifier of the passport (ESPR Annex III (g)): the party GLN as a Digital Link.
+    assert dpp["economicOperatorId"] == "https://id.gs1.org/417/8712345000011"
 
 
 def test_without_gtin_the_asset_id_is_a_urn_of_the_part_number_and_a_model_passport_is_a_type() -> None:
@@ -495,3 +500,73 @@ def test_without_a_gtin_given_the_export_names_the_product_by_its_own(oem: Sessi
     service.issue(oem, part_number=PRODUCT, resolver="https://id.example.com")
     issued = aas_export.export_aasx(oem, part_number=PRODUCT, out=io.BytesIO())
     assert issued.global_asset_id == "https://id.example.com/01/08712345001001"
+
+
+def _elements(collection: model.Submodel | model.SubmodelElementCollection) -> dict[str, Any]:
+    found = collection.submodel_element if isinstance(collection, model.Submodel) else collection.value
+    return {str(e.id_short): e for e in found}
+
+
+def _value(element: Any) -> str:
+    return str(element.value["en"] if isinstance(element, model.MultiLanguageProperty) else element.value)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_the_regulatory_fields_are_template_elements_at_their_tier_and_pass_the_checker(
+    oem: Session, tier: str
+) -> None:
+    current = service.get_input(oem, part_number=PRODUCT).model_dump(exclude_none=True)
+    regulatory_input = FULL | {
+        "importer": "KEMPEN-MECH",
+        "authorised_representative": None,
+        "footprint_standard": "PEF 3.1",
+        "labels": [
+            {"name": "CE", "legislation": ["2006/42/EC", "2014/30/EU"], "url": "https://example.com/doc.pdf"},
+            {"name": "UKCA"},
+        ],
+        "substances": [
+            FULL["substances"][0]
+            | {"location": PRODUCT, "concentration_percent": 0.2, "handling": "Wear gloves"}
+        ],
+    }
+    service.set_input(
+        oem, part_number=PRODUCT, data=PassportInputData.model_validate(current | regulatory_input)
+    )
+    data = _export(oem, tier)
+    result = checker.check_aasx_file(io.BytesIO(data))
+    assert [r.message for r in _walk(result) if r.level in (Level.ERROR, Level.CRITICAL)] == []
+    store, _ = _read(data)
+    submodels = _submodels(store)
+    found = _elements(submodels[aas_regulatory.REGULATORY_SUBMODEL])
+    importer = _elements(found["Importer"])
+    assert _value(importer["Eori"]) == "NL123456789" and _value(importer["Company"]) == SUPPLIER_NAME
+    assert _value(found["RepairabilityScore"]) == "7.5" and _value(found["RegistryId"]) == "EU-DPP-0001"
+    assert float(found["RenewableContent"].value) == pytest.approx(0.05)
+    assert _value(_elements(found["DueDiligenceReport"])["DocumentIdentifier"]) == (
+        "https://example.com/due-diligence-2026.pdf"
+    )
+    (cobalt,) = found["HazardousSubstances"].value
+    substance = _elements(cobalt)
+    assert _value(substance["HazardousSubstanceIdentifier"]) == "7440-48-4"
+    assert _value(substance["HazardousSubstanceClass"]) == "Carc. 1B; Repr. 1B"
+    assert _value(substance["ScipNumber"]) == SCIP.lower()
+    assert float(substance["HazardousSubstanceConcentration"].value) == pytest.approx(0.2)
+    # What the single tier table puts above public is absent below it, in the shell as in the JSON.
+    assert ("Handling" in substance) == (tier != "public")
+    assert ("BackupUrl" in found and "BackupProvider" in found) == (tier in ("authority", "owner"))
+    values = _elements(submodels["https://admin-shell.io/zvei/nameplate/2/0/Nameplate"])
+    ce, ukca = values["Markings"].value
+    marking = _elements(ce)
+    assert ce.id_short == "Marking01" and _value(marking["MarkingName"]) == "CE"
+    assert _value(marking["DesignationOfCertificateOrApproval"]) == "2006/42/EC; 2014/30/EU"
+    assert marking["MarkingFile"].value == "https://example.com/doc.pdf"
+    assert marking["MarkingFile"].content_type == "application/pdf"
+    assert ukca.id_short == "Marking02" and _elements(ukca)["MarkingFile"].value is None
+    pcfs = submodels["https://admin-shell.io/idta/CarbonFootprint/CarbonFootprint/1/0"].submodel_element
+    for pcf in next(iter(pcfs)).value:
+        elements = _elements(pcf)
+        assert _value(elements["PerformanceClass"]) == "B"
+        assert [_value(e) for e in elements["WebLinkToPublicCarbonFootprintStudy"].value] == [
+            "https://example.com/pcf-study.pdf"
+        ]
+        assert "PEF 3.1" in [_value(e) for e in elements["PcfCalculationMethods"].value]

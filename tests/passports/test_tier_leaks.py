@@ -224,6 +224,55 @@ def test_no_value_above_a_tier_is_anywhere_in_any_output_of_the_demo(
 
 # --- markers in every field -------------------------------------------------------------------
 
+REGULATORY_FIELDS = (
+    "economicOperator.operatorId",
+    "economicOperator.address",
+    "importer.name",
+    "importer.operatorId",
+    "importer.address",
+    "importer.eori",
+    "authorisedRepresentative.name",
+    "authorisedRepresentative.operatorId",
+    "authorisedRepresentative.address",
+    "authorisedRepresentative.eori",
+    "facility.facilityId",
+    "composition.substancesOfConcern",
+    "carbonFootprint.standard",
+    "carbonFootprint.performanceClass",
+    "carbonFootprint.studyUrl",
+    "carbonFootprint.lifeCycleStages",
+    "circularity.repairabilityMethod",
+    "labels.name",
+    "labels.legislation",
+    "labels.url",
+    "labels.issuedBy",
+    "registration",
+    "dueDiligenceReport.title",
+    "dueDiligenceReport.url",
+    "dueDiligenceReport.issuedBy",
+)
+"""The fields of keten.passports.regulatory that the AAS environment itself maps (besides the
+signed download the package carries): each marker the tier reads must be in the AAS JSON."""
+
+
+def _at(value: Any, path: list[str]) -> Iterator[Any]:
+    if not path:
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _at(item, path)
+    elif isinstance(value, dict) and path[0] in value:
+        yield from _at(value[path[0]], path[1:])
+
+
+def _regulatory_markers(view: dict[str, Any]) -> set[str]:
+    """Return the markers of the regulatory fields in a tier's view."""
+    found = set()
+    for field in REGULATORY_FIELDS:
+        for value in _at(view, field.split(".")):
+            found.update(text for text in _strings(value) if MARKER.fullmatch(text.encode()))
+    return found
+
 
 def test_no_marker_above_a_tier_is_in_any_output(
     engine: Engine, settings: Settings, product: Product, cli_database: Settings, tmp_path: Path
@@ -237,6 +286,8 @@ def test_no_marker_above_a_tier_is_in_any_output(
     links = [f"/01/{GTIN}", f"/01/{GTIN}/21/S1"]
     exports = {"model": ("P-1", None), "item": ("P-1", "S1")}
     for rank, tier in enumerate(TIERS):
+        with Session(engine) as session:
+            view = service.document(session, passport_id=passports["model"], tier=tier)["passport"]
         outputs = _outputs(engine, settings, tier, passports, links, exports, tmp_path)
         above = sorted(
             (name, int(r)) for name, data in outputs.items() for r in MARKER.findall(data) if int(r) > rank
@@ -245,3 +296,11 @@ def test_no_marker_above_a_tier_is_in_any_output(
         # Each tier's AAS shows its own tier's fields: the markers prove the AAS is of the view.
         aas_ranks = {int(r) for name, data in outputs.items() if "AAS" in name for r in MARKER.findall(data)}
         assert max(aas_ranks) == rank, (tier, aas_ranks)
+        # The regulatory fields the tier reads are elements of the shell, not only of the download.
+        expected = _regulatory_markers(view)
+        # Regulatory fields sit at public, legitimate interest (a substance's handling) and
+        # authority (the back-up copy): the tier reads those of its own rank and below.
+        assert {int(m[3:4]) for m in expected} == {0, 1, 2} & set(range(rank + 1)), (tier, expected)
+        for name in ("model AAS JSON", "item AAS JSON"):
+            missing = sorted(m for m in expected if m.encode() not in outputs[name])
+            assert missing == [], (tier, name, missing)

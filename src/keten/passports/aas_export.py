@@ -12,13 +12,14 @@ admin-shell-io/submodel-templates (data/aas/SOURCES.md names each file read):
   batch or item (one level down), for the tiers that see them
 - Handover Documentation, IDTA 02004-1-2: the signed passport download of the tier, as a file
 - Digital Product Passport metadata, IDTA 02099-1 1.0
+- the fields ESPR and the Battery Regulation ask for: the nameplate's markings, the battery
+  passport's additions to the footprint, and a RegulatoryInformation submodel
+  (``keten.passports.aas_regulatory``)
 """
 
 from __future__ import annotations
 
-import io
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -32,7 +33,7 @@ from basyx.aas.adapter import aasx
 from pyecma376_2.core_properties import OPCCoreProperties
 from sqlalchemy.orm import Session
 
-from keten.passports import service
+from keten.passports import aas_handover, aas_regulatory, service
 from keten.passports.aas import (
     ARTICLE_NUMBER,
     CALCULATION_METHODS,
@@ -42,7 +43,6 @@ from keten.passports.aas import (
     COUNTRY_OF_ORIGIN,
     DPP,
     DPP_METADATA_SUBMODEL,
-    HANDOVER_SUBMODEL,
     HS,
     HSEBOM_SUBMODEL,
     MANUFACTURER_NAME,
@@ -58,6 +58,7 @@ from keten.passports.aas import (
     YEAR_OF_CONSTRUCTION,
     Store,
 )
+from keten.passports.aas_elements import id_short_of, mlp, prop, ref
 from keten.problems import Problem
 
 __all__ = [
@@ -77,8 +78,6 @@ __all__ = [
 DIGITAL_LINK_BASE = "https://id.keten.example"
 """Base of the Digital Link of a product not yet issued a passport, when no resolver is named."""
 
-VDI2770_CERTIFICATES = ("02-04", "Certificates, declarations")
-
 
 @dataclass(frozen=True)
 class Child:
@@ -96,6 +95,9 @@ class Footprint:
 
     by_stage: dict[str, float]
     computed_at: datetime
+    standard: str | None = None
+    performance_class: str | None = None
+    study_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ class ProductContent:
     signed: bytes | None
     """The passport download of the tier with its proofs, as JSON; None for a product not yet issued."""
     tier: str
+    regulatory: aas_regulatory.Regulatory | None = None
+    """The fields ESPR and the Battery Regulation ask for, as the tier reads them."""
 
 
 def global_asset_id(
@@ -204,8 +208,8 @@ def content_of(
         year_of_construction=_year(ident),
         manufacturer_name=party["name"],
         manufacturer_website=party.get("website"),
-        economic_operator_id=_operator_id(party),
-        facility_id=_facility_id(facility),
+        economic_operator_id=party.get("operatorId") or _operator_id(party),
+        facility_id=facility.get("facilityId") or _facility_id(facility),
         facility_city=facility.get("city"),
         facility_country=facility.get("country") or party.get("country"),
         facility_address=facility.get("address"),
@@ -221,7 +225,11 @@ def content_of(
         if as_built
         else None,
         footprint=Footprint(
-            by_stage=dict(footprint["byStage"]), computed_at=datetime.fromisoformat(footprint["computedAt"])
+            by_stage=dict(footprint["byStage"]),
+            computed_at=datetime.fromisoformat(footprint["computedAt"]),
+            standard=footprint.get("standard"),
+            performance_class=footprint.get("performanceClass"),
+            study_url=footprint.get("studyUrl"),
         )
         if footprint
         else None,
@@ -229,6 +237,7 @@ def content_of(
         revision=int(signed["revision"]) if signed else None,
         signed=json.dumps(signed, indent=2, ensure_ascii=False).encode("utf-8") if signed else None,
         tier=tier,
+        regulatory=aas_regulatory.regulatory_of(passport),
     )
 
 
@@ -251,38 +260,6 @@ def product_content(
 # --- building the AAS -------------------------------------------------------------------------------
 
 
-def _ref(value: str) -> model.ExternalReference:
-    return model.ExternalReference((model.Key(model.KeyTypes.GLOBAL_REFERENCE, value),))
-
-
-def _prop(
-    id_short: str | None,
-    semantic: str,
-    value: Any,
-    value_type: type = model.datatypes.String,
-    value_id: str | None = None,
-) -> model.Property:
-    return model.Property(
-        id_short,
-        value_type=value_type,
-        value=value,
-        semantic_id=_ref(semantic),
-        value_id=_ref(value_id) if value_id else None,
-    )
-
-
-def _mlp(id_short: str, semantic: str, text: str, language: str = "en") -> model.MultiLanguageProperty:
-    return model.MultiLanguageProperty(
-        id_short, value=model.MultiLanguageTextType({language: text}), semantic_id=_ref(semantic)
-    )
-
-
-def _id_short(text: str, prefix: str = "N") -> str:
-    """Return an idShort (metamodel 3.0: a letter, then letters, digits and underscores) for ``text``."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
-    return cleaned if cleaned[:1].isalpha() else f"{prefix}_{cleaned}"
-
-
 def _unique(names: Iterable[str]) -> Iterator[str]:
     seen: dict[str, int] = {}
     for name in names:
@@ -302,41 +279,44 @@ def _specific_ids(content: ProductContent) -> list[model.SpecificAssetId]:
 
 def _nameplate(content: ProductContent, submodel_id: str) -> model.Submodel:
     elements: list[model.SubmodelElement] = [
-        _prop("URIOfTheProduct", URI_OF_THE_PRODUCT, content.asset_id),
-        _mlp("ManufacturerName", MANUFACTURER_NAME, content.manufacturer_name),
-        _mlp("ManufacturerProductDesignation", PRODUCT_DESIGNATION, content.name),
+        prop("URIOfTheProduct", URI_OF_THE_PRODUCT, content.asset_id),
+        mlp("ManufacturerName", MANUFACTURER_NAME, content.manufacturer_name),
+        mlp("ManufacturerProductDesignation", PRODUCT_DESIGNATION, content.name),
     ]
     contact: list[model.SubmodelElement] = []
     if content.facility_country:
-        contact.append(_mlp("NationalCode", "0173-1#02-AAO134#002", content.facility_country))
+        contact.append(mlp("NationalCode", "0173-1#02-AAO134#002", content.facility_country))
     if content.facility_city:
-        contact.append(_mlp("CityTown", "0173-1#02-AAO132#002", content.facility_city))
-    contact.append(_mlp("Company", "0173-1#02-AAW001#001", content.manufacturer_name))
+        contact.append(mlp("CityTown", "0173-1#02-AAO132#002", content.facility_city))
+    contact.append(mlp("Company", "0173-1#02-AAW001#001", content.manufacturer_name))
     if content.facility_address:
-        contact.append(_mlp("Street", "0173-1#02-AAO128#002", content.facility_address))
+        contact.append(mlp("Street", "0173-1#02-AAO128#002", content.facility_address))
     if content.manufacturer_website:
-        contact.append(_prop("AddressOfAdditionalLink", "0173-1#02-AAQ326#002", content.manufacturer_website))
+        contact.append(prop("AddressOfAdditionalLink", "0173-1#02-AAQ326#002", content.manufacturer_website))
     elements.append(
         model.SubmodelElementCollection(
-            "ContactInformation", value=contact, semantic_id=_ref(CONTACT_INFORMATION)
+            "ContactInformation", value=contact, semantic_id=ref(CONTACT_INFORMATION)
         )
     )
     if content.category:
-        elements.append(_mlp("ManufacturerProductFamily", PRODUCT_FAMILY, content.category))
+        elements.append(mlp("ManufacturerProductFamily", PRODUCT_FAMILY, content.category))
     elements += [
-        _mlp("ManufacturerProductType", PRODUCT_TYPE, content.part_number),
-        _mlp("OrderCodeOfManufacturer", ORDER_CODE, content.part_number),
-        _mlp("ProductArticleNumberOfManufacturer", ARTICLE_NUMBER, content.part_number),
+        mlp("ManufacturerProductType", PRODUCT_TYPE, content.part_number),
+        mlp("OrderCodeOfManufacturer", ORDER_CODE, content.part_number),
+        mlp("ProductArticleNumberOfManufacturer", ARTICLE_NUMBER, content.part_number),
     ]
     if content.serial:
-        elements.append(_prop("SerialNumber", SERIAL_NUMBER, content.serial))
-    elements.append(_prop("YearOfConstruction", YEAR_OF_CONSTRUCTION, str(content.year_of_construction)))
+        elements.append(prop("SerialNumber", SERIAL_NUMBER, content.serial))
+    elements.append(prop("YearOfConstruction", YEAR_OF_CONSTRUCTION, str(content.year_of_construction)))
     if content.facility_country:
-        elements.append(_prop("CountryOfOrigin", COUNTRY_OF_ORIGIN, content.facility_country))
+        elements.append(prop("CountryOfOrigin", COUNTRY_OF_ORIGIN, content.facility_country))
+    markings = aas_regulatory.markings(content.regulatory.labels) if content.regulatory else None
+    if markings is not None:
+        elements.append(markings)
     return model.Submodel(
         submodel_id,
         id_short="Nameplate",
-        semantic_id=_ref(NAMEPLATE_SUBMODEL),
+        semantic_id=ref(NAMEPLATE_SUBMODEL),
         administration=model.AdministrativeInformation(version="2", revision="0"),
         submodel_element=elements,
     )
@@ -359,56 +339,60 @@ def _carbon_footprint(run: Footprint, submodel_id: str) -> model.Submodel:
     if run.by_stage.get("end_of_life"):
         phases.append(("C1-C4", run.by_stage["end_of_life"]))
     published = run.computed_at if run.computed_at.tzinfo else run.computed_at.replace(tzinfo=UTC)
+    methods: list[tuple[str, str | None]] = list(CALCULATION_METHODS.items())
+    if run.standard and not any(run.standard.startswith(name) for name, _ in methods):
+        methods.append((run.standard, None))  # a standard the template's value list does not name
     items = []
     for phase, kg in phases:
         text, irdi = PHASES[phase]
         items.append(
             model.SubmodelElementCollection(
                 None,
-                semantic_id=_ref(f"{CF}/ProductCarbonFootprint/1/0"),
+                semantic_id=ref(f"{CF}/ProductCarbonFootprint/1/0"),
                 value=[
                     model.SubmodelElementList(
                         "PcfCalculationMethods",
                         model.Property,
                         value=[
-                            _prop(None, "0173-1#02-ABG854#003", name, value_id=irdi_)
-                            for name, irdi_ in CALCULATION_METHODS.items()
+                            prop(None, "0173-1#02-ABG854#003", name, value_id=irdi_)
+                            for name, irdi_ in methods
                         ],
-                        semantic_id=_ref(f"{CF}/PcfCalculationMethods/1/0"),
-                        semantic_id_list_element=_ref("0173-1#02-ABG854#003"),
+                        semantic_id=ref(f"{CF}/PcfCalculationMethods/1/0"),
+                        semantic_id_list_element=ref("0173-1#02-ABG854#003"),
                         value_type_list_element=model.datatypes.String,
                     ),
-                    _prop("PcfCO2eq", "0173-1#02-ABG855#003", _xs_decimal(kg), model.datatypes.Decimal),
-                    _prop(
+                    prop("PcfCO2eq", "0173-1#02-ABG855#003", _xs_decimal(kg), model.datatypes.Decimal),
+                    prop(
                         "ReferenceImpactUnitForCalculation",
                         "0173-1#02-ABG856#003",
                         PIECE[0],
                         value_id=PIECE[1],
                     ),
-                    _prop(
+                    prop(
                         "QuantityOfMeasureForCalculation", "0173-1#02-ABG857#003", 1.0, model.datatypes.Double
                     ),
                     model.SubmodelElementList(
                         "LifeCyclePhases",
                         model.Property,
-                        value=[_prop(None, "0173-1#02-ABG858#003", text, value_id=irdi)],
-                        semantic_id=_ref(f"{CF}/LifeCyclePhases/1/0"),
-                        semantic_id_list_element=_ref("0173-1#02-ABG858#003"),
+                        value=[prop(None, "0173-1#02-ABG858#003", text, value_id=irdi)],
+                        semantic_id=ref(f"{CF}/LifeCyclePhases/1/0"),
+                        semantic_id_list_element=ref("0173-1#02-ABG858#003"),
                         value_type_list_element=model.datatypes.String,
                     ),
-                    _prop(
+                    prop(
                         "PublicationDate",
                         f"{CF}/PublicationDate/1/0",
                         published.astimezone(UTC).replace(microsecond=0),
                         model.datatypes.DateTime,
                     ),
+                    *aas_regulatory.pcf_elements(run.performance_class, run.study_url),
                 ],
             )
         )
     return model.Submodel(
         submodel_id,
         id_short="CarbonFootprint",
-        semantic_id=_ref(CARBON_FOOTPRINT_SUBMODEL),
+        semantic_id=ref(CARBON_FOOTPRINT_SUBMODEL),
         administration=model.AdministrativeInformation(
             version="1", revision="0", template_id="https://admin-shell.io/IDTA02023-1-0"
         ),
@@ -417,8 +401,8 @@ def _carbon_footprint(run: Footprint, submodel_id: str) -> model.Submodel:
                 "ProductCarbonFootprints",
                 model.SubmodelElementCollection,
                 value=items,
-                semantic_id=_ref(f"{CF}/ProductCarbonFootprints/1/0"),
-                semantic_id_list_element=_ref(f"{CF}/ProductCarbonFootprint/1/0"),
+                semantic_id=ref(f"{CF}/ProductCarbonFootprints/1/0"),
+                semantic_id_list_element=ref(f"{CF}/ProductCarbonFootprint/1/0"),
             )
         ],
     )
@@ -431,7 +415,7 @@ def _bom(content: ProductContent, lines: tuple[Child, ...], submodel_id: str) ->
         statements: list[model.SubmodelElement] = []
         if child.quantity.is_integer() and child.quantity >= 1:
             statements.append(
-                _prop("BulkCount", f"{HS}/BulkCount/1/0", int(child.quantity), model.datatypes.UnsignedLong)
+                prop("BulkCount", f"{HS}/BulkCount/1/0", int(child.quantity), model.datatypes.UnsignedLong)
             )
         specific = [model.SpecificAssetId("manufacturerPartId", child.part_number)]
         if child.serial:
@@ -443,26 +427,26 @@ def _bom(content: ProductContent, lines: tuple[Child, ...], submodel_id: str) ->
             specific_asset_id=specific,
             description=model.MultiLanguageTextType({"en": child.name}),
             statement=statements,
-            semantic_id=_ref(f"{HS}/Node/1/0"),
+            semantic_id=ref(f"{HS}/Node/1/0"),
         )
 
-    names = _unique(_id_short(c.part_number) for c in lines)
+    names = _unique(id_short_of(c.part_number) for c in lines)
     children = [node(c, name) for c, name in zip(lines, names, strict=True)]
     entry = model.Entity(
-        _id_short(content.part_number),
+        id_short_of(content.part_number),
         entity_type=model.EntityType.SELF_MANAGED_ENTITY,
         global_asset_id=content.asset_id,
         # basyx writes an empty specificAssetIds array when none are given, which the schema forbids.
         specific_asset_id=_specific_ids(content),
         statement=children,
-        semantic_id=_ref(f"{HS}/EntryNode/1/0"),
+        semantic_id=ref(f"{HS}/EntryNode/1/0"),
     )
     submodel = model.Submodel(
         submodel_id,
         id_short="HierarchicalStructures",
-        semantic_id=_ref(HSEBOM_SUBMODEL),
+        semantic_id=ref(HSEBOM_SUBMODEL),
         administration=model.AdministrativeInformation(version="1", revision="1"),
-        submodel_element=[entry, _prop("ArcheType", f"{HS}/ArcheType/1/0", "OneDown")],
+        submodel_element=[entry, prop("ArcheType", f"{HS}/ArcheType/1/0", "OneDown")],
     )
     # References name the path from the submodel, so they are made once the entities sit in it.
     for child in children:
@@ -471,109 +455,28 @@ def _bom(content: ProductContent, lines: tuple[Child, ...], submodel_id: str) ->
                 f"HasPart_{child.id_short}",
                 first=model.ModelReference.from_referable(entry),
                 second=model.ModelReference.from_referable(child),
-                semantic_id=_ref(f"{HS}/HasPart/1/0"),
+                semantic_id=ref(f"{HS}/HasPart/1/0"),
             )
         )
     return submodel
 
 
-def _passport_document(
-    content: ProductContent, file_name: str, issued: date
-) -> model.SubmodelElementCollection:
-    title = (
-        f"Digital product passport {content.passport_id}, revision {content.revision} ({content.tier} tier)"
-    )
-    return model.SubmodelElementCollection(
-        "Document01",
-        semantic_id=_ref("0173-1#02-ABI500#001/0173-1#01-AHF579#001*01"),
-        value=[
-            model.SubmodelElementCollection(
-                "DocumentId",
-                semantic_id=_ref("0173-1#02-ABI501#001/0173-1#01-AHF580#001*01"),
-                value=[
-                    _prop("DocumentDomainId", "0173-1#02-ABH994#001", content.economic_operator_id),
-                    _prop("ValueId", "0173-1#02-AAO099#002", f"{content.passport_id}#{content.revision}"),
-                    _prop("IsPrimary", "0173-1#02-ABH995#001", True, model.datatypes.Boolean),
-                ],
-            ),
-            model.SubmodelElementCollection(
-                "DocumentClassification",
-                semantic_id=_ref("0173-1#02-ABI502#001/0173-1#01-AHF581#001*01"),
-                value=[
-                    _prop("ClassId", "0173-1#02-ABH996#001", VDI2770_CERTIFICATES[0]),
-                    _mlp("ClassName", "0173-1#02-AAO102#003", VDI2770_CERTIFICATES[1]),
-                    _prop("ClassificationSystem", "0173-1#02-ABH997#001", "VDI2770:2018"),
-                ],
-            ),
-            model.SubmodelElementCollection(
-                "DocumentVersion01",
-                semantic_id=_ref("0173-1#02-ABI503#001/0173-1#01-AHF582#001*01"),
-                value=[
-                    _prop("Language01", "0173-1#02-AAN468#006", "en"),
-                    _prop("DocumentVersionId", "0173-1#02-AAO100#002", str(content.revision)),
-                    _mlp("Title", "0173-1#02-AAO105#002", title),
-                    _mlp(
-                        "Summary",
-                        "0173-1#02-AAO106#002",
-                        "The passport as a reader of this tier downloads it, with the signed revision "
-                        "chain: keten passport verify checks it offline with the published keys",
-                    ),
-                    _mlp("KeyWords", "0173-1#02-ABH999#001", "DPP, ESPR, passport, signature"),
-                    _prop("StatusSetDate", "0173-1#02-ABI000#001", issued, model.datatypes.Date),
-                    _prop("StatusValue", "0173-1#02-ABI001#001", "Released"),
-                    _prop("OrganizationName", "0173-1#02-ABI002#001", content.manufacturer_name),
-                    _prop("OrganizationOfficialName", "0173-1#02-ABI004#001", content.manufacturer_name),
-                    model.File(
-                        "DigitalFile01",
-                        content_type="application/json",
-                        value=file_name,
-                        semantic_id=_ref("0173-1#02-ABI504#001/0173-1#01-AHF583#001"),
-                    ),
-                ],
-            ),
-        ],
-    )
-
-
-def _handover(
-    content: ProductContent, submodel_id: str, files: aasx.DictSupplementaryFileContainer, now: datetime
-) -> model.Submodel:
-    documents: list[model.SubmodelElement] = []
-    if content.signed is not None:
-        name = files.add_file(
-            f"/aasx/files/passport-{_id_short(content.part_number).lower()}.json",
-            io.BytesIO(content.signed),
-            "application/json",
-        )
-        documents.append(_passport_document(content, name, now.date()))
-    return model.Submodel(
-        submodel_id,
-        id_short="HandoverDocumentation",
-        semantic_id=_ref(HANDOVER_SUBMODEL),
-        administration=model.AdministrativeInformation(version="1", revision="2"),
-        submodel_element=[
-            _prop("numberOfDocuments", "0173-1#02-ABH990#001", len(documents), model.datatypes.Integer),
-            *documents,
-        ],
-    )
-
-
 def _dpp_metadata(content: ProductContent, dpp_id: str, submodel_id: str, now: datetime) -> model.Submodel:
     elements: list[model.SubmodelElement] = [
-        _prop("digitalProductPassportId", f"{DPP}/digitalProductPassportId/1", dpp_id),
-        _prop("uniqueProductIdentifier", f"{DPP}/uniqueProductIdentifier/1", content.asset_id),
-        _prop("granularity", f"{DPP}/granularity/1", content.granularity.capitalize()),
-        _prop("dppSchemaVersion", f"{DPP}/dppSchemaVersion/1", "IDTA 02099-1:1.0"),
-        _prop("dppStatus", f"{DPP}/dppStatus/1", "Active"),
-        _prop("lastUpdate", f"{DPP}/lastUpdate/1", now, model.datatypes.DateTime),
-        _prop("economicOperatorId", f"{DPP}/economicOperatorId/1", content.economic_operator_id),
+        prop("digitalProductPassportId", f"{DPP}/digitalProductPassportId/1", dpp_id),
+        prop("uniqueProductIdentifier", f"{DPP}/uniqueProductIdentifier/1", content.asset_id),
+        prop("granularity", f"{DPP}/granularity/1", content.granularity.capitalize()),
+        prop("dppSchemaVersion", f"{DPP}/dppSchemaVersion/1", "IDTA 02099-1:1.0"),
+        prop("dppStatus", f"{DPP}/dppStatus/1", "Active"),
+        prop("lastUpdate", f"{DPP}/lastUpdate/1", now, model.datatypes.DateTime),
+        prop("economicOperatorId", f"{DPP}/economicOperatorId/1", content.economic_operator_id),
     ]
     if content.facility_id:
-        elements.append(_prop("facilityId", f"{DPP}/facilityId/1", content.facility_id))
+        elements.append(prop("facilityId", f"{DPP}/facilityId/1", content.facility_id))
     return model.Submodel(
         submodel_id,
         id_short="DppMetadata",
-        semantic_id=_ref(DPP_METADATA_SUBMODEL),
+        semantic_id=ref(DPP_METADATA_SUBMODEL),
         administration=model.AdministrativeInformation(version="1", revision="0"),
         submodel_element=elements,
     )
@@ -603,7 +506,13 @@ def build_environment(
         submodels.append(_carbon_footprint(content.footprint, f"urn:keten:submodel:carbon-footprint:{key}"))
     if content.as_built:
         submodels.append(_bom(content, content.as_built, f"urn:keten:submodel:bom:{key}"))
-    submodels.append(_handover(content, f"urn:keten:submodel:handover:{key}", files, now))
+    if content.regulatory is not None:
+        regulatory = aas_regulatory.regulatory_submodel(
+            content.regulatory, f"urn:keten:submodel:regulatory:{key}"
+        )
+        if regulatory is not None:
+            submodels.append(regulatory)
+    submodels.append(aas_handover.handover(content, f"urn:keten:submodel:handover:{key}", files, now))
     aas_id = f"urn:keten:aas:{key}"
     dpp_id = content.passport_id or aas_id
     submodels.append(_dpp_metadata(content, dpp_id, f"urn:keten:submodel:dpp:{key}", now))
@@ -614,7 +523,7 @@ def build_environment(
             specific_asset_id=_specific_ids(content),
         ),
         aas_id,
-        id_short=_id_short(content.part_number, prefix="AAS"),
+        id_short=id_short_of(content.part_number, prefix="AAS"),
         description=model.MultiLanguageTextType({"en": content.description or content.name}),
         submodel={model.ModelReference.from_referable(s) for s in submodels},
     )

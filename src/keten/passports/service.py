@@ -16,9 +16,7 @@ import io
 import json
 import os
 import re
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,6 +33,7 @@ from keten.catalog import service as catalog
 from keten.catalog.models import BomLine, Material, Part, PartMaterial
 from keten.core import bom as core_bom
 from keten.footprints import service as footprints
+from keten.lru import SegmentedLru
 from keten.partners.models import Organization, Site, Sourcing, User
 from keten.passports import regulatory, signing
 from keten.passports.models import (
@@ -1471,11 +1470,10 @@ def document(
 
 # Revisions never change, so what a tier sees of one can be kept in memory under the revision's
 # SHA-256 (unique: its header names the passport's UUID and random salts) and is never stale; only
-# which revision is current needs the database. Kept per process, bounded.
-_VIEW_CACHE: OrderedDict[tuple[str, str], _Served] = OrderedDict()
+# which revision is current needs the database. Kept per process, bounded in bytes: a tier's view
+# of an item revision takes about 2 KB, so 64 MiB holds some 30,000; views read again (a model
+# revision, a working set of items) are protected from views read once (keten.lru).
 _VIEW_CACHE_BYTES = 64 * 1024 * 1024
-_cache_lock = threading.Lock()
-_cached_bytes = 0
 
 
 @dataclass(frozen=True)
@@ -1492,19 +1490,19 @@ class _Served:
         return len(self.proof) + sum(len(v) + len(k) for k, v in self.sections.items())
 
 
+_VIEW_CACHE: SegmentedLru[_Served] = SegmentedLru(_VIEW_CACHE_BYTES)
+
+
 def _json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _served(session: Session, sha256: str, tier: str, where: Callable[[], Any]) -> _Served:
     """Return the tier's view of the revision with ``sha256``, loading it by ``where()`` on a miss."""
-    global _cached_bytes
     key = (sha256, tier)
-    with _cache_lock:
-        found = _VIEW_CACHE.get(key)
-        if found is not None:
-            _VIEW_CACHE.move_to_end(key)
-            return found
+    found = _VIEW_CACHE.get(key)
+    if found is not None:
+        return found
     revision = session.scalar(select(PassportRevision).where(where()))
     if revision is None or revision.sha256 != sha256:
         raise Problem(500, "Broken passport", f"passport revision {sha256} is missing")
@@ -1517,12 +1515,7 @@ def _served(session: Session, sha256: str, tier: str, where: Callable[[], Any]) 
         proof=_json(proof),
         model=(str(reference["sha256"]), int(reference["revision"])) if reference else None,
     )
-    with _cache_lock:
-        _VIEW_CACHE[key] = served
-        _cached_bytes += served.size
-        while _cached_bytes > _VIEW_CACHE_BYTES and _VIEW_CACHE:
-            _, dropped = _VIEW_CACHE.popitem(last=False)
-            _cached_bytes -= dropped.size
+    _VIEW_CACHE.put(key, served, served.size)
     return served
 
 

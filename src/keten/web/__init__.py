@@ -48,7 +48,9 @@ def install(app: FastAPI) -> None:
     from keten.web.security import SecurityHeaders
 
     # Replay sits inside SecurityHeaders, so a replayed answer gets the same headers as the first.
-    app.add_middleware(Replay, lanes=[EXCHANGE_LANE, PASSPORTS_LANE])
+    app.add_middleware(
+        Replay, lanes=[EXCHANGE_LANE, PASSPORTS_LANE], max_bytes=app.state.settings.replay_max_bytes
+    )
     app.add_middleware(SecurityHeaders)
     audit.install(app.state.session_factory)
     app.state.navigation = list(NAVIGATION)
