@@ -70,6 +70,8 @@ __all__ = [
     "content_of",
     "export_aasx",
     "global_asset_id",
+    "id_short",
+    "nameplate_submodel",
     "product_content",
     "write_aasx",
 ]
@@ -277,7 +279,7 @@ def _mlp(id_short: str, semantic: str, text: str, language: str = "en") -> model
     )
 
 
-def _id_short(text: str, prefix: str = "N") -> str:
+def id_short(text: str, prefix: str = "N") -> str:
     """Return an idShort (metamodel 3.0: a letter, then letters, digits and underscores) for ``text``."""
     cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
     return cleaned if cleaned[:1].isalpha() else f"{prefix}_{cleaned}"
@@ -300,7 +302,8 @@ def _specific_ids(content: ProductContent) -> list[model.SpecificAssetId]:
     return specific
 
 
-def _nameplate(content: ProductContent, submodel_id: str) -> model.Submodel:
+def nameplate_submodel(content: ProductContent, submodel_id: str) -> model.Submodel:
+    """Return the Digital Nameplate (IDTA 02006-2-0) submodel of ``content``."""
     elements: list[model.SubmodelElement] = [
         _prop("URIOfTheProduct", URI_OF_THE_PRODUCT, content.asset_id),
         _mlp("ManufacturerName", MANUFACTURER_NAME, content.manufacturer_name),
@@ -446,10 +449,10 @@ def _bom(content: ProductContent, lines: tuple[Child, ...], submodel_id: str) ->
             semantic_id=_ref(f"{HS}/Node/1/0"),
         )
 
-    names = _unique(_id_short(c.part_number) for c in lines)
+    names = _unique(id_short(c.part_number) for c in lines)
     children = [node(c, name) for c, name in zip(lines, names, strict=True)]
     entry = model.Entity(
-        _id_short(content.part_number),
+        id_short(content.part_number),
         entity_type=model.EntityType.SELF_MANAGED_ENTITY,
         global_asset_id=content.asset_id,
         # basyx writes an empty specificAssetIds array when none are given, which the schema forbids.
@@ -541,7 +544,7 @@ def _handover(
     documents: list[model.SubmodelElement] = []
     if content.signed is not None:
         name = files.add_file(
-            f"/aasx/files/passport-{_id_short(content.part_number).lower()}.json",
+            f"/aasx/files/passport-{id_short(content.part_number).lower()}.json",
             io.BytesIO(content.signed),
             "application/json",
         )
@@ -598,7 +601,7 @@ def build_environment(
     )
     now = datetime.now(UTC).replace(microsecond=0)
     files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    submodels = [_nameplate(content, f"urn:keten:submodel:nameplate:{key}")]
+    submodels = [nameplate_submodel(content, f"urn:keten:submodel:nameplate:{key}")]
     if content.footprint is not None:
         submodels.append(_carbon_footprint(content.footprint, f"urn:keten:submodel:carbon-footprint:{key}"))
     if content.as_built:
@@ -614,7 +617,7 @@ def build_environment(
             specific_asset_id=_specific_ids(content),
         ),
         aas_id,
-        id_short=_id_short(content.part_number, prefix="AAS"),
+        id_short=id_short(content.part_number, prefix="AAS"),
         description=model.MultiLanguageTextType({"en": content.description or content.name}),
         submodel={model.ModelReference.from_referable(s) for s in submodels},
     )
