@@ -20,6 +20,7 @@ __all__ = [
     "OPERATIONAL_DATA",
     "SUMMARY",
     "asset_id",
+    "concept_descriptions",
     "shell",
     "shell_id",
     "submodel",
@@ -50,6 +51,25 @@ _LIVE = {
 }
 """Signal -> (idShort in the operational data, value type, unit)."""
 _SERIES = ("power_kw", "energy_kwh")
+_MEANING = {
+    "Power": (
+        "power",
+        "Electrical power the machine draws, as last read",
+        model.DataTypeIEC61360.REAL_MEASURE,
+    ),
+    "EnergyCounter": (
+        "energy counter",
+        "The machine's cumulative energy meter",
+        model.DataTypeIEC61360.REAL_MEASURE,
+    ),
+    "State": ("state", "running, idle, down or setup", model.DataTypeIEC61360.STRING),
+    "GoodCount": ("good parts", "Cumulative count of good parts", model.DataTypeIEC61360.REAL_COUNT),
+    "ScrapCount": ("scrap parts", "Cumulative count of scrapped parts", model.DataTypeIEC61360.REAL_COUNT),
+    "OrderId": ("production order", "The order being worked on", model.DataTypeIEC61360.STRING),
+    "PartNumber": ("part number", "The part being worked on", model.DataTypeIEC61360.STRING),
+}
+"""idShort -> (preferred name, definition, data type) of keten's operational data concepts."""
+_IEC61360 = "https://admin-shell.io/DataSpecificationTemplates/DataSpecificationIec61360/3"
 NAMEPLATE = "https://admin-shell.io/zvei/nameplate/2/0/Nameplate"
 
 SUMMARY = {
@@ -225,15 +245,17 @@ def _operational_data(session: Session, row: Any) -> model.Submodel:
         results.setdefault(result.app, []).append(
             _prop(aas_export.id_short(result.name), f"{_OP}/AppResult", result.value)
         )
-    apps = [
-        model.SubmodelElementCollection(
-            aas_export.id_short(app), value=values, semantic_id=_ref(f"{_OP}/App")
+    if results:
+        # An app that has written nothing has no collection: an empty collection says nothing.
+        apps = [
+            model.SubmodelElementCollection(
+                aas_export.id_short(app), value=values, semantic_id=_ref(f"{_OP}/App")
+            )
+            for app, values in results.items()
+        ]
+        elements.append(
+            model.SubmodelElementCollection("AppResults", value=apps, semantic_id=_ref(f"{_OP}/AppResults"))
         )
-        for app, values in results.items()
-    ]
-    elements.append(
-        model.SubmodelElementCollection("AppResults", value=apps, semantic_id=_ref(f"{_OP}/AppResults"))
-    )
     return model.Submodel(
         submodel_id(row.key, "operational-data"),
         id_short="OperationalData",
@@ -305,18 +327,20 @@ def _time_series(session: Session, row: Any, series_base: str) -> model.Submodel
         ],
     )
     records, start, end = _records(session, row)
-    segments: list[model.SubmodelElement] = [
-        model.SubmodelElementCollection(
-            "Recent",
-            semantic_id=_ref(f"{_TS}/Segments/InternalSegment/1/1"),
-            value=[
-                *_segment_fields("The newest samples", len(records), start, end),
-                model.SubmodelElementCollection(
-                    "Records", value=records, semantic_id=_ref(f"{_TS}/Records/1/1")
-                ),
-            ],
+    segments: list[model.SubmodelElement] = []
+    if records:
+        segments.append(
+            model.SubmodelElementCollection(
+                "Recent",
+                semantic_id=_ref(f"{_TS}/Segments/InternalSegment/1/1"),
+                value=[
+                    *_segment_fields("The newest samples", len(records), start, end),
+                    model.SubmodelElementCollection(
+                        "Records", value=records, semantic_id=_ref(f"{_TS}/Records/1/1")
+                    ),
+                ],
+            )
         )
-    ]
     for signal in (s for s in _LIVE if s in row.signals):
         segments.append(
             model.SubmodelElementCollection(
@@ -377,3 +401,24 @@ def shell(row: Any) -> model.AssetAdministrationShell:
             for k in KINDS
         },
     )
+
+
+def concept_descriptions() -> list[model.ConceptDescription]:
+    """Return the concept descriptions (IEC 61360) of the operational data keten defines itself."""
+    units = {id_short: unit for id_short, _type, unit in _LIVE.values()}
+    out = []
+    for id_short, (name, definition, data_type) in _MEANING.items():
+        content = model.DataSpecificationIEC61360(
+            preferred_name=model.PreferredNameTypeIEC61360({"en": name}),
+            data_type=data_type,
+            definition=model.DefinitionTypeIEC61360({"en": definition}),
+            unit=units.get(id_short),
+        )
+        out.append(
+            model.ConceptDescription(
+                f"{_OP}/{id_short}",
+                id_short=id_short,
+                embedded_data_specifications=[model.EmbeddedDataSpecification(_ref(_IEC61360), content)],
+            )
+        )
+    return out

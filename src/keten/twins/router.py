@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from keten.deps import get_session
 from keten.problems import Problem
-from keten.twins import serialize, store
+from keten.twins import equipment, serialize, store
 from keten.twins.paging import (
     AasError,
     decode_id,
@@ -328,6 +328,33 @@ def _element_form(
             raise AasError(404, f"{path} is not a file with a value")
         raise AasError(404, f"the file of {path} is not stored on this server")
     raise AasError(404, f"no such modifier {modifier!r}")
+
+
+# --- serialization ---------------------------------------------------------------------------------
+
+
+@router.get("/serialization", summary="Shells and submodels as one environment")
+def get_serialization(session: DbSession, request: Request) -> dict[str, Any]:
+    """The shells of ``aasIds`` and the submodels of ``submodelIds`` (every one of both when neither
+    is given) as one AAS environment, with the concept descriptions of keten's own operational data."""
+    aas_ids = [decode_id(v, what="aasIds value") for v in request.query_params.getlist("aasIds")]
+    sm_ids = [decode_id(v, what="submodelIds value") for v in request.query_params.getlist("submodelIds")]
+    include = (_q(request, "includeConceptDescriptions") or "true").lower()
+    if include not in ("true", "false"):
+        raise AasError(400, f"includeConceptDescriptions must be true or false, not {include!r}")
+    if not aas_ids and not sm_ids:
+        twins, _ = store.list_shells(session, start=0, limit=10**9)
+        sm_ids = [s for t in twins for s in t.submodel_ids]
+    else:
+        twins = [store.shell(session, i) for i in aas_ids]
+    submodels = [store.submodel(session, i, base_url=_base(request)) for i in sm_ids]
+    parts = {
+        "assetAdministrationShells": [serialize.plain(t.shell) for t in twins],
+        "submodels": [serialize.plain(s) for s in submodels],
+        "conceptDescriptions": serialize.plain(equipment.concept_descriptions()) if include == "true" else [],
+    }
+    # The environment's schema has no empty arrays: a part with nothing is left out.
+    return {key: value for key, value in parts.items() if value}
 
 
 # --- registry and discovery ------------------------------------------------------------------------
