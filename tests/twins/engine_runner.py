@@ -22,5 +22,5 @@ def _with_token(*args: Any, **kwargs: Any) -> requests.Response:
 
 
 if __name__ == "__main__":
-    requests.request = _with_token  # type: ignore[assignment]
+    requests.request = _with_token
     main()  # type: ignore[no-untyped-call]

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from basyx.aas import model
+from basyx.aas.model.concept import ConceptDescription
 from sqlalchemy.orm import Session
 
 from keten.connector import service as connector
@@ -403,7 +404,7 @@ def shell(row: Any) -> model.AssetAdministrationShell:
     )
 
 
-def concept_descriptions() -> list[model.ConceptDescription]:
+def concept_descriptions() -> list[ConceptDescription]:
     """Return the concept descriptions (IEC 61360) of the operational data keten defines itself."""
     units = {id_short: unit for id_short, _type, unit in _LIVE.values()}
     out = []
@@ -415,7 +416,7 @@ def concept_descriptions() -> list[model.ConceptDescription]:
             unit=units.get(id_short),
         )
         out.append(
-            model.ConceptDescription(
+            ConceptDescription(
                 f"{_OP}/{id_short}",
                 id_short=id_short,
                 embedded_data_specifications=[model.EmbeddedDataSpecification(_ref(_IEC61360), content)],
