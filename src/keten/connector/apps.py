@@ -182,11 +182,12 @@ class AppHost:
         available: dict[str, Callable[[dict[str, Any]], App]] | None = None,
     ) -> None:
         installed = available if available is not None else discover()
-        missing = [g.name for g in config.apps if g.name not in installed]
+        missing = sorted({g.app or g.name for g in config.apps} - set(installed))
         if missing:
             raise Problem(422, "Unprocessable Content", f"no app installed named {', '.join(missing)}")
         self.apps = [
-            (installed[g.name](dict(g.settings)), AppContext(g, config, factory, aas)) for g in config.apps
+            (installed[g.app or g.name](dict(g.settings)), AppContext(g, config, factory, aas))
+            for g in config.apps
         ]
         self.queue: asyncio.Queue[TwinEvent] = asyncio.Queue()
         self._states: dict[str, str] = {}

@@ -166,9 +166,12 @@ class MethodGrant(_Strict):
 
 
 class AppGrant(_Strict):
-    """An app the connector runs (by its entry point name) and what it may do."""
+    """An app the connector runs and what it may do."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    """The app as the audit log and the twins name it (``app:NAME``); unique in the file."""
+    app: str | None = Field(default=None, min_length=1, max_length=100)
+    """The entry point of the ``keten.apps`` group to run; ``name`` when absent."""
     equipment: list[str] | None = None
     """The equipment whose events it receives; every equipment when absent."""
     results: bool = True
@@ -289,7 +292,10 @@ def _check_apps(config: ConnectorConfig) -> list[tuple[tuple[str | int, ...], st
         for e in config.equipment
         if e.source in {s.name for s in config.sources}
     }
+    names = [a.name for a in config.apps]
     for i, app in enumerate(config.apps):
+        if names.index(app.name) != i:
+            found.append((("apps", i, "name"), f"a second app named {app.name!r}"))
         for j, key in enumerate(app.equipment or []):
             if key not in kinds:
                 found.append((("apps", i, "equipment", j), f"no equipment with id {key!r}"))

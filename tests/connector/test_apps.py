@@ -1,0 +1,107 @@
+"""Apps on the twins against a real machine: an asyncua server with a writable feed-rate setpoint,
+keten served on loopback for the apps' AAS reads, and a connector running the shipped apps. The
+quality app that is granted the setpoint lowers it when the scrap rate drifts; the same app without
+the grant is refused, and both are in the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from keten.connector import running
+from keten.connector.aas_client import AasReader
+from keten.connector.apps import AppHost
+from keten.connector.config import parse
+from keten.connector.models import AppResult
+from keten.db import make_session_factory
+from keten.partners.models import AuditEntry
+from keten.settings import Settings
+
+from ..conftest import make_user
+from ..exchange.conftest import live_server
+from .brokers import until
+from .machine import PASSWORD, Machine
+
+APPS = """
+apps:
+  - name: quality-line-1
+    app: quality
+    settings: {subgroup: 20, baseline: 3, step_pct: 10}
+    setpoints:
+      - {equipment: CNC-01, name: feed_rate, node: "ns=2;s=CNC01.FeedRate", min: 50, max: 120}
+  - name: quality-ungranted
+    app: quality
+    settings: {subgroup: 20, baseline: 3, step_pct: 10}
+  - name: idle-watch
+    app: energy-anomaly
+    settings: {learn_samples: 4, run: 2, tolerance: 0.2, min_excess_kw: 0.5}
+"""
+
+
+def _result(engine: Engine, app: str, name: str) -> str | None:
+    with Session(engine) as session:
+        row = session.scalar(select(AppResult).where(AppResult.app == app, AppResult.name == name))
+        return row.value if row else None
+
+
+def _audit(engine: Engine) -> list[tuple[str, str, str, str]]:
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.username.like("app:%")).order_by(AuditEntry.id)
+        )
+        return [(r.username or "", r.action, r.target, r.detail) for r in rows]
+
+
+def test_apps_act_on_the_machine_only_where_granted(
+    engine: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KETEN_TEST_OPCUA_PASSWORD", PASSWORD)
+    machine = Machine(tmp_path)
+    config = parse(machine.config_text() + APPS)
+    token = make_user(engine, "viewer")
+
+    async def scenario(url: str) -> None:
+        await machine.start()
+        stop = asyncio.Event()
+        host = AppHost(config, make_session_factory(engine), AasReader(f"{url}/aas/api/v3.0", token))
+        task = asyncio.ensure_future(running.run(config, make_session_factory(engine), stop, apps=host))
+        # Idle power: four readings teach the baseline (5 kW), two well above it are an anomaly.
+        for kw in (5.0, 5.2, 4.8, 5.1):
+            await machine.set(Power=kw)
+            await asyncio.sleep(0.3)
+        await until(lambda: _result(engine, "idle-watch", "IdleBaseline_kW") is not None, what="a baseline")
+        for kw in (8.0, 8.4):
+            await machine.set(Power=kw)
+            await asyncio.sleep(0.3)
+        await until(lambda: _result(engine, "idle-watch", "IdlePowerAnomaly") is not None, what="an anomaly")
+        # Scrap: three subgroups of 20 parts at 5 % set the p-chart, the fourth has 40 %.
+        await machine.set(State=1)
+        for k, (good, scrap) in enumerate([(19, 1), (38, 2), (57, 3), (69, 11)], start=1):
+            await machine.set(Good=good, Scrap=scrap)
+            for app in ("quality-line-1", "quality-ungranted"):
+                await until(lambda app=app: _result(engine, app, "Subgroups") == str(k), what=f"subgroup {k}")
+        await until(lambda: any(a[1] == "app setpoint" for a in _audit(engine)), what="a setpoint write")
+        await until(lambda: any("refused" in a[3] for a in _audit(engine)), what="a refusal")
+        stop.set()
+        await task
+        assert await machine.nodes["FeedRate"].read_value() == pytest.approx(90.0)
+        await machine.stop()
+
+    with live_server(settings) as url:
+        asyncio.run(scenario(url))
+    assert _result(engine, "idle-watch", "IdleBaseline_kW") == "5.050"
+    assert "8.400 kW" in (_result(engine, "idle-watch", "IdlePowerAnomaly") or "")
+    assert "out of control" in (_result(engine, "quality-line-1", "ScrapRate") or "")
+    audit = _audit(engine)
+    done = [a for a in audit if a[0] == "app:quality-line-1" and a[1] == "app setpoint"]
+    assert done == [
+        ("app:quality-line-1", "app setpoint", "CNC-01/feed_rate", "ns=2;s=CNC01.FeedRate = 90.0")
+    ]
+    refused = [a for a in audit if a[0] == "app:quality-ungranted" and a[1] == "app setpoint"]
+    assert len(refused) == 1 and refused[0][3].startswith("refused: the connector file grants no setpoint")
+    assert any(a[0] == "app:idle-watch" and a[1] == "app result" for a in audit)
