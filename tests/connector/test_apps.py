@@ -6,6 +6,7 @@ the grant is refused, and both are in the audit log."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,10 @@ def _result(engine: Engine, app: str, name: str) -> str | None:
         return row.value if row else None
 
 
+def _subgroups(engine: Engine, app: str, count: int) -> Callable[[], bool]:
+    return lambda: _result(engine, app, "Subgroups") == str(count)
+
+
 def _audit(engine: Engine) -> list[tuple[str, str, str, str]]:
     with Session(engine) as session:
         rows = session.scalars(
@@ -84,7 +89,7 @@ def test_apps_act_on_the_machine_only_where_granted(
         for k, (good, scrap) in enumerate([(19, 1), (38, 2), (57, 3), (69, 11)], start=1):
             await machine.set(Good=good, Scrap=scrap)
             for app in ("quality-line-1", "quality-ungranted"):
-                await until(lambda app=app: _result(engine, app, "Subgroups") == str(k), what=f"subgroup {k}")
+                await until(_subgroups(engine, app, k), what=f"subgroup {k} of {app}")
         await until(lambda: any(a[1] == "app setpoint" for a in _audit(engine)), what="a setpoint write")
         await until(lambda: any("refused" in a[3] for a in _audit(engine)), what="a refusal")
         stop.set()
