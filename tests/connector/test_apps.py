@@ -14,13 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from keten.connector import running
+from keten.connector import running, service
 from keten.connector.aas_client import AasReader
-from keten.connector.apps import AppHost
+from keten.connector.apps import AppHost, Refused
 from keten.connector.config import parse
 from keten.connector.models import AppResult
+from keten.connector.recording import Recorder
 from keten.db import make_session_factory
 from keten.partners.models import AuditEntry
+from keten.problems import Problem
 from keten.settings import Settings
 
 from ..conftest import make_user
@@ -71,12 +73,23 @@ def test_apps_act_on_the_machine_only_where_granted(
     token = make_user(engine, "viewer")
 
     async def scenario(url: str) -> None:
+        machine.values["Power"] = 5.0
         await machine.start()
         stop = asyncio.Event()
         host = AppHost(config, make_session_factory(engine), AasReader(f"{url}/aas/api/v3.0", token))
-        task = asyncio.ensure_future(running.run(config, make_session_factory(engine), stop, apps=host))
-        # Idle power: four readings teach the baseline (5 kW), two well above it are an anomaly.
-        for kw in (5.0, 5.2, 4.8, 5.1):
+        started: list[Recorder] = []
+
+        async def on_start(recorder: Recorder) -> None:
+            started.append(recorder)
+
+        task = asyncio.ensure_future(
+            running.run(config, make_session_factory(engine), stop, on_start=on_start, apps=host)
+        )
+        await until(
+            lambda: bool(started) and "power_kw" in started[0].sources["cnc"].last_values.get("CNC-01", {})
+        )
+        # Idle power: four readings teach the baseline (5.05 kW), two well above it are an anomaly.
+        for kw in (5.2, 4.8, 5.1):
             await machine.set(Power=kw)
             await asyncio.sleep(0.3)
         await until(lambda: _result(engine, "idle-watch", "IdleBaseline_kW") is not None, what="a baseline")
@@ -110,3 +123,33 @@ def test_apps_act_on_the_machine_only_where_granted(
     refused = [a for a in audit if a[0] == "app:quality-ungranted" and a[1] == "app setpoint"]
     assert len(refused) == 1 and refused[0][3].startswith("refused: the connector file grants no setpoint")
     assert any(a[0] == "app:idle-watch" and a[1] == "app result" for a in audit)
+
+
+def test_an_app_without_the_results_grant_is_refused_and_an_unknown_app_is_named(engine: Engine) -> None:
+    text = """
+site: FAB-1
+sources: [{name: cnc, kind: opcua, endpoint: "opc.tcp://127.0.0.1:4840"}]
+equipment: [{id: M1, source: cnc, signals: {power_kw: {node: "ns=2;s=P"}}}]
+apps:
+  - {name: watcher, app: energy-anomaly, results: false}
+"""
+    config = parse(text)
+    factory = make_session_factory(engine)
+    with Session(engine) as session:
+        service.Recorder(config).start(session)
+        session.commit()
+    host = AppHost(config, factory, AasReader("http://127.0.0.1:9/aas/api/v3.0", "unused"))
+    ctx = host.apps[0][1]
+    with pytest.raises(Refused, match="does not let the app write results"):
+        asyncio.run(ctx.write_result("M1", "Finding", "something"))
+    assert _audit(engine) == [
+        (
+            "app:watcher",
+            "app result",
+            "M1/Finding",
+            "refused: the connector file does not let the app write results here",
+        )
+    ]
+    assert _result(engine, "watcher", "Finding") is None
+    with pytest.raises(Problem, match="no app installed named nowhere"):
+        AppHost(parse(text.replace("energy-anomaly", "nowhere")), factory, ctx.aas)
