@@ -43,3 +43,4 @@ def test_the_official_test_engine_passes(
     # "Negative tests passed: 34 / 34", "Positive tests passed: 78 / 78": every check ran and passed.
     counts = re.findall(r"tests passed: (\d+) / (\d+)", done.stdout)
     assert len(counts) == 2 and all(a == b and int(b) > 0 for a, b in counts), counts
+    print(profile, "negative", "/".join(counts[0]), "positive", "/".join(counts[1]))
