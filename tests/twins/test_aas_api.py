@@ -98,6 +98,9 @@ def test_the_modifiers_and_levels(viewer: TestClient) -> None:
     assert all("value" not in e for e in core["submodelElements"]), "children's children are left out"
     deep = decoded(viewer.get(f"{API}/submodels/{tech}", params={"level": "deep"}))
     assert deep.get_referable("TechnicalProperties").get_referable("RatedPower").value == 38
+    # Every submodel's paths are one list, paged as such.
+    first = viewer.get(f"{API}/submodels/$path", params={"limit": 1}).json()
+    assert first["result"] == ["URIOfTheProduct"] and first["paging_metadata"]["cursor"]
     paths = viewer.get(f"{API}/submodels/{tech}/$path").json()
     assert "TechnicalProperties.Signals.Power" in paths
     rated = f"{API}/submodels/{tech}/submodel-elements/TechnicalProperties.RatedPower"

@@ -197,9 +197,13 @@ def _shell_submodel(
 # --- submodels -------------------------------------------------------------------------------------
 
 
-def _all_submodels(session: Session, request: Request) -> tuple[list[model.Submodel], int | None]:
+def _all_submodels(
+    session: Session, request: Request, *, whole: bool = False
+) -> tuple[list[model.Submodel], int | None]:
     limit = parse_limit(_q(request, "limit"))
     start = parse_cursor(_q(request, "cursor"))
+    if whole:
+        start, limit = 0, 10**9
     parse_level(_q(request, "level"), _q(request, "extent"))
     semantic = _q(request, "semanticId")
     semantic_id = decode_id(semantic, what="semanticId") if semantic is not None else None
@@ -231,18 +235,20 @@ def get_submodels_modified(modifier: str, session: DbSession, request: Request) 
     """``$metadata``, ``$value``, ``$reference`` or ``$path`` of every submodel; else one submodel."""
     if not modifier.startswith("$"):
         return _submodel_view(session, request, decode_id(modifier, what="submodel identifier"), "")  # type: ignore[no-any-return]
+    if modifier == "$path":
+        # The paths of every submodel are one list, paged as such.
+        every, _ = _all_submodels(session, request, whole=True)
+        paths = [p for s in every for p in serialize.paths(s)]
+        return page(paths, parse_cursor(_q(request, "cursor")), parse_limit(_q(request, "limit")))
     submodels, following = _all_submodels(session, request)
     forms: dict[str, Callable[[model.Submodel], Any]] = {
         "$metadata": serialize.metadata,
         "$value": serialize.value_only,
         "$reference": lambda s: serialize.plain(model.ModelReference.from_referable(s)),
-        "$path": lambda s: serialize.paths(s),
     }
     form = forms.get(modifier)
     if form is None:
         raise AasError(404, f"no such modifier {modifier!r}")
-    if modifier == "$path":
-        return paged([p for s in submodels for p in serialize.paths(s)], following)
     return paged([form(s) for s in submodels], following)
 
 
