@@ -12,8 +12,12 @@ import pytest
 from basyx.aas import model
 from basyx.aas.adapter.json import StrictAASFromJsonDecoder
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from keten.twins import equipment
+from keten.catalog.models import Part
+from keten.twins import equipment, products
 
 from .conftest import POWER_KW
 
@@ -158,3 +162,12 @@ def test_equipment_twins_are_not_public(anonymous_client: TestClient, plant: Non
     response = anonymous_client.get(f"{API}/shells")
     assert response.status_code == 401
     assert response.json()["messages"][0]["code"] == "401"
+
+
+def test_a_part_without_a_bom_has_no_twin(viewer: TestClient, engine: Engine) -> None:
+    with Session(engine) as session:
+        with_bom = set(products.part_numbers(session))
+        leaf = next(n for n in session.scalars(select(Part.part_number)) if n not in with_bom)
+    assert viewer.get(f"{API}/shells/{b64(products.shell_id(leaf))}").status_code == 404
+    nameplate = f"urn:keten:submodel:nameplate:{leaf}"
+    assert viewer.get(f"{API}/submodels/{b64(nameplate)}").status_code == 404

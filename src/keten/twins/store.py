@@ -99,7 +99,7 @@ def shell(session: Session, aas_id: str) -> Twin:
         if row is not None and equipment.shell_id(key) == aas_id:
             return _equipment_twin(row)
     part = products.part_of_shell(aas_id)
-    if part is not None and products.shell_id(part) == aas_id:
+    if part is not None and products.shell_id(part) == aas_id and part in products.part_numbers(session):
         twin = _product_twin(session, part)
         if twin is not None:
             return twin
@@ -114,11 +114,14 @@ def submodel(session: Session, sm_id: str, *, base_url: str) -> model.Submodel:
         if row is not None and kind in equipment.KINDS and equipment.submodel_id(row.key, kind) == sm_id:
             return equipment.submodel(session, row, kind, base_url=base_url)
     part = products.part_of_submodel(sm_id)
-    if part is not None:
-        twin = _product_twin(session, part)
-        if twin is not None and sm_id in twin.submodel_ids:
+    if part is not None and part in products.part_numbers(session):
+        try:
             _shell, submodels = products.environment(session, part_number=part)
-            return next(s for s in submodels if s.id == sm_id)
+        except Problem:
+            submodels = []
+        for found in submodels:
+            if found.id == sm_id:
+                return found
     raise _not_found("submodel", sm_id)
 
 
