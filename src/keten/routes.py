@@ -19,6 +19,7 @@ def include_routers(app: FastAPI) -> None:
     from keten.passports.router import public_router as passports_public_router
     from keten.passports.router import router as passports_router
     from keten.resilience.router import router as resilience_router
+    from keten.twins.router import router as twins_router
 
     # The routes partners and the public call most come first: matching walks the routes in order,
     # and none of these paths can match another router's (different prefixes).
@@ -35,3 +36,5 @@ def include_routers(app: FastAPI) -> None:
         connector_router,
     ):
         app.include_router(router, prefix="/api")
+    # The AAS API has its own prefix, as IDTA 01002 clients expect it under one base URL.
+    app.include_router(twins_router)

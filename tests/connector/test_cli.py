@@ -77,3 +77,20 @@ def test_two_connector_processes_feed_one_database(tmp_path: Path, prefix: str) 
                 3.5,
             ]
     engine.dispose()
+
+
+def test_a_file_with_apps_needs_the_apps_token(tmp_path: Path, prefix: str) -> None:
+    path = _file(tmp_path, prefix, "hall", "M1")
+    path.write_text(path.read_text() + "apps:\n  - {name: idle-watch, app: energy-anomaly}\n")
+    env = {k: v for k, v in os.environ.items() if k != "KETEN_APPS_TOKEN"}
+    env["KETEN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'keten.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", "from keten.cli import main; main()", "connector", "run", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "set KETEN_APPS_TOKEN" in done.stdout

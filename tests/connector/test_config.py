@@ -94,3 +94,35 @@ def test_the_check_command(tmp_path: Path) -> None:
     wrong = subprocess.run([*command, str(bad)], capture_output=True, text=True, env=env, timeout=60)
     assert wrong.returncode == 1
     assert "plant.yaml:7 sources.0.endpoint" in wrong.stderr
+
+
+def test_app_grants_are_checked_against_the_equipment() -> None:
+    text = """site: FAB-1
+sources:
+  - {name: broker, kind: mqtt, host: localhost, client_id: c1}
+  - {name: cnc, kind: opcua, endpoint: "opc.tcp://m:4840"}
+equipment:
+  - id: M1
+    source: broker
+    signals: {power_kw: {topic: a/b}}
+  - id: M2
+    source: cnc
+    nameplate: {manufacturer: Hermle, year_of_construction: 1800}
+    signals: {power_kw: {node: "ns=2;s=P"}}
+apps:
+  - name: quality
+    equipment: [M3]
+    setpoints:
+      - {equipment: M1, name: feed_rate, node: "ns=2;s=F"}
+      - {equipment: M2, name: feed_rate, node: "ns=2;s=F"}
+  - name: quality
+"""
+    assert _errors(text) == [
+        (11, "equipment.1.nameplate.year_of_construction", "Input should be greater than or equal to 1900"),
+    ]
+    fixed = text.replace("1800", "2021")
+    assert _errors(fixed) == [
+        (15, "apps.0.equipment.0", "no equipment with id 'M3'"),
+        (17, "apps.0.setpoints.0.equipment", "M1 is not on an OPC UA source: nothing to write to"),
+        (19, "apps.1.name", "a second app named 'quality'"),
+    ]

@@ -48,17 +48,31 @@ def check(config: Annotated[Path, typer.Argument(help="The connector's YAML file
 
 
 @connector_app.command("run")
-def run(config: Annotated[Path, typer.Argument(help="The connector's YAML file.")]) -> None:
-    """Read the file's sources into the database until interrupted (Ctrl-C or SIGTERM).
+def run(
+    config: Annotated[Path, typer.Argument(help="The connector's YAML file.")],
+    aas_url: Annotated[
+        str,
+        typer.Option(
+            envvar="KETEN_AAS_URL",
+            help="The AAS API the file's apps read the twins through.",
+        ),
+    ] = "http://127.0.0.1:8000/aas/api/v3.0",
+) -> None:
+    """Read the file's sources into the database until interrupted (Ctrl-C or SIGTERM), and run the
+    apps the file names.
 
-    Runs as its own process beside the server; several connectors may feed one database.
+    Runs as its own process beside the server; several connectors may feed one database. The apps
+    sign in to the AAS API with the API token in KETEN_APPS_TOKEN.
     """
     import asyncio
     import logging
+    import os
     import signal
 
     from keten.connector import config as connector_config
     from keten.connector import running
+    from keten.connector.aas_client import AasReader
+    from keten.connector.apps import AppHost
     from keten.db import make_engine, make_session_factory
     from keten.settings import get_settings
 
@@ -67,6 +81,12 @@ def run(config: Annotated[Path, typer.Argument(help="The connector's YAML file."
     except Problem as problem:
         cli_support.print_problem(problem, where=_where, limit=None)
         raise typer.Exit(1) from None
+    token = os.environ.get("KETEN_APPS_TOKEN", "")
+    if parsed.apps and not token:
+        console.print(
+            f"error: {config.name} names apps; set KETEN_APPS_TOKEN to an API token they read the twins with"
+        )
+        raise typer.Exit(1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     engine = make_engine(get_settings().database_url)
 
@@ -76,7 +96,9 @@ def run(config: Annotated[Path, typer.Argument(help="The connector's YAML file."
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         console.print(f"connector {config.name}: {len(parsed.sources)} source(s); Ctrl-C stops it")
-        recorder = await running.run(parsed, make_session_factory(engine), stop)
+        factory = make_session_factory(engine)
+        host = AppHost(parsed, factory, AasReader(aas_url, token)) if parsed.apps else None
+        recorder = await running.run(parsed, factory, stop, apps=host)
         total = sum(s.samples for s in recorder.sources.values())
         console.print(f"stopped after {total} samples", highlight=False)
 

@@ -17,10 +17,14 @@ from keten.problems import Problem
 __all__ = [
     "SIGNALS",
     "STATES",
+    "AppGrant",
     "ConnectorConfig",
     "Equipment",
+    "MethodGrant",
     "MqttSource",
+    "Nameplate",
     "OpcUaSource",
+    "SetpointGrant",
     "Signal",
     "SignalName",
     "load",
@@ -108,6 +112,20 @@ class Signal(_Strict):
         return value
 
 
+class Nameplate(_Strict):
+    """What the equipment's nameplate says (IDTA Digital Nameplate), as the engineer copies it."""
+
+    manufacturer: str = Field(min_length=1, max_length=200)
+    designation: str | None = Field(default=None, max_length=200)
+    """The manufacturer's product designation ("5-axis machining centre")."""
+    type: str | None = Field(default=None, max_length=100)
+    serial_number: str | None = Field(default=None, max_length=100)
+    year_of_construction: int | None = Field(default=None, ge=1900, le=2200)
+    country_of_origin: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    website: str | None = Field(default=None, max_length=500)
+    rated_power_kw: float | None = Field(default=None, gt=0)
+
+
 class Equipment(_Strict):
     """A piece of equipment at the site, the source that carries its signals, and the signals."""
 
@@ -122,7 +140,45 @@ class Equipment(_Strict):
     """A counter drop larger than this is a reset (or rollover); a smaller one is meter jitter."""
     ideal_cycle_s: float | None = Field(default=None, gt=0)
     """The ideal time for one part, for the performance part of OEE."""
+    nameplate: Nameplate | None = None
     signals: dict[SignalName, Signal]
+
+
+class SetpointGrant(_Strict):
+    """The right to write one OPC UA variable of one equipment, within bounds."""
+
+    equipment: str
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    """What the app calls the setpoint (``feed_rate``)."""
+    node: str = Field(min_length=1)
+    min: float | None = None
+    max: float | None = None
+
+
+class MethodGrant(_Strict):
+    """The right to call one OPC UA method of one equipment."""
+
+    equipment: str
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    object: str = Field(min_length=1)
+    """Node id of the object the method belongs to."""
+    method: str = Field(min_length=1)
+
+
+class AppGrant(_Strict):
+    """An app the connector runs and what it may do."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    """The app as the audit log and the twins name it (``app:NAME``); unique in the file."""
+    app: str | None = Field(default=None, min_length=1, max_length=100)
+    """The entry point of the ``keten.apps`` group to run; ``name`` when absent."""
+    equipment: list[str] | None = None
+    """The equipment whose events it receives; every equipment when absent."""
+    results: bool = True
+    """Whether it may write results back to the twins of its equipment."""
+    setpoints: list[SetpointGrant] = Field(default_factory=list)
+    methods: list[MethodGrant] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
 
 
 class ConnectorConfig(_Strict):
@@ -131,6 +187,7 @@ class ConnectorConfig(_Strict):
     site: str = Field(min_length=1, max_length=50)
     sources: list[Annotated[OpcUaSource | MqttSource, Field(discriminator="kind")]] = Field(min_length=1)
     equipment: list[Equipment] = Field(min_length=1)
+    apps: list[AppGrant] = Field(default_factory=list)
     batch_size: int = Field(default=5000, ge=1, le=1_000_000)
     flush_s: float = Field(default=1.0, gt=0, le=60)
 
@@ -224,6 +281,32 @@ def _cross_check(config: ConnectorConfig) -> list[tuple[tuple[str | int, ...], s
                     for loc, msg in _check_signal(key, signal, source)
                 )
             )
+    found.extend(_check_apps(config))
+    return found
+
+
+def _check_apps(config: ConnectorConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    kinds = {
+        e.id: config.source(e.source).kind
+        for e in config.equipment
+        if e.source in {s.name for s in config.sources}
+    }
+    names = [a.name for a in config.apps]
+    for i, app in enumerate(config.apps):
+        if names.index(app.name) != i:
+            found.append((("apps", i, "name"), f"a second app named {app.name!r}"))
+        for j, key in enumerate(app.equipment or []):
+            if key not in kinds:
+                found.append((("apps", i, "equipment", j), f"no equipment with id {key!r}"))
+        targets = [("setpoints", j, g.equipment) for j, g in enumerate(app.setpoints)]
+        targets += [("methods", j, g.equipment) for j, g in enumerate(app.methods)]
+        for field_name, j, key in targets:
+            where: tuple[str | int, ...] = ("apps", i, field_name, j, "equipment")
+            if key not in kinds:
+                found.append((where, f"no equipment with id {key!r}"))
+            elif kinds[key] != "opcua":
+                found.append((where, f"{key} is not on an OPC UA source: nothing to write to"))
     return found
 
 

@@ -18,12 +18,14 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
 
 __all__ = [
+    "AppResult",
     "ConnectorEvent",
     "ConnectorSource",
     "Equipment",
@@ -55,6 +57,8 @@ class Equipment(Base):
     ideal_cycle_s: Mapped[float | None] = mapped_column(Float)
     signals: Mapped[dict[str, Any]] = mapped_column(JSON)
     """The signals as configured (where each comes from), for the twin's technical data."""
+    nameplate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The nameplate fields of the connector file (manufacturer, type, serial number, ...)."""
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
@@ -179,3 +183,17 @@ class MachineOee(Base):
     oee: Mapped[float | None] = mapped_column(Float)
     good_per_hour: Mapped[float | None] = mapped_column(Float)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AppResult(Base):
+    """The latest value an app wrote back to an equipment's twin under a name of its own."""
+
+    __tablename__ = "connector_app_results"
+    __table_args__ = (UniqueConstraint("equipment_id", "app", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("connector_equipment.id", ondelete="CASCADE"))
+    app: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(String(2000))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +76,10 @@ class Recorder:
         self.process = f"{socket.gethostname()}:{os.getpid()}"
         self._ids: dict[str, int] = {}
         self._rows: list[samples.Row] = []
+        self.listeners: list[Callable[[list[Reading]], None]] = []
+        """Called with the readings of each flush once it is committed (the apps' twin events)."""
+        self._readings: list[Reading] = []
+        self._written: list[Reading] = []
         self._counters: dict[int, float] = {}
         self._equipment = {e.id: e for e in config.equipment}
         self.sources = {
@@ -110,6 +115,8 @@ class Recorder:
         )
         status.samples += 1
         status.latest[(reading.equipment, reading.signal)] = reading
+        if self.listeners:
+            self._readings.append(reading)
 
     def error(self, source: str, kind: str, detail: str, *, equipment: str | None = None) -> None:
         """Note a malformed payload or a lost connection of ``source``; it is logged at the next flush."""
@@ -130,6 +137,8 @@ class Recorder:
     def flush(self, session: Session) -> int:
         """Write the buffered samples, counter events and source status; return the samples written."""
         rows, self._rows = self._rows, []
+        self._written += self._readings
+        self._readings = []
         self._follow_counters(session, rows)
         written = samples.store(session, rows)
         for name, status in self.sources.items():
@@ -140,6 +149,13 @@ class Recorder:
             self._write_status(session, name, status)
         session.flush()
         return written
+
+    def notify(self) -> None:
+        """Hand the readings written since the last call to the listeners (after the commit)."""
+        written, self._written = self._written, []
+        if written:
+            for listener in self.listeners:
+                listener(written)
 
     def _follow_counters(self, session: Session, rows: list[samples.Row]) -> None:
         position = _SIGNAL["energy_kwh"]

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from keten.connector import mqtt, opcua
+from keten.connector.apps import AppHost
 from keten.connector.config import ConnectorConfig
 from keten.connector.recording import Recorder
 
@@ -22,6 +23,7 @@ def _flush(recorder: Recorder, factory: sessionmaker[Session]) -> int:
     with factory() as session:
         written = recorder.flush(session)
         session.commit()
+    recorder.notify()
     return written
 
 
@@ -43,12 +45,16 @@ async def run(
     stop: asyncio.Event,
     *,
     on_start: Callable[[Recorder], Awaitable[None]] | None = None,
+    apps: AppHost | None = None,
 ) -> Recorder:
     """Read every source of ``config`` into the database until ``stop`` is set; return the recorder.
 
-    What is buffered when ``stop`` is set is written before this returns.
+    What is buffered when ``stop`` is set is written before this returns. With ``apps``, the apps
+    receive the readings of every flush as twin events once they are stored.
     """
     recorder = Recorder(config)
+    if apps is not None:
+        recorder.listeners.append(apps.feed)
     with factory() as session:
         recorder.start(session)
         session.commit()
@@ -60,6 +66,8 @@ async def run(
             readers.append(opcua.read(config, source, recorder, stop))
     tasks = [asyncio.ensure_future(r) for r in readers]
     flusher = asyncio.ensure_future(_flusher(recorder, factory, config, stop))
+    if apps is not None:
+        tasks.append(asyncio.ensure_future(apps.run(stop)))
     if on_start is not None:
         await on_start(recorder)
     try:

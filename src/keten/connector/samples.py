@@ -20,6 +20,7 @@ from keten.problems import Problem
 __all__ = [
     "Series",
     "equipment_ids",
+    "find_equipment",
     "get_equipment",
     "last_before",
     "last_readings",
@@ -51,6 +52,7 @@ def sync_equipment(session: Session, config: ConnectorConfig) -> dict[str, int]:
         row.reset_tolerance_kwh = item.reset_tolerance_kwh
         row.ideal_cycle_s = item.ideal_cycle_s
         row.signals = {k: s.model_dump(exclude_none=True) for k, s in item.signals.items()}
+        row.nameplate = item.nameplate.model_dump(exclude_none=True) if item.nameplate else None
         row.updated_at = now
         if row.id is None:
             session.add(row)
@@ -62,6 +64,11 @@ def sync_equipment(session: Session, config: ConnectorConfig) -> dict[str, int]:
 def equipment_ids(session: Session) -> dict[str, int]:
     """Return the id of every known equipment by key."""
     return {key: id_ for key, id_ in session.execute(select(Equipment.key, Equipment.id))}
+
+
+def find_equipment(session: Session, *, key: str) -> Equipment | None:
+    """Return the equipment ``key``, or None."""
+    return session.scalar(select(Equipment).where(Equipment.key == key))
 
 
 def get_equipment(session: Session, *, key: str) -> Equipment:

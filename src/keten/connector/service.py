@@ -14,27 +14,34 @@ from keten.connector.attribution import (
     list_part_energy,
 )
 from keten.connector.config import ConnectorConfig, load, parse
+from keten.connector.live import LiveValue, app_results, live_values, recent, write_app_result
 from keten.connector.recording import Reading, Recorder
-from keten.connector.samples import Series, get_equipment, series, store, sync_equipment
+from keten.connector.samples import Series, find_equipment, get_equipment, series, store, sync_equipment
 from keten.connector.status import events, list_equipment, sources
 
 __all__ = [
     "DEFAULT_RULES",
     "ConnectorConfig",
+    "LiveValue",
     "Reading",
     "Recorder",
     "Series",
+    "app_results",
     "attribute_period",
     "events",
     "feed_footprints",
+    "find_equipment",
     "get_equipment",
     "list_equipment",
     "list_oee",
     "list_part_energy",
+    "live_values",
     "load",
     "parse",
+    "recent",
     "series",
     "sources",
     "store",
     "sync_equipment",
+    "write_app_result",
 ]

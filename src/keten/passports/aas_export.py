@@ -71,6 +71,8 @@ __all__ = [
     "content_of",
     "export_aasx",
     "global_asset_id",
+    "id_short_of",
+    "nameplate_submodel",
     "product_content",
     "write_aasx",
 ]
@@ -277,7 +279,8 @@ def _specific_ids(content: ProductContent) -> list[model.SpecificAssetId]:
     return specific
 
 
-def _nameplate(content: ProductContent, submodel_id: str) -> model.Submodel:
+def nameplate_submodel(content: ProductContent, submodel_id: str) -> model.Submodel:
+    """Return the Digital Nameplate (IDTA 02006-2-0) submodel of ``content``."""
     elements: list[model.SubmodelElement] = [
         prop("URIOfTheProduct", URI_OF_THE_PRODUCT, content.asset_id),
         mlp("ManufacturerName", MANUFACTURER_NAME, content.manufacturer_name),
@@ -501,7 +504,7 @@ def build_environment(
     )
     now = datetime.now(UTC).replace(microsecond=0)
     files = aasx.DictSupplementaryFileContainer()  # type: ignore[no-untyped-call]
-    submodels = [_nameplate(content, f"urn:keten:submodel:nameplate:{key}")]
+    submodels = [nameplate_submodel(content, f"urn:keten:submodel:nameplate:{key}")]
     if content.footprint is not None:
         submodels.append(_carbon_footprint(content.footprint, f"urn:keten:submodel:carbon-footprint:{key}"))
     if content.as_built:
