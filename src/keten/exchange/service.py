@@ -81,6 +81,7 @@ __all__ = [
     "flush_access_log",
     "get_partner",
     "grant_rows",
+    "granted_part_numbers",
     "grants_expiry",
     "handle_event",
     "has_remote",
@@ -671,6 +672,24 @@ def grant_rows(session: Session, *, partner: str | None = None) -> list[dict[str
         }
         for g, code, number in session.execute(statement).all()
     ]
+
+
+def granted_part_numbers(session: Session, *, partner: ExchangePartner) -> set[str]:
+    """Return the part numbers ``partner``'s active grants cover now, by part or by product group."""
+    now = _now()
+    rows = session.execute(
+        select(Grant.part_id, Grant.category).where(
+            Grant.partner_id == partner.id,
+            Grant.revoked_at.is_(None),
+            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+        )
+    ).all()
+    part_ids = {r[0] for r in rows if r[0] is not None}
+    categories = {r[1] for r in rows if r[1] is not None}
+    if not rows:
+        return set()
+    condition = or_(Part.id.in_(sorted(part_ids)), Part.category.in_(sorted(categories)))
+    return set(session.scalars(select(Part.part_number).where(condition)))
 
 
 # --- publishing -------------------------------------------------------------------------------

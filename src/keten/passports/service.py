@@ -86,6 +86,7 @@ __all__ = [
     "get_input",
     "give_gtin",
     "grant",
+    "gtins_of",
     "import_inputs",
     "issue",
     "issue_serials",
@@ -994,6 +995,14 @@ def find(
     if record is None:
         raise Problem(404, "Not Found", f"no passport is known for {_link_path(gtin, serial, batch)}")
     return record
+
+
+def gtins_of(session: Session, *, part_numbers: Iterable[str]) -> set[str]:
+    """Return the GTINs of the passports of ``part_numbers`` (model, batch and item passports)."""
+    numbers = sorted(set(part_numbers))
+    if not numbers:
+        return set()
+    return set(session.scalars(select(PassportRecord.gtin).where(PassportRecord.part_number.in_(numbers))))
 
 
 def _model_record(session: Session, part: Part) -> PassportRecord | None:
