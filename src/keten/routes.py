@@ -15,7 +15,8 @@ def include_routers(app: FastAPI) -> None:
     from keten.exchange.router import pact_router
     from keten.exchange.router import router as exchange_router
     from keten.footprints.router import router as footprints_router
-    from keten.lifecycle.router import router as epcis_router
+    from keten.lifecycle.router import epcis_router
+    from keten.lifecycle.router import router as lifecycle_router
     from keten.partners.router import router as partners_router
     from keten.passports.router import public_router as passports_public_router
     from keten.passports.router import router as passports_router
@@ -35,5 +36,6 @@ def include_routers(app: FastAPI) -> None:
         exchange_router,
         resilience_router,
         connector_router,
+        lifecycle_router,
     ):
         app.include_router(router, prefix="/api")

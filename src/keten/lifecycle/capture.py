@@ -63,6 +63,8 @@ class Captured:
     capture_id: str | None
     event_ids: tuple[str, ...]
     stored: int
+    machines: frozenset[tuple[str, str]] = frozenset()
+    """(GTIN, serial) of every serialized item the new events name."""
 
 
 def _now() -> datetime:
@@ -206,7 +208,8 @@ def _store(
             session.execute(insert(EventIdentifier), links)
     # An event sent again (under any eventID) is the one stored: it keeps the id it was stored with.
     ids = tuple(stored.get(h, rows[h]["event_id"]) for h in hashes)
-    return Captured(capture_id=capture_id, event_ids=ids, stored=len(fresh))
+    machines = frozenset((i["gtin"], i["serial"]) for h in fresh for i in id_rows[h] if i["gtin"] is not None)
+    return Captured(capture_id=capture_id, event_ids=ids, stored=len(fresh), machines=machines)
 
 
 def _collision(event_id: str) -> Problem:

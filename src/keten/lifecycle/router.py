@@ -1,4 +1,7 @@
-"""The EPCIS 2.0 REST binding at /epcis: capture (documents, with their capture jobs, and single
+"""The EPCIS 2.0 REST binding at /epcis (``epcis_router``), and the owner's lifecycle API under
+/api/lifecycle (``router``): a machine's timeline, a product's circularity.
+
+The binding at /epcis: capture (documents, with their capture jobs, and single
 events), events by id, and the SimpleEventQuery over /epcis/events with pagination.
 
 A caller is a keten user with an API token (reading needs a viewer, capturing an editor) or an
@@ -13,20 +16,22 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from keten.deps import get_session
 from keten.exchange import service as exchange
 from keten.lifecycle import service
+from keten.lifecycle.schemas import CircularityAssumptions, ProductCircularityRead, TimelineRead
 from keten.partners import auth
 from keten.problems import Problem
 from keten.ui import access
 
-__all__ = ["EPCIS_CONTEXT", "router"]
+__all__ = ["EPCIS_CONTEXT", "epcis_router", "router"]
 
-router = APIRouter(prefix="/epcis", tags=["EPCIS"])
+epcis_router = APIRouter(prefix="/epcis", tags=["EPCIS"])
+router = APIRouter(prefix="/lifecycle", tags=["lifecycle"])
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 PARTNER = access("partner")
@@ -111,7 +116,7 @@ def _query_document(events: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-@router.post("/capture", status_code=202, openapi_extra=PARTNER, summary="Capture an EPCISDocument")
+@epcis_router.post("/capture", status_code=202, openapi_extra=PARTNER, summary="Capture an EPCISDocument")
 def capture(request: Request, session: DbSession, document: Body) -> Response:
     """Store every event of an EPCISDocument (those this node has not stored yet), or none of them
     with the reasons; answer 202 with the capture job's URL in Location."""
@@ -123,7 +128,7 @@ def capture(request: Request, session: DbSession, document: Body) -> Response:
     return Response(status_code=202, headers=_headers(Location=location))
 
 
-@router.get("/capture", openapi_extra=PARTNER, summary="List capture jobs")
+@epcis_router.get("/capture", openapi_extra=PARTNER, summary="List capture jobs")
 def capture_jobs(
     request: Request,
     session: DbSession,
@@ -136,7 +141,7 @@ def capture_jobs(
     return JSONResponse(json.loads(json.dumps(jobs, default=_iso)), headers=_headers())
 
 
-@router.get("/capture/{capture_id}", openapi_extra=PARTNER, summary="A capture job's status")
+@epcis_router.get("/capture/{capture_id}", openapi_extra=PARTNER, summary="A capture job's status")
 def capture_status(capture_id: str, request: Request, session: DbSession) -> JSONResponse:
     """Return whether the capture job is running and whether it succeeded, with its errors."""
     caller = _caller(request, session, write=False)
@@ -151,7 +156,7 @@ def _iso(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-@router.post("/events", status_code=201, openapi_extra=PARTNER, summary="Capture one event")
+@epcis_router.post("/events", status_code=201, openapi_extra=PARTNER, summary="Capture one event")
 def create_event(request: Request, session: DbSession, event: Body) -> Response:
     """Store one EPCIS event sent on its own; 201 with its URL in Location (the stored event's when
     the same event was captured before)."""
@@ -162,7 +167,7 @@ def create_event(request: Request, session: DbSession, event: Body) -> Response:
     return Response(status_code=201, headers=_headers(Location=location))
 
 
-@router.get("/events", openapi_extra=PARTNER, summary="Query events (SimpleEventQuery)")
+@epcis_router.get("/events", openapi_extra=PARTNER, summary="Query events (SimpleEventQuery)")
 def list_events(request: Request, session: DbSession) -> JSONResponse:
     """Return one page of the events matching the query parameters, as an EPCISQueryDocument; the
     Link header names the next page while there is one."""
@@ -178,7 +183,7 @@ def list_events(request: Request, session: DbSession) -> JSONResponse:
     return JSONResponse(_query_document(page.events), headers=headers, media_type="application/ld+json")
 
 
-@router.get("/events/{event_id:path}", openapi_extra=PARTNER, summary="One event by its id")
+@epcis_router.get("/events/{event_id:path}", openapi_extra=PARTNER, summary="One event by its id")
 def read_event(event_id: str, request: Request, session: DbSession) -> JSONResponse:
     """Return the event with this eventID (or event hash id) in an EPCISQueryDocument."""
     caller = _caller(request, session, write=False)
@@ -186,10 +191,45 @@ def read_event(event_id: str, request: Request, session: DbSession) -> JSONRespo
     return JSONResponse(_query_document([event]), headers=_headers(), media_type="application/ld+json")
 
 
-@router.options("/capture", openapi_extra=PARTNER, summary="What capture accepts")
+@epcis_router.options("/capture", openapi_extra=PARTNER, summary="What capture accepts")
 def capture_options() -> Response:
     """Announce the EPCIS version and the most events one capture may hold."""
     limit = str(service.CAPTURE_LIMIT)
     return Response(
         status_code=204, headers=_headers(**{"GS1-EPCIS-Capture-Limit": limit, "Allow": "OPTIONS, GET, POST"})
+    )
+
+
+# --- the owner's API under /api/lifecycle --------------------------------------------------------
+
+
+@router.get("/machines/{gtin}/{serial}", response_model=TimelineRead, summary="A machine's timeline")
+def machine_timeline(
+    gtin: Annotated[str, Path(pattern=r"^\d{14}$")],
+    serial: Annotated[str, Path(min_length=1, max_length=40)],
+    request: Request,
+    session: DbSession,
+) -> TimelineRead:
+    """Return every event of the serialized machine, oldest first, and its status, as-maintained
+    modules and service record."""
+    user = request.state.user
+    found = service.timeline(session, gtin=gtin, serial=serial, caller=service.Caller(username=user.username))
+    return TimelineRead(machine=found.machine, lifecycle=found.lifecycle, events=found.events)
+
+
+@router.get(
+    "/products/{part_number}/circularity",
+    response_model=ProductCircularityRead,
+    summary="A product's circularity",
+)
+def product_circularity(
+    part_number: Annotated[str, Path(max_length=64)],
+    assumptions: Annotated[CircularityAssumptions, Query()],
+    request: Request,
+    session: DbSession,
+) -> ProductCircularityRead:
+    """Return the recycled content, recoverable mass and Material Circularity Indicator of one unit."""
+    resolver = request.app.state.settings.resolver_url
+    return service.product_circularity(
+        session, part_number=part_number, assumptions=assumptions, resolver=resolver
     )

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from keten.exchange import service as exchange
 from keten.exchange.models import ExchangePartner
-from keten.lifecycle.capture import CAPTURE_LIMIT, Caller, Captured, capture_document, capture_event
+from keten.lifecycle import capture, history
+from keten.lifecycle.capture import CAPTURE_LIMIT, Caller, Captured
+from keten.lifecycle.circularity import product_circularity
+from keten.lifecycle.history import Timeline, timeline
 from keten.lifecycle.models import CaptureJob
 from keten.lifecycle.query import QUERY_PARAMETERS, EventPage, get_event, query_events
 from keten.passports import service as passports
@@ -22,14 +25,36 @@ __all__ = [
     "Caller",
     "Captured",
     "EventPage",
+    "Timeline",
     "capture_document",
     "capture_event",
     "capture_job",
     "get_event",
     "list_capture_jobs",
     "partner_caller",
+    "product_circularity",
     "query_events",
+    "timeline",
 ]
+
+
+def capture_document(
+    session: Session, *, document: Any, caller: Caller, error_behaviour: str = "rollback"
+) -> Captured:
+    """Return the capture of an EPCISDocument (all its events or none), after which the passport
+    of every machine its new events name follows what they say."""
+    result = capture.capture_document(
+        session, document=document, caller=caller, error_behaviour=error_behaviour
+    )
+    history.follow(session, machines=result.machines, username=caller.username or caller.partner_code)
+    return result
+
+
+def capture_event(session: Session, *, event: Any, caller: Caller) -> Captured:
+    """Return the capture of one event sent on its own; the passports it touches follow it."""
+    result = capture.capture_event(session, event=event, caller=caller)
+    history.follow(session, machines=result.machines, username=caller.username or caller.partner_code)
+    return result
 
 
 def partner_caller(session: Session, *, partner: ExchangePartner) -> Caller:

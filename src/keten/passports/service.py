@@ -57,6 +57,7 @@ from keten.passports.schemas import (
     EndOfLifeRoute,
     Facility,
     Identification,
+    MachineLifecycle,
     MaterialShare,
     Owner,
     Party,
@@ -82,6 +83,7 @@ __all__ = [
     "document",
     "document_json",
     "find",
+    "follow_machine",
     "get",
     "get_input",
     "give_gtin",
@@ -90,6 +92,7 @@ __all__ = [
     "import_inputs",
     "issue",
     "issue_serials",
+    "item_serials",
     "jwks",
     "link_of",
     "list_grants",
@@ -1375,7 +1378,39 @@ def revise(
             resolver=ident["digitalLink"][: -len(record.link)],
             as_built=old.get("asBuilt", []),
         )
+        if "lifecycle" in old:
+            data["lifecycle"] = old["lifecycle"]
     return _append(session, record, data, username)
+
+
+def follow_machine(
+    session: Session, *, gtin: str, serial: str, lifecycle: MachineLifecycle, username: str | None = None
+) -> PassportRevision | None:
+    """Return the new signed revision of a serialized machine's passport carrying ``lifecycle``
+    (status, as-maintained modules, service record); None when the passport has it already or
+    there is no item passport for ``gtin`` and ``serial``."""
+    record = session.scalar(
+        select(PassportRecord).where(PassportRecord.link == _link_path(gtin, serial, None))
+    )
+    if record is None:
+        return None
+    current = _current(session, record)
+    assert current is not None
+    data = {**json.loads(current.content), "lifecycle": lifecycle.model_dump(mode="json", by_alias=True)}
+    return _append(session, record, data, username)
+
+
+def item_serials(session: Session, *, gtins: Iterable[str]) -> set[tuple[str, str]]:
+    """Return (GTIN, serial) of every item passport of ``gtins``."""
+    wanted = sorted(set(gtins))
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(PassportRecord.gtin, PassportRecord.serial).where(
+            PassportRecord.gtin.in_(wanted), PassportRecord.level == "item"
+        )
+    )
+    return {(g, s) for g, s in rows if s is not None}
 
 
 def revisions(session: Session, *, passport_id: str) -> list[PassportRevision]:
