@@ -14,21 +14,30 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keten.lifecycle.capture import Caller, parse_time
 from keten.lifecycle.identifiers import CANONICAL_HOST, canonical_id
 from keten.lifecycle.models import EventIdentifier, LifecycleEvent
-from keten.lifecycle.vocabulary import step_name
+from keten.lifecycle.vocabulary import keten_step, step_name
 from keten.passports import service as passports
 from keten.passports.schemas import MachineLifecycle, MaintainedModule, ServiceEntry
 from keten.problems import Problem
 
-__all__ = ["Timeline", "follow", "machine_events", "machine_lifecycle", "timeline"]
+__all__ = [
+    "MachineSummary",
+    "Timeline",
+    "follow",
+    "machine_events",
+    "machine_lifecycle",
+    "machines",
+    "returns",
+    "timeline",
+]
 
 _END = {"decommissioning", "disassembling", "destroying", "harvesting", "recycling"}
 _REPAIR = {"repairing", "replacing", "upgrading"}
@@ -144,3 +153,64 @@ def follow(session: Session, *, machines: Iterable[tuple[str, str]], username: s
         ):
             revised += 1
     return revised
+
+
+@dataclass(frozen=True)
+class MachineSummary:
+    """One machine on the overview: its identifiers, how many events, the newest, and its status."""
+
+    gtin: str
+    serial: str
+    events: int
+    latest: datetime
+    status: str | None
+
+
+def machines(session: Session, *, limit: int = 100) -> list[MachineSummary]:
+    """Return the machines with the most recent events first (at most ``limit``), with their status."""
+    rows = session.execute(
+        select(
+            EventIdentifier.gtin, EventIdentifier.serial, func.count(), func.max(LifecycleEvent.event_time)
+        )
+        .join(LifecycleEvent, LifecycleEvent.id == EventIdentifier.event_pk)
+        .where(EventIdentifier.gtin.is_not(None), EventIdentifier.role != "child")
+        .group_by(EventIdentifier.gtin, EventIdentifier.serial)
+        .order_by(func.max(LifecycleEvent.event_time).desc())
+        .limit(limit)
+    ).all()
+    found = []
+    for gtin, serial, count, latest in rows:
+        if gtin is None or serial is None:
+            continue
+        state = timeline(session, gtin=gtin, serial=serial, caller=Caller()).lifecycle
+        latest_time = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+        found.append(MachineSummary(gtin, serial, int(count), latest_time, state.status if state else None))
+    return found
+
+
+_RETURN_STEPS = ("decommissioning", "disassembling", "destroying")
+_RETURN_URIS = tuple(keten_step(w) for w in ("harvesting", "recycling"))
+
+
+def returns(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Return the events of machines coming back (decommissioned, taken apart, harvested, recycled),
+    newest first: what went in and what came out."""
+    statement = (
+        select(LifecycleEvent.document)
+        .where(LifecycleEvent.biz_step.in_(_RETURN_STEPS + _RETURN_URIS))
+        .order_by(LifecycleEvent.event_time.desc(), LifecycleEvent.id.desc())
+        .limit(limit)
+    )
+    found = []
+    for text in session.scalars(statement):
+        event = json.loads(text)
+        found.append(
+            {
+                "time": parse_time(event["eventTime"]),
+                "step": step_name(str(event.get("bizStep", ""))),
+                "inputs": [*event.get("inputEPCList", []), *event.get("epcList", [])],
+                "outputs": event.get("outputEPCList", []),
+                "output_classes": [q["epcClass"] for q in event.get("outputQuantityList", [])],
+            }
+        )
+    return found

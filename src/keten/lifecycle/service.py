@@ -13,7 +13,7 @@ from keten.exchange.models import ExchangePartner
 from keten.lifecycle import capture, history
 from keten.lifecycle.capture import CAPTURE_LIMIT, Caller, Captured
 from keten.lifecycle.circularity import product_circularity
-from keten.lifecycle.history import Timeline, timeline
+from keten.lifecycle.history import MachineSummary, Timeline, machines, returns, timeline
 from keten.lifecycle.models import CaptureJob
 from keten.lifecycle.query import QUERY_PARAMETERS, EventPage, get_event, query_events
 from keten.passports import service as passports
@@ -25,15 +25,18 @@ __all__ = [
     "Caller",
     "Captured",
     "EventPage",
+    "MachineSummary",
     "Timeline",
     "capture_document",
     "capture_event",
     "capture_job",
     "get_event",
     "list_capture_jobs",
+    "machines",
     "partner_caller",
     "product_circularity",
     "query_events",
+    "returns",
     "timeline",
 ]
 
