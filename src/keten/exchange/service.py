@@ -676,19 +676,11 @@ def grant_rows(session: Session, *, partner: str | None = None) -> list[dict[str
 
 def granted_part_numbers(session: Session, *, partner: ExchangePartner) -> set[str]:
     """Return the part numbers ``partner``'s active grants cover now, by part or by product group."""
-    now = _now()
-    rows = session.execute(
-        select(Grant.part_id, Grant.category).where(
-            Grant.partner_id == partner.id,
-            Grant.revoked_at.is_(None),
-            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
-        )
-    ).all()
-    part_ids = {r[0] for r in rows if r[0] is not None}
-    categories = {r[1] for r in rows if r[1] is not None}
-    if not rows:
+    granted = _active_grants(session, partner)
+    if granted is None:
         return set()
-    condition = or_(Part.id.in_(sorted(part_ids)), Part.category.in_(sorted(categories)))
+    part_ids, categories = granted
+    condition = or_(Part.id.in_(part_ids), Part.category.in_(categories))
     return set(session.scalars(select(Part.part_number).where(condition)))
 
 
@@ -1031,9 +1023,8 @@ def parse_odata_filter(text: str) -> Filters:
     return filters
 
 
-def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
-    """Return the SQL condition 'a grant lets ``partner`` see this published footprint now', built
-    from the partner's active grants (read once), or None when it has none."""
+def _active_grants(session: Session, partner: ExchangePartner) -> tuple[list[int], list[str]] | None:
+    """Return (part ids, categories) of ``partner``'s grants active now, or None when it has none."""
     now = _now()
     rows = session.execute(
         select(Grant.part_id, Grant.category).where(
@@ -1042,10 +1033,18 @@ def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
             or_(Grant.expires_at.is_(None), Grant.expires_at > now),
         )
     ).all()
-    part_ids = sorted({r[0] for r in rows if r[0] is not None})
-    categories = sorted({r[1] for r in rows if r[1] is not None})
     if not rows:
         return None
+    return sorted({r[0] for r in rows if r[0] is not None}), sorted({r[1] for r in rows if r[1] is not None})
+
+
+def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
+    """Return the SQL condition 'a grant lets ``partner`` see this published footprint now', built
+    from the partner's active grants (read once), or None when it has none."""
+    granted = _active_grants(session, partner)
+    if granted is None:
+        return None
+    part_ids, categories = granted
     conditions = []
     if part_ids:
         conditions.append(PublishedFootprint.part_id.in_(part_ids))

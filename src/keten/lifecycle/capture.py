@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from keten.lifecycle.eventhash import event_hash_id, namespaces_of
@@ -199,13 +199,15 @@ def _store(
             raise _collision(row["event_id"])
     fresh = [h for h in rows if h not in stored]
     if fresh:
+        # Core inserts, many rows a statement: the ORM's bookkeeping per row is not needed here.
+        event_table = cast(Table, LifecycleEvent.__table__)
         pks = session.execute(
-            insert(LifecycleEvent).returning(LifecycleEvent.id, sort_by_parameter_order=True),
+            insert(event_table).returning(event_table.c.id, sort_by_parameter_order=True),
             [rows[h] for h in fresh],
         ).scalars()
         links = [{**i, "event_pk": pk} for pk, h in zip(pks, fresh, strict=True) for i in id_rows[h]]
         if links:
-            session.execute(insert(EventIdentifier), links)
+            session.execute(insert(cast(Table, EventIdentifier.__table__)), links)
     # An event sent again (under any eventID) is the one stored: it keeps the id it was stored with.
     ids = tuple(stored.get(h, rows[h]["event_id"]) for h in hashes)
     machines = frozenset((i["gtin"], i["serial"]) for h in fresh for i in id_rows[h] if i["gtin"] is not None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -113,6 +114,7 @@ def _from_digital_link(value: str) -> str | None:
     return path
 
 
+@lru_cache(maxsize=65536)
 def canonical_id(value: str) -> str | None:
     """Return the constrained canonical GS1 Digital Link URI of an EPC URN or a GS1 Digital Link
     URI (any domain, no query string, only its finest level of identification); None when
