@@ -78,3 +78,9 @@ def test_the_pre_hash_string_of_a_small_event_by_hand() -> None:
         "epcListepc=https://id.gs1.org/01/08712345000011/21/SN1epc=https://id.gs1.org/01/08712345000011/21/SN2"
         "action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-repairing"
     )
+
+
+def test_a_time_past_the_calendar_in_utc_is_hashed_as_written() -> None:
+    # 9999-12-31T23:59:59-14:00 is past year 9999 in UTC, which no datetime holds.
+    late = {**BASE, "eventTime": "9999-12-31T23:59:59-14:00", "eventTimeZoneOffset": "-14:00"}
+    assert "eventTime=9999-12-31T23:59:59-14:00" in prehash(late)

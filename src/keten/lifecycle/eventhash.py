@@ -109,7 +109,7 @@ class _Writer:
         if "time" in name.lower() and "offset" not in name.lower():
             try:
                 return _time(text)
-            except ValueError:
+            except (ValueError, OverflowError):
                 return text
         if name in _VOCABULARY and _BARE.fullmatch(text):
             return _VOCABULARY[name] + text

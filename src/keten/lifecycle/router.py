@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from keten.apidoc import problems
 from keten.deps import get_session
 from keten.exchange import service as exchange
 from keten.lifecycle import service
@@ -203,7 +204,12 @@ def capture_options() -> Response:
 # --- the owner's API under /api/lifecycle --------------------------------------------------------
 
 
-@router.get("/machines/{gtin}/{serial}", response_model=TimelineRead, summary="A machine's timeline")
+@router.get(
+    "/machines/{gtin}/{serial}",
+    response_model=TimelineRead,
+    summary="A machine's timeline",
+    responses=problems(404, 422),
+)
 def machine_timeline(
     gtin: Annotated[str, Path(pattern=r"^\d{14}$")],
     serial: Annotated[str, Path(min_length=1, max_length=40)],
