@@ -34,6 +34,7 @@ __all__ = [
 CAPTURE_LIMIT = 10_000
 """Events one capture request may hold (the GS1-EPCIS-Capture-Limit this node announces)."""
 _CHUNK = 1000
+_PAGE_PARAMETERS = 50
 _ID_FIELDS = (
     ("epcList", "epc"),
     ("childEPCs", "child"),
@@ -199,15 +200,21 @@ def _store(
             raise _collision(row["event_id"])
     fresh = [h for h in rows if h not in stored]
     if fresh:
-        # Core inserts, many rows a statement: the ORM's bookkeeping per row is not needed here.
+        # Core inserts, a few rows a statement: psycopg keeps the parsed form of a statement of at
+        # most 50 parameters, so pages that small are parsed once and then reused, where one long
+        # statement of a thousand rows is parsed anew each time and costs more than the round trips.
         event_table = cast(Table, LifecycleEvent.__table__)
         pks = session.execute(
-            insert(event_table).returning(event_table.c.id, sort_by_parameter_order=True),
+            insert(event_table)
+            .returning(event_table.c.id, sort_by_parameter_order=True)
+            .execution_options(insertmanyvalues_page_size=_PAGE_PARAMETERS // len(event_table.c)),
             [rows[h] for h in fresh],
         ).scalars()
         links = [{**i, "event_pk": pk} for pk, h in zip(pks, fresh, strict=True) for i in id_rows[h]]
         if links:
-            session.execute(insert(cast(Table, EventIdentifier.__table__)), links)
+            id_table = cast(Table, EventIdentifier.__table__)
+            page = _PAGE_PARAMETERS // len(id_table.c)
+            session.execute(insert(id_table).execution_options(insertmanyvalues_page_size=page), links)
     # An event sent again (under any eventID) is the one stored: it keeps the id it was stored with.
     ids = tuple(stored.get(h, rows[h]["event_id"]) for h in hashes)
     machines = frozenset((i["gtin"], i["serial"]) for h in fresh for i in id_rows[h] if i["gtin"] is not None)
