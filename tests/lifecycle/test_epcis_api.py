@@ -206,6 +206,13 @@ def test_credentials_and_roles(
     chain = build_chain(engine)
     doc = document(event(chain.granted))
     assert anonymous_client.post("/epcis/capture", json=doc, headers=JSON).status_code == 401
+    # Credentials are checked before the body: no caller learns what the body should have been.
+    assert (
+        anonymous_client.post(
+            "/epcis/capture", content=b"x", headers={"Content-Type": "text/plain"}
+        ).status_code
+        == 401
+    )
     assert anonymous_client.get("/epcis/events").status_code == 401
     viewer = client_as("viewer")
     assert viewer.post("/epcis/capture", json=doc, headers=JSON).status_code == 403

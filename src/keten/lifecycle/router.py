@@ -72,6 +72,19 @@ def _caller(request: Request, session: Session, *, write: bool) -> service.Calle
     return service.partner_caller(session, partner=partner)
 
 
+def _reader(request: Request, session: DbSession) -> service.Caller:
+    return _caller(request, session, write=False)
+
+
+def _writer(request: Request, session: DbSession) -> service.Caller:
+    return _caller(request, session, write=True)
+
+
+# Declared before the body, so a caller without credentials hears 401 before anything about the body.
+Reader = Annotated[service.Caller, Depends(_reader)]
+Writer = Annotated[service.Caller, Depends(_writer)]
+
+
 def _check_version(request: Request) -> None:
     asked = request.headers.get("GS1-EPCIS-Version")
     if asked is not None and not asked.strip().startswith("2.0"):
@@ -118,11 +131,10 @@ def _query_document(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @epcis_router.post("/capture", status_code=202, openapi_extra=PARTNER, summary="Capture an EPCISDocument")
-def capture(request: Request, session: DbSession, document: Body) -> Response:
+def capture(request: Request, session: DbSession, caller: Writer, document: Body) -> Response:
     """Store every event of an EPCISDocument (those this node has not stored yet), or none of them
     with the reasons; answer 202 with the capture job's URL in Location."""
     _check_version(request)
-    caller = _caller(request, session, write=True)
     behaviour = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").strip()
     result = service.capture_document(session, document=document, caller=caller, error_behaviour=behaviour)
     location = f"/epcis/capture/{result.capture_id}"
@@ -131,21 +143,19 @@ def capture(request: Request, session: DbSession, document: Body) -> Response:
 
 @epcis_router.get("/capture", openapi_extra=PARTNER, summary="List capture jobs")
 def capture_jobs(
-    request: Request,
     session: DbSession,
+    caller: Reader,
     per_page: Annotated[int, Query(alias="perPage", ge=1, le=1000)] = 30,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> JSONResponse:
     """Return the caller's capture jobs, newest first."""
-    caller = _caller(request, session, write=False)
     jobs = service.list_capture_jobs(session, caller=caller, limit=per_page, offset=offset)
     return JSONResponse(json.loads(json.dumps(jobs, default=_iso)), headers=_headers())
 
 
 @epcis_router.get("/capture/{capture_id}", openapi_extra=PARTNER, summary="A capture job's status")
-def capture_status(capture_id: str, request: Request, session: DbSession) -> JSONResponse:
+def capture_status(capture_id: str, session: DbSession, caller: Reader) -> JSONResponse:
     """Return whether the capture job is running and whether it succeeded, with its errors."""
-    caller = _caller(request, session, write=False)
     job = service.capture_job(session, capture_id=capture_id, caller=caller)
     return JSONResponse(json.loads(json.dumps(job, default=_iso)), headers=_headers())
 
@@ -158,21 +168,19 @@ def _iso(value: Any) -> str:
 
 
 @epcis_router.post("/events", status_code=201, openapi_extra=PARTNER, summary="Capture one event")
-def create_event(request: Request, session: DbSession, event: Body) -> Response:
+def create_event(request: Request, session: DbSession, caller: Writer, event: Body) -> Response:
     """Store one EPCIS event sent on its own; 201 with its URL in Location (the stored event's when
     the same event was captured before)."""
     _check_version(request)
-    caller = _caller(request, session, write=True)
     result = service.capture_event(session, event=event, caller=caller)
     location = f"/epcis/events/{quote(result.event_ids[0], safe='')}"
     return Response(status_code=201, headers=_headers(Location=location))
 
 
 @epcis_router.get("/events", openapi_extra=PARTNER, summary="Query events (SimpleEventQuery)")
-def list_events(request: Request, session: DbSession) -> JSONResponse:
+def list_events(request: Request, session: DbSession, caller: Reader) -> JSONResponse:
     """Return one page of the events matching the query parameters, as an EPCISQueryDocument; the
     Link header names the next page while there is one."""
-    caller = _caller(request, session, write=False)
     params = dict(request.query_params)
     page = service.query_events(session, params=params, caller=caller)
     headers = _headers()
@@ -185,9 +193,8 @@ def list_events(request: Request, session: DbSession) -> JSONResponse:
 
 
 @epcis_router.get("/events/{event_id:path}", openapi_extra=PARTNER, summary="One event by its id")
-def read_event(event_id: str, request: Request, session: DbSession) -> JSONResponse:
+def read_event(event_id: str, session: DbSession, caller: Reader) -> JSONResponse:
     """Return the event with this eventID (or event hash id) in an EPCISQueryDocument."""
-    caller = _caller(request, session, write=False)
     event = service.get_event(session, event_id=event_id, caller=caller)
     return JSONResponse(_query_document([event]), headers=_headers(), media_type="application/ld+json")
 
