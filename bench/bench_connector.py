@@ -14,16 +14,16 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bench._databases import drop_database, postgres_database
 from keten.connector import attribution, decoding, samples
 from keten.connector.config import SIGNALS, parse
 from keten.connector.recording import Reading, Recorder
@@ -170,22 +170,6 @@ def _attribute_service(url: str, days: int) -> tuple[float, int]:
     return elapsed, len(rows)
 
 
-def _postgres_database(base: str) -> tuple[str, str]:
-    name = f"keten_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop(base: str, name: str) -> None:
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=200_000)
@@ -203,7 +187,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         backends = [("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", None)]
         if args.postgres:
-            url, name = _postgres_database(args.postgres)
+            url, name = postgres_database(args.postgres)
             backends.append(("PostgreSQL", url, name))
         for label, url, name in backends:
             got = _ingest(url, args.samples, args.batch)
@@ -215,7 +199,7 @@ def main() -> None:
                 f"| {label}: JSON payloads decoded, recorded and stored | {got['decoded_per_s']:,.0f} /s |"
             )
             if name is not None:
-                _drop(args.postgres, name)
+                drop_database(args.postgres, name)
         service_s, service_rows = _attribute_service(f"sqlite:///{Path(folder) / 'year.db'}", 365)
     rng = np.random.default_rng(11)
     times = []

@@ -25,7 +25,7 @@ def _keten(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = _keten("--help", url=f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("import", "export", "generate", "demo", "serve", "db"):
+    for command in ("import", "export", "generate", "demo", "serve", "db", "lifecycle"):
         assert command in result.stdout
 
 

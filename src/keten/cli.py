@@ -146,6 +146,7 @@ def main() -> None:
     from keten.dataio import cli as dataio_cli
     from keten.exchange import cli as exchange_cli
     from keten.footprints import cli as footprints_cli
+    from keten.lifecycle import cli as lifecycle_cli
     from keten.partners import cli as partners_cli
     from keten.passports import cli as passports_cli
     from keten.resilience import cli as resilience_cli
@@ -157,4 +158,5 @@ def main() -> None:
     passports_cli.register(app)
     exchange_cli.register(app)
     connector_cli.register(app)
+    lifecycle_cli.register(app)
     app()

@@ -6,6 +6,7 @@ from keten.dataio import models as dataio_models
 from keten.db import Base
 from keten.exchange import models as exchange_models
 from keten.footprints import models as footprints_models
+from keten.lifecycle import models as lifecycle_models
 from keten.partners import models as partners_models
 from keten.passports import models as passports_models
 from keten.replay import ChangeCounter
@@ -19,6 +20,7 @@ __all__ = [
     "dataio_models",
     "exchange_models",
     "footprints_models",
+    "lifecycle_models",
     "partners_models",
     "passports_models",
     "resilience_models",

@@ -15,6 +15,8 @@ def include_routers(app: FastAPI) -> None:
     from keten.exchange.router import pact_router
     from keten.exchange.router import router as exchange_router
     from keten.footprints.router import router as footprints_router
+    from keten.lifecycle.router import epcis_router
+    from keten.lifecycle.router import router as lifecycle_router
     from keten.partners.router import router as partners_router
     from keten.passports.router import public_router as passports_public_router
     from keten.passports.router import router as passports_router
@@ -25,6 +27,7 @@ def include_routers(app: FastAPI) -> None:
     # and none of these paths can match another router's (different prefixes).
     app.include_router(pact_router)
     app.include_router(passports_public_router)
+    app.include_router(epcis_router)
     for router in (
         passports_router,
         catalog_router,
@@ -34,6 +37,7 @@ def include_routers(app: FastAPI) -> None:
         exchange_router,
         resilience_router,
         connector_router,
+        lifecycle_router,
     ):
         app.include_router(router, prefix="/api")
     # The AAS API has its own prefix, as IDTA 01002 clients expect it under one base URL.

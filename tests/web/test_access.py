@@ -33,6 +33,19 @@ PARTNER_ROUTES = {
 """The PACT API: public to keten's guard by design, as partners bring their own bearer tokens,
 which these routes check themselves; a keten user's token opens nothing there."""
 
+EPCIS_ROUTES = {
+    ("GET", "/epcis/capture"),
+    ("POST", "/epcis/capture"),
+    ("OPTIONS", "/epcis/capture"),
+    ("GET", "/epcis/capture/999999"),
+    ("GET", "/epcis/events"),
+    ("POST", "/epcis/events"),
+    ("GET", "/epcis/events/999999"),
+}
+"""The EPCIS 2.0 binding: partners bring their exchange tokens, which the routes check themselves,
+and keten users their API tokens, checked there too: reading needs a viewer, capturing an editor.
+Only the discovery of what capture accepts (OPTIONS) answers without credentials."""
+
 
 PUBLIC_ROUTES = {
     ("GET", "/signin"),
@@ -92,6 +105,17 @@ def test_every_route_answers_each_role_as_its_access_level_says(
     checked = {"public": 0, "partner": 0, "viewer": 0, "editor": 0, "admin": 0}
     for method, path, level in endpoints:
         checked[level] += 1
+        if level == "partner" and path.startswith("/epcis/"):
+            assert (method, path) in EPCIS_ROUTES, f"{method} {path} is not known to be an EPCIS route"
+            if method == "OPTIONS":
+                continue
+            assert _call(anonymous_client, method, path) == 401, f"{method} {path} answered without a token"
+            for role, client in clients.items():
+                status = _call(client, method, path)
+                needed = "viewer" if method == "GET" else "editor"
+                expected_refusal = not has_role(role, needed)
+                assert (status == 403) == expected_refusal, f"{method} {path} answered {status} to a {role}"
+            continue
         if level == "partner":
             assert (method, path) in PARTNER_ROUTES, f"{method} {path} is not known to be a PACT route"
             for client in (anonymous_client, *clients.values()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["BomCycleError", "CoreError", "UnknownIdError"]
+__all__ = ["BomCycleError", "CircularityInputError", "CoreError", "UnknownIdError"]
 
 
 class CoreError(Exception):
@@ -31,3 +31,8 @@ class UnknownIdError(CoreError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class CircularityInputError(CoreError, ValueError):
+    """A circularity figure was asked of inputs it cannot be computed from (a share outside 0 to 1,
+    arrays of different lengths, no mass); the message names the input."""

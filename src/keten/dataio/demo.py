@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,10 +16,13 @@ from keten.problems import Problem
 __all__ = [
     "DEMO_ADMIN",
     "DEMO_DIR",
+    "DEMO_GTIN",
     "DEMO_PARTNER",
     "admin_password",
+    "history_document",
     "load",
     "load_exchange",
+    "load_history",
     "pact_credentials",
     "welcome_lines",
 ]
@@ -72,6 +76,181 @@ def load_passports(session: Session, resolver: str | None = None) -> None:
         )
     else:
         passports_service.revise(session, passport_id=model.uid, resolver=resolver, username="demo")
+    load_history(session)
+
+
+DEMO_GTIN = "08712345001001"
+_OEM = "urn:epc:id:sgln:8712345.00001.0"
+_FAB = "urn:epc:id:sgln:8712345.00002.0"
+
+
+def _demo_event(kind: str, when: str, step: str, where: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "eventTime": when,
+        "eventTimeZoneOffset": "+01:00",
+        "bizStep": step,
+        "bizLocation": {"id": where},
+        **fields,
+    }
+
+
+def _machine(serial: str) -> str:
+    return f"https://id.gs1.org/01/{DEMO_GTIN}/21/{serial}"
+
+
+def _chuck(serial: str) -> str:
+    # The SiC wafer chuck CH-2400 of a machine, as an individual asset (GIAI).
+    return f"https://id.gs1.org/8004/8712345CH2400-{serial[-4:]}"
+
+
+def _delivered(serial: str, day: int) -> list[dict[str, Any]]:
+    machine = _machine(serial)
+    return [
+        _demo_event(
+            "ObjectEvent",
+            f"2025-03-{day:02d}T09:00:00+01:00",
+            "commissioning",
+            _OEM,
+            action="ADD",
+            epcList=[machine],
+        ),
+        _demo_event(
+            "AggregationEvent",
+            f"2025-03-{day:02d}T10:00:00+01:00",
+            "installing",
+            _OEM,
+            action="ADD",
+            parentID=machine,
+            childEPCs=[_chuck(serial)],
+        ),
+        _demo_event(
+            "ObjectEvent",
+            f"2025-03-{day + 9:02d}T09:00:00+01:00",
+            "shipping",
+            _OEM,
+            action="OBSERVE",
+            epcList=[machine],
+        ),
+        _demo_event(
+            "ObjectEvent",
+            f"2025-04-{day:02d}T09:00:00+01:00",
+            "installing",
+            _FAB,
+            action="OBSERVE",
+            epcList=[machine],
+        ),
+    ]
+
+
+def history_document() -> dict[str, Any]:
+    """Return the demo machines' history as an EPCISDocument: WS1000-0001 repaired in the field,
+    WS1000-0003 decommissioned and its wafer chuck harvested, WS1000-0002 refurbished at the OEM
+    with that harvested chuck in place of its own."""
+    one, two, three = DEMO_SERIALS
+    refurbishing = "https://keten.dev/ns/lifecycle/BizStep-refurbishing"
+    harvesting = "https://keten.dev/ns/lifecycle/BizStep-harvesting"
+    events = [*_delivered(one, 1), *_delivered(two, 2), *_delivered(three, 3)]
+    events += [
+        _demo_event(
+            "ObjectEvent",
+            "2025-10-01T09:00:00+01:00",
+            "inspecting",
+            _FAB,
+            action="OBSERVE",
+            epcList=[_machine(one)],
+        ),
+        _demo_event(
+            "ObjectEvent",
+            "2026-02-10T09:00:00+01:00",
+            "repairing",
+            _FAB,
+            action="OBSERVE",
+            epcList=[_machine(one)],
+            disposition="in_progress",
+        ),
+        _demo_event(
+            "ObjectEvent",
+            "2026-02-12T16:00:00+01:00",
+            "repairing",
+            _FAB,
+            action="OBSERVE",
+            epcList=[_machine(one)],
+            disposition="active",
+        ),
+        _demo_event(
+            "ObjectEvent",
+            "2026-01-05T09:00:00+01:00",
+            "decommissioning",
+            _FAB,
+            action="OBSERVE",
+            epcList=[_machine(three)],
+        ),
+        _demo_event(
+            "TransformationEvent",
+            "2026-01-10T09:00:00+01:00",
+            harvesting,
+            _OEM,
+            inputEPCList=[_machine(three)],
+            outputEPCList=[_chuck(three)],
+        ),
+        _demo_event(
+            "ObjectEvent",
+            "2026-01-15T09:00:00+01:00",
+            "receiving",
+            _OEM,
+            action="OBSERVE",
+            epcList=[_machine(two)],
+        ),
+        _demo_event(
+            "AggregationEvent",
+            "2026-01-20T09:00:00+01:00",
+            "replacing",
+            _OEM,
+            action="DELETE",
+            parentID=_machine(two),
+            childEPCs=[_chuck(two)],
+        ),
+        _demo_event(
+            "AggregationEvent",
+            "2026-01-21T09:00:00+01:00",
+            "replacing",
+            _OEM,
+            action="ADD",
+            parentID=_machine(two),
+            childEPCs=[_chuck(three)],
+        ),
+        _demo_event(
+            "ObjectEvent",
+            "2026-01-25T09:00:00+01:00",
+            refurbishing,
+            _OEM,
+            action="OBSERVE",
+            epcList=[_machine(two)],
+        ),
+        _demo_event(
+            "ObjectEvent",
+            "2026-02-15T09:00:00+01:00",
+            "installing",
+            _FAB,
+            action="OBSERVE",
+            epcList=[_machine(two)],
+        ),
+    ]
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-02-16T09:00:00+01:00",
+        "epcisBody": {"eventList": events},
+    }
+
+
+def load_history(session: Session) -> None:
+    """Capture the demo machines' history (again: each event is stored once); their passports follow."""
+    from keten.lifecycle import service as lifecycle
+
+    lifecycle.capture_document(session, document=history_document(), caller=lifecycle.Caller(username="demo"))
 
 
 DEMO_PARTNER = "DEMO-OEM"

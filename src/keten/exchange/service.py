@@ -81,6 +81,7 @@ __all__ = [
     "flush_access_log",
     "get_partner",
     "grant_rows",
+    "granted_part_numbers",
     "grants_expiry",
     "handle_event",
     "has_remote",
@@ -673,6 +674,16 @@ def grant_rows(session: Session, *, partner: str | None = None) -> list[dict[str
     ]
 
 
+def granted_part_numbers(session: Session, *, partner: ExchangePartner) -> set[str]:
+    """Return the part numbers ``partner``'s active grants cover now, by part or by product group."""
+    granted = _active_grants(session, partner)
+    if granted is None:
+        return set()
+    part_ids, categories = granted
+    condition = or_(Part.id.in_(part_ids), Part.category.in_(categories))
+    return set(session.scalars(select(Part.part_number).where(condition)))
+
+
 # --- publishing -------------------------------------------------------------------------------
 
 
@@ -1012,9 +1023,8 @@ def parse_odata_filter(text: str) -> Filters:
     return filters
 
 
-def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
-    """Return the SQL condition 'a grant lets ``partner`` see this published footprint now', built
-    from the partner's active grants (read once), or None when it has none."""
+def _active_grants(session: Session, partner: ExchangePartner) -> tuple[list[int], list[str]] | None:
+    """Return (part ids, categories) of ``partner``'s grants active now, or None when it has none."""
     now = _now()
     rows = session.execute(
         select(Grant.part_id, Grant.category).where(
@@ -1023,10 +1033,18 @@ def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
             or_(Grant.expires_at.is_(None), Grant.expires_at > now),
         )
     ).all()
-    part_ids = sorted({r[0] for r in rows if r[0] is not None})
-    categories = sorted({r[1] for r in rows if r[1] is not None})
     if not rows:
         return None
+    return sorted({r[0] for r in rows if r[0] is not None}), sorted({r[1] for r in rows if r[1] is not None})
+
+
+def _granted_parts(session: Session, partner: ExchangePartner) -> Any:
+    """Return the SQL condition 'a grant lets ``partner`` see this published footprint now', built
+    from the partner's active grants (read once), or None when it has none."""
+    granted = _active_grants(session, partner)
+    if granted is None:
+        return None
+    part_ids, categories = granted
     conditions = []
     if part_ids:
         conditions.append(PublishedFootprint.part_id.in_(part_ids))

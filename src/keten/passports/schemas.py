@@ -42,6 +42,8 @@ __all__ = [
     "InputSubstance",
     "IssueIn",
     "Label",
+    "MachineLifecycle",
+    "MaintainedModule",
     "MaterialShare",
     "MemberIn",
     "ModelReference",
@@ -54,6 +56,7 @@ __all__ = [
     "PostalAddress",
     "Registration",
     "RevisionRead",
+    "ServiceEntry",
     "SparePart",
     "SubstanceOfConcern",
     "Tier",
@@ -419,6 +422,35 @@ class AsBuiltLine(_Content):
     serial_number: Annotated[str | None, LEGITIMATE] = None
 
 
+class MaintainedModule(_Content):
+    """A module a serialized machine holds now, after the replacements its events record."""
+
+    id: Annotated[str, LEGITIMATE]
+    """The module's GS1 Digital Link URI."""
+    since: Annotated[datetime, LEGITIMATE]
+
+
+class ServiceEntry(_Content):
+    """One service event of a serialized machine: an inspection, repair, replacement, upgrade or
+    refurbishment."""
+
+    event_id: Annotated[str, LEGITIMATE]
+    """The EPCIS eventID."""
+    event_time: Annotated[datetime, LEGITIMATE]
+    business_step: Annotated[str, LEGITIMATE]
+    """The business step's short name (repairing, refurbishing, …)."""
+    location: Annotated[str | None, LEGITIMATE] = None
+
+
+class MachineLifecycle(_Content):
+    """What happened to a serialized machine after it left the factory, from its EPCIS events."""
+
+    status: Annotated[Literal["in_use", "in_repair", "refurbished", "end_of_life"], PUBLIC]
+    status_since: Annotated[datetime, PUBLIC]
+    as_maintained: Annotated[list[MaintainedModule], LEGITIMATE] = []
+    service_record: Annotated[list[ServiceEntry], LEGITIMATE] = []
+
+
 class Owner(_Content):
     """The issuing company's own figures, never shown outside it."""
 
@@ -454,10 +486,12 @@ class PassportContent(_Content):
     technical_documentation: Annotated[list[Document], AUTHORITY] = []
     """Documents for market surveillance authorities only (technical file, test reports)."""
     as_built: Annotated[list[AsBuiltLine], LEGITIMATE] = []
+    lifecycle: Annotated[MachineLifecycle | None, PUBLIC] = None
+    """A serialized machine's status, as-maintained modules and service record."""
     owner: Annotated[Owner | None, OWNER] = None
 
 
-ITEM_SECTIONS = ("identification", "asBuilt")
+ITEM_SECTIONS = ("identification", "asBuilt", "lifecycle")
 """Sections a batch or item passport holds itself; the rest it inherits from the model."""
 
 

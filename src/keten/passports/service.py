@@ -56,6 +56,7 @@ from keten.passports.schemas import (
     EndOfLifeRoute,
     Facility,
     Identification,
+    MachineLifecycle,
     MaterialShare,
     Owner,
     Party,
@@ -81,13 +82,16 @@ __all__ = [
     "document",
     "document_json",
     "find",
+    "follow_machine",
     "get",
     "get_input",
     "give_gtin",
     "grant",
+    "gtins_of",
     "import_inputs",
     "issue",
     "issue_serials",
+    "item_serials",
     "jwks",
     "link_of",
     "list_grants",
@@ -995,6 +999,14 @@ def find(
     return record
 
 
+def gtins_of(session: Session, *, part_numbers: Iterable[str]) -> set[str]:
+    """Return the GTINs of the passports of ``part_numbers`` (model, batch and item passports)."""
+    numbers = sorted(set(part_numbers))
+    if not numbers:
+        return set()
+    return set(session.scalars(select(PassportRecord.gtin).where(PassportRecord.part_number.in_(numbers))))
+
+
 def _model_record(session: Session, part: Part) -> PassportRecord | None:
     return session.scalar(
         select(PassportRecord).where(PassportRecord.part_id == part.id, PassportRecord.level == "model")
@@ -1365,7 +1377,39 @@ def revise(
             resolver=ident["digitalLink"][: -len(record.link)],
             as_built=old.get("asBuilt", []),
         )
+        if "lifecycle" in old:
+            data["lifecycle"] = old["lifecycle"]
     return _append(session, record, data, username)
+
+
+def follow_machine(
+    session: Session, *, gtin: str, serial: str, lifecycle: MachineLifecycle, username: str | None = None
+) -> PassportRevision | None:
+    """Return the new signed revision of a serialized machine's passport carrying ``lifecycle``
+    (status, as-maintained modules, service record); None when the passport has it already or
+    there is no item passport for ``gtin`` and ``serial``."""
+    record = session.scalar(
+        select(PassportRecord).where(PassportRecord.link == _link_path(gtin, serial, None))
+    )
+    if record is None:
+        return None
+    current = _current(session, record)
+    assert current is not None
+    data = {**json.loads(current.content), "lifecycle": lifecycle.model_dump(mode="json", by_alias=True)}
+    return _append(session, record, data, username)
+
+
+def item_serials(session: Session, *, gtins: Iterable[str]) -> set[tuple[str, str]]:
+    """Return (GTIN, serial) of every item passport of ``gtins``."""
+    wanted = sorted(set(gtins))
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(PassportRecord.gtin, PassportRecord.serial).where(
+            PassportRecord.gtin.in_(wanted), PassportRecord.level == "item"
+        )
+    )
+    return {(g, s) for g, s in rows if s is not None}
 
 
 def revisions(session: Session, *, passport_id: str) -> list[PassportRevision]:

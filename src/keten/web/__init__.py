@@ -24,6 +24,7 @@ NAVIGATION = [
     ("/risk", "Risk", "viewer"),
     ("/passports", "Passports", "viewer"),
     ("/connector", "Factory", "viewer"),
+    ("/lifecycle", "Lifecycle", "viewer"),
     ("/import", "Import", "editor"),
     ("/users", "Users", "admin"),
 ]
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
     from keten.exchange import pages as exchange_pages
     from keten.exchange.router import REPLAY_LANE as EXCHANGE_LANE
     from keten.footprints import pages as footprints_pages
+    from keten.lifecycle import pages as lifecycle_pages
     from keten.partners import pages as partners_pages
     from keten.passports import pages as passports_pages
     from keten.passports import resolver as passports_resolver
@@ -65,6 +67,7 @@ def install(app: FastAPI) -> None:
         passports_pages.router,
         passports_resolver.router,
         connector_pages.router,
+        lifecycle_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
