@@ -1,7 +1,7 @@
 """lifecycle: EPCIS events, the identifiers they name, capture jobs
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03
 """
 

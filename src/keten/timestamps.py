@@ -11,7 +11,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-__all__ = ["UtcDateTime", "as_utc"]
+__all__ = ["UtcDateTime", "as_utc", "utc_now"]
+
+
+def utc_now() -> datetime:
+    """Return the current moment, aware, in UTC: the one clock every module reads."""
+    return datetime.now(UTC)
 
 
 def as_utc(value: datetime) -> datetime:
