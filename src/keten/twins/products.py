@@ -1,6 +1,6 @@
 """A product (a part with a BOM) as an Asset Administration Shell: the shell keten's passports export
-(nameplate, carbon footprint, handover documentation, DPP metadata) as the owner sees it, with the
-part's BOM one level down as its Hierarchical Structures submodel."""
+(nameplate, carbon footprint, handover documentation, DPP metadata, regulatory information) as the
+owner sees it, with the part's BOM one level down as its Hierarchical Structures submodel."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = ["environment", "part_numbers", "part_of_shell", "part_of_submodel", "
 
 _SHELL = "urn:keten:aas:"
 _SUBMODEL = "urn:keten:submodel:"
-_KINDS = ("nameplate", "carbon-footprint", "bom", "handover", "dpp")
+_KINDS = ("nameplate", "carbon-footprint", "bom", "handover", "dpp", "regulatory")
 
 
 def part_numbers(session: Session) -> list[str]:
