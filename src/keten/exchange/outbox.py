@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, func, insert, or_, select, update
+from sqlalchemy import and_, event, func, insert, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Update
 
-from keten.exchange.models import ExchangePartner, OutboxAttempt, OutboxEntry
+from keten.exchange.models import OUTBOX_ACTIVE, ExchangePartner, OutboxAttempt, OutboxEntry
 from keten.problems import Problem
 
 __all__ = [
@@ -169,9 +169,18 @@ class Claimed:
 
 
 def _due(now: datetime) -> Any:
-    return or_(
-        and_(OutboxEntry.status == "pending", OutboxEntry.next_attempt_at <= now),
-        and_(OutboxEntry.status == "delivering", OutboxEntry.lease_until < now),
+    """Return the condition of an entry a worker may claim at ``now``: pending and due, or
+    delivering with a lease that ran out.
+
+    A claim moves ``next_attempt_at`` to the lease's end, so both are entries still to deliver
+    (the partial index ``ix_exchange_outbox_active_due``) whose ``next_attempt_at`` has come: a
+    claim reads that index in order and stops after ``limit`` rows. The lease is checked as well,
+    so that a claim made before ``next_attempt_at`` moved with it is still honoured."""
+    return and_(
+        # Written out, not bound: SQLite uses a partial index only for the very terms it names.
+        OutboxEntry.status.in_([literal_column(f"'{status}'") for status in OUTBOX_ACTIVE]),
+        OutboxEntry.next_attempt_at <= now,
+        or_(OutboxEntry.status == "pending", OutboxEntry.lease_until < now),
     )
 
 
@@ -210,6 +219,7 @@ def claim(
         .values(
             status="delivering",
             lease_until=now + lease,
+            next_attempt_at=now + lease,
             claimed_by=worker[:64],
             attempts=OutboxEntry.attempts + 1,
         )
@@ -327,14 +337,20 @@ def _while_held(entry_ids: Sequence[int], worker: str) -> Update:
     )
 
 
-def release(session: Session, *, worker: str, entries: Sequence[Claimed]) -> None:
+def release(
+    session: Session, *, worker: str, entries: Sequence[Claimed], now: datetime | None = None
+) -> None:
     """Give back claimed entries not attempted (their worker ran short of its lease): due at once,
     their claim's attempt not counted."""
     if not entries:
         return
     session.execute(
         _while_held([entry.id for entry in entries], worker).values(
-            status="pending", attempts=OutboxEntry.attempts - 1, lease_until=None, claimed_by=None
+            status="pending",
+            next_attempt_at=now or _now(),
+            attempts=OutboxEntry.attempts - 1,
+            lease_until=None,
+            claimed_by=None,
         )
     )
 

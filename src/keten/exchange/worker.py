@@ -209,7 +209,7 @@ class Worker:
         after its lease, with the same ids, which receivers drop."""
         now = self.clock()
         outbox.finish(session, worker=self.name, outcomes=done.sent, now=now)
-        outbox.release(session, worker=self.name, entries=done.left)
+        outbox.release(session, worker=self.name, entries=done.left, now=now)
         service.add_access_entries(session, action=service.NOTIFY_ACTION, entries=done.notified())
 
     def _client(self, partner: ExchangePartner, version: str) -> client.PactClient:
