@@ -242,7 +242,7 @@ def test_the_client_sends_credentials_over_plain_http_only_to_loopback_when_allo
         remote = client.PactClient("http://partner.example", "us", "secret", retries=0, allow_http=True)
         with local, remote:
             if allowed:
-                assert local.token() == "t"
+                assert local.token() == "t1"
             else:
                 with pytest.raises(client.PactCallFailed, match="HTTPS only"):
                     local.token()

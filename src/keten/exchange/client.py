@@ -95,6 +95,8 @@ class PactClient:
     """Local testing only: send credentials over plain HTTP to a loopback host."""
     clock: Callable[[], float] = time.monotonic
     """Seconds, for a token's lifetime."""
+    connections: int = 20
+    """Connections kept open to the partner between calls: as many as calls made at once."""
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -102,9 +104,14 @@ class PactClient:
         if self.ca_bundle:
             verify = ssl.create_default_context()
             verify.load_verify_locations(cafile=self.ca_bundle)
+        limits = httpx.Limits(
+            max_connections=max(100, self.connections), max_keepalive_connections=self.connections
+        )
         # Small requests one after another on a kept-alive connection (an outbox worker's events)
         # would each wait for the partner's delayed ACK if Nagle's algorithm held their last bytes.
-        transport = self.transport or httpx.HTTPTransport(verify=verify, socket_options=_NO_DELAY)
+        transport = self.transport or httpx.HTTPTransport(
+            verify=verify, socket_options=_NO_DELAY, limits=limits
+        )
         self._http = httpx.Client(timeout=self.timeout_s, transport=transport, verify=verify)
         self._token: str | None = None
         self._token_expires: float | None = None
@@ -272,6 +279,8 @@ class CallOptions:
     ca_bundle: str | None = None
     transport: httpx.BaseTransport | None = None
     allow_http: bool = False
+    connections: int = 20
+    """Connections kept open to each partner (the outbox worker: one per event of a batch)."""
 
     @classmethod
     def of(cls, settings: Settings) -> CallOptions:
@@ -306,6 +315,7 @@ def client_for(
         transport=options.transport,
         ca_bundle=options.ca_bundle,
         allow_http=options.allow_http,
+        connections=options.connections,
     )
 
 

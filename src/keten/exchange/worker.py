@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -95,13 +95,16 @@ class Worker:
 
     session_factory: sessionmaker[Session]
     options: client.CallOptions = field(default_factory=client.CallOptions)
-    batch: int = 20
+    batch: int = 50
     lease: timedelta = timedelta(seconds=60)
     poll_s: float = 1.0
     clock: Clock = _utc_now
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
 
     def __post_init__(self) -> None:
+        # A batch's events go out at once: as many connections to a partner stay open between
+        # batches, instead of opening the ones past the client's default for every batch.
+        self.options = replace(self.options, connections=max(self.options.connections, self.batch))
         self._clients: dict[tuple[object, ...], client.PactClient] = {}
         self._clients_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
