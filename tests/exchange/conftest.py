@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from keten.app import create_app
 from keten.db import make_engine
-from keten.exchange import service
+from keten.exchange import outbox, service
 from keten.exchange.models import FootprintRequest, PublishedFootprint
 from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.footprints import service as footprints
@@ -164,6 +164,33 @@ def add_partner(session: Session, code: str, *grants: dict[str, Any]) -> Partner
             session, data=GrantCreate(partner=code, purpose="tests", **grant), username="tests"
         )
     return Partner(code, partner.client_id, secret)
+
+
+def add_receiver_partner(engine: Engine, base: str, *, version: str = "2") -> None:
+    """Add the partner RCV whose PACT API (of ``version``) is at ``base``, with our credentials there."""
+    with Session(engine) as session:
+        add_partner(session, "RCV")
+        service.set_remote(
+            session,
+            code="RCV",
+            remote=PartnerRemote(base_url=base, client_id="us", client_secret="secret", pact_version=version),
+        )
+        session.commit()
+
+
+def queue_published(engine: Engine, count: int, *, version: str = "2") -> list[str]:
+    """Queue ``count`` Published events for the partner RCV in one transaction; return their ids."""
+    with Session(engine) as session:
+        partner = service.get_partner(session, code="RCV")
+        ids = []
+        for n in range(count):
+            event = service.make_event(
+                version, "published", {"pfIds": [f"00000000-0000-4000-8000-{n:012d}"]}, source="https://us"
+            )
+            outbox.enqueue_event(session, partner=partner, kind="published", event=event, version=version)
+            ids.append(event["id"])
+        session.commit()
+    return ids
 
 
 @pytest.fixture

@@ -17,37 +17,10 @@ from sqlalchemy.orm import Session
 from keten.db import make_session_factory
 from keten.exchange import client, outbox, service
 from keten.exchange.models import OutboxAttempt, OutboxEntry
-from keten.exchange.schemas import PartnerRemote
 from keten.exchange.worker import Worker
-from tests.exchange.conftest import Receiver, add_partner
+from tests.exchange.conftest import Receiver, add_receiver_partner, queue_published
 
 LEASE = timedelta(seconds=60)
-
-
-def _partner(engine: Engine, base: str) -> None:
-    with Session(engine) as session:
-        add_partner(session, "RCV")
-        service.set_remote(
-            session,
-            code="RCV",
-            remote=PartnerRemote(base_url=base, client_id="us", client_secret="secret", pact_version="2"),
-        )
-        session.commit()
-
-
-def _queue(engine: Engine, count: int) -> list[str]:
-    """Queue ``count`` Published events for RCV in one transaction; return their ids."""
-    with Session(engine) as session:
-        partner = service.get_partner(session, code="RCV")
-        ids = []
-        for n in range(count):
-            event = service.make_event(
-                "2", "published", {"pfIds": [f"00000000-0000-4000-8000-{n:012d}"]}, source="https://us"
-            )
-            outbox.enqueue_event(session, partner=partner, kind="published", event=event, version="2")
-            ids.append(event["id"])
-        session.commit()
-    return ids
 
 
 def _event(n: int) -> dict[str, object]:
@@ -57,8 +30,8 @@ def _event(n: int) -> dict[str, object]:
 
 
 def test_claims_made_at_once_never_share_an_entry_nor_take_more_than_their_limit(engine: Engine) -> None:
-    _partner(engine, "http://127.0.0.1:9")
-    _queue(engine, 150)
+    add_receiver_partner(engine, "http://127.0.0.1:9")
+    queue_published(engine, 150)
     factory = make_session_factory(engine)
     start = threading.Barrier(4)
 
@@ -86,8 +59,8 @@ def test_claims_made_at_once_never_share_an_entry_nor_take_more_than_their_limit
 
 
 def test_a_claim_takes_other_entries_than_a_claim_not_yet_committed(engine: Engine) -> None:
-    _partner(engine, "http://127.0.0.1:9")
-    _queue(engine, 12)
+    add_receiver_partner(engine, "http://127.0.0.1:9")
+    queue_published(engine, 12)
     factory = make_session_factory(engine)
     first = factory()
     mine = {entry.id for entry in outbox.claim(first, worker="first", limit=5, lease=LEASE)}
@@ -117,8 +90,8 @@ def test_a_claim_takes_other_entries_than_a_claim_not_yet_committed(engine: Engi
 def test_a_batch_with_mixed_outcomes_records_each_and_gives_back_what_it_did_not_attempt(
     engine: Engine,
 ) -> None:
-    _partner(engine, "http://127.0.0.1:9")
-    _queue(engine, 6)
+    add_receiver_partner(engine, "http://127.0.0.1:9")
+    queue_published(engine, 6)
     now = datetime.now(UTC)
     with Session(engine) as session:
         claimed = outbox.claim(session, worker="w", limit=6, lease=LEASE, now=now)
@@ -184,8 +157,8 @@ def test_a_refused_token_is_renewed_once_for_all_the_calls_of_a_batch() -> None:
 
 def test_a_worker_keeps_its_connections_and_token_from_one_batch_to_the_next(engine: Engine) -> None:
     with Receiver(delay_s=0.05) as receiver:
-        _partner(engine, receiver.base)
-        ids = _queue(engine, 90)
+        add_receiver_partner(engine, receiver.base)
+        ids = queue_published(engine, 90)
         worker = Worker(make_session_factory(engine), options=client.CallOptions(allow_http=True), batch=30)
         held = [len(worker.run_once()) for _ in range(4)]
         worker.close()
@@ -195,3 +168,22 @@ def test_a_worker_keeps_its_connections_and_token_from_one_batch_to_the_next(eng
     # One connection per event of a batch, opened by the first batch and kept for the others
     # (a client that kept only its default 20 would open ten more for every batch).
     assert receiver.connections <= 31
+
+
+def test_a_worker_stopped_between_a_claim_and_its_sends_gives_the_batch_back(engine: Engine) -> None:
+    with Receiver() as receiver:
+        add_receiver_partner(engine, receiver.base)
+        queue_published(engine, 5)
+        stop = threading.Event()
+
+        def clock() -> datetime:
+            # The stop arrives while the worker claims.
+            stop.set()
+            return datetime.now(UTC)
+
+        options = client.CallOptions(allow_http=True)
+        Worker(make_session_factory(engine), options=options, clock=clock).run(stop)
+    assert receiver.ids() == []
+    with Session(engine) as session:
+        rows = session.execute(select(OutboxEntry.status, OutboxEntry.attempts, OutboxEntry.claimed_by)).all()
+    assert rows == [("pending", 0, None)] * 5

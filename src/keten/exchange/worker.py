@@ -166,6 +166,12 @@ class Worker:
                 if not batch.claimed:
                     outbox.WAKE.wait(self.poll_s)
                     outbox.WAKE.clear()
+            if batch.claimed:
+                # Stopped between claiming a batch and sending it: given back, due at once,
+                # rather than held until the lease runs out.
+                with self.session_factory() as session:
+                    outbox.release(session, worker=self.name, entries=batch.claimed, now=self.clock())
+                    session.commit()
         finally:
             self.close()
 
