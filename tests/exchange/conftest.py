@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from keten.app import create_app
 from keten.db import make_engine
-from keten.exchange import service
+from keten.exchange import outbox, service
 from keten.exchange.models import FootprintRequest, PublishedFootprint
 from keten.exchange.schemas import GrantCreate, PartnerCreate, PartnerRemote
 from keten.footprints import service as footprints
@@ -164,6 +164,33 @@ def add_partner(session: Session, code: str, *grants: dict[str, Any]) -> Partner
             session, data=GrantCreate(partner=code, purpose="tests", **grant), username="tests"
         )
     return Partner(code, partner.client_id, secret)
+
+
+def add_receiver_partner(engine: Engine, base: str, *, version: str = "2") -> None:
+    """Add the partner RCV whose PACT API (of ``version``) is at ``base``, with our credentials there."""
+    with Session(engine) as session:
+        add_partner(session, "RCV")
+        service.set_remote(
+            session,
+            code="RCV",
+            remote=PartnerRemote(base_url=base, client_id="us", client_secret="secret", pact_version=version),
+        )
+        session.commit()
+
+
+def queue_published(engine: Engine, count: int, *, version: str = "2") -> list[str]:
+    """Queue ``count`` Published events for the partner RCV in one transaction; return their ids."""
+    with Session(engine) as session:
+        partner = service.get_partner(session, code="RCV")
+        ids = []
+        for n in range(count):
+            event = service.make_event(
+                version, "published", {"pfIds": [f"00000000-0000-4000-8000-{n:012d}"]}, source="https://us"
+            )
+            outbox.enqueue_event(session, partner=partner, kind="published", event=event, version=version)
+            ids.append(event["id"])
+        session.commit()
+    return ids
 
 
 @pytest.fixture
@@ -483,19 +510,32 @@ def supplier_document(part_number: str, version: str) -> dict[str, Any]:
 
 class Receiver:
     """A partner's PACT API reduced to what receiving events needs, on a loopback port: a token
-    endpoint that gives any caller a token, and events endpoints of both versions that record
-    each event's path and id, answer ``status`` after ``delay_s``, and count repeats by id."""
+    endpoint that gives any caller a new token (``t1``, ``t2``, …, valid until ``revoke``, with
+    ``expires_in`` when given), and events endpoints of both versions that refuse a token it did
+    not give or revoked with 401, record each event's path, id and token, answer ``status`` after
+    ``delay_s``, and count repeats by id. ``connections`` counts the connections it accepted."""
 
-    def __init__(self, *, delay_s: float = 0.0, status: int = 200) -> None:
+    def __init__(self, *, delay_s: float = 0.0, status: int = 200, expires_in: int | None = None) -> None:
         self.delay_s = delay_s
         self.status = status
+        self.expires_in = expires_in
         self.received: list[tuple[str, str]] = []
+        self.tokens: list[str] = []
+        self.bearers: list[str] = []
+        self.refused = 0
+        self.connections = 0
+        self._valid: set[str] = set()
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                with receiver._lock:
+                    receiver.connections += 1
 
             def _answer(self, status: int, body: bytes = b"") -> None:
                 self.send_response(status)
@@ -510,13 +550,28 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 if self.path == "/auth/token":
-                    self._answer(200, b'{"access_token":"t","token_type":"bearer"}')
+                    with receiver._lock:
+                        token = f"t{len(receiver.tokens) + 1}"
+                        receiver.tokens.append(token)
+                        receiver._valid.add(token)
+                    answer: dict[str, Any] = {"access_token": token, "token_type": "bearer"}
+                    if receiver.expires_in is not None:
+                        answer["expires_in"] = receiver.expires_in
+                    self._answer(200, json.dumps(answer).encode())
+                    return
+                bearer = (self.headers.get("authorization") or "").removeprefix("Bearer ")
+                with receiver._lock:
+                    known = bearer in receiver._valid
+                    receiver.refused += 0 if known else 1
+                if not known:
+                    self._answer(401, b'{"code":"AccessDenied","message":"unknown token"}')
                     return
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 event_id = json.loads(body)["id"]
                 with receiver._lock:
                     receiver.received.append((self.path, event_id))
+                    receiver.bearers.append(bearer)
                 self._answer(receiver.status)
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -526,6 +581,11 @@ class Receiver:
         self._server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def revoke(self) -> None:
+        """Refuse every token given so far, as a partner whose tokens expired does."""
+        with self._lock:
+            self._valid.clear()
 
     def ids(self) -> list[str]:
         """Return the event ids received, in their order, repeats included."""

@@ -20,7 +20,15 @@ from keten.exchange import client, outbox, service
 from keten.exchange.models import FootprintRequest, OutboxAttempt, OutboxEntry
 from keten.exchange.schemas import PartnerRemote
 from keten.exchange.worker import Worker
-from tests.exchange.conftest import Receiver, add_partner, build_chain, cloud_event, free_port
+from tests.exchange.conftest import (
+    Receiver,
+    add_partner,
+    add_receiver_partner,
+    build_chain,
+    cloud_event,
+    free_port,
+    queue_published,
+)
 from tests.web.conftest import add_user, csrf_of, sign_in
 
 HTML = {"Accept": "text/html"}
@@ -47,32 +55,6 @@ def test_the_back_off_doubles_from_30_seconds_up_to_6_hours_and_ends_after_three
     assert outbox.next_attempt(attempts=3, queued_at=START, now=START + timedelta(days=3, seconds=1)) is None
 
 
-def _receiver_partner(engine: Engine, base: str, *, version: str = "2") -> None:
-    with Session(engine) as session:
-        add_partner(session, "RCV")
-        service.set_remote(
-            session,
-            code="RCV",
-            remote=PartnerRemote(base_url=base, client_id="us", client_secret="secret", pact_version=version),
-        )
-        session.commit()
-
-
-def _queue(engine: Engine, count: int, *, version: str = "2") -> list[str]:
-    """Queue ``count`` Published events for RCV; return their ids."""
-    with Session(engine) as session:
-        partner = service.get_partner(session, code="RCV")
-        ids = []
-        for n in range(count):
-            event = service.make_event(
-                version, "published", {"pfIds": [f"00000000-0000-4000-8000-{n:012d}"]}, source="https://us"
-            )
-            outbox.enqueue_event(session, partner=partner, kind="published", event=event, version=version)
-            ids.append(event["id"])
-        session.commit()
-    return ids
-
-
 def _entries(engine: Engine) -> list[OutboxEntry]:
     with Session(engine) as session:
         return list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)))
@@ -80,8 +62,8 @@ def _entries(engine: Engine) -> list[OutboxEntry]:
 
 def test_a_failing_partner_is_tried_again_on_schedule_then_given_up_and_shown(engine: Engine) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
-    _receiver_partner(engine, nobody)
-    [event_id] = _queue(engine, 1)
+    add_receiver_partner(engine, nobody)
+    [event_id] = queue_published(engine, 1)
     clock = [START]
     worker = Worker(
         make_session_factory(engine),
@@ -117,8 +99,8 @@ def test_a_failing_partner_is_tried_again_on_schedule_then_given_up_and_shown(en
 
 def test_the_worker_delivers_each_event_once_with_its_id_and_logs_published_ones(engine: Engine) -> None:
     with Receiver() as receiver:
-        _receiver_partner(engine, receiver.base)
-        ids = _queue(engine, 45)
+        add_receiver_partner(engine, receiver.base)
+        ids = queue_published(engine, 45)
         worker = Worker(make_session_factory(engine), options=client.CallOptions(allow_http=True), batch=20)
         held = [len(worker.run_once()) for _ in range(4)]
         worker.close()
@@ -135,8 +117,8 @@ def test_the_worker_delivers_each_event_once_with_its_id_and_logs_published_ones
 
 def test_a_malformed_event_for_the_partner_is_given_up_at_once(engine: Engine) -> None:
     with Receiver(status=400) as receiver:
-        _receiver_partner(engine, receiver.base)
-        _queue(engine, 1)
+        add_receiver_partner(engine, receiver.base)
+        queue_published(engine, 1)
         worker = Worker(make_session_factory(engine), options=client.CallOptions(retries=0, allow_http=True))
         [outcome] = worker.run_once()
         worker.close()
@@ -149,7 +131,7 @@ def test_an_answer_goes_to_the_events_endpoint_of_the_version_its_request_came_i
 ) -> None:
     with Receiver() as receiver:
         # The partner is stored as speaking v2, but asks over v3.
-        _receiver_partner(engine, receiver.base, version="2")
+        add_receiver_partner(engine, receiver.base, version="2")
         with Session(engine, expire_on_commit=False) as session:
             partner, secret = service.rotate_secret(session, code="RCV")
             session.commit()
@@ -195,8 +177,8 @@ def test_the_owner_sees_each_attempt_and_retries_or_cancels_on_the_page_and_in_t
     anonymous_client: TestClient, client_as: Callable[[str], TestClient], engine: Engine
 ) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
-    _receiver_partner(engine, nobody)
-    _queue(engine, 2)
+    add_receiver_partner(engine, nobody)
+    queue_published(engine, 2)
     worker = Worker(make_session_factory(engine), options=client.CallOptions(retries=0, allow_http=True))
     assert len(worker.run_once()) == 2
     worker.close()
@@ -242,7 +224,7 @@ def test_the_client_sends_credentials_over_plain_http_only_to_loopback_when_allo
         remote = client.PactClient("http://partner.example", "us", "secret", retries=0, allow_http=True)
         with local, remote:
             if allowed:
-                assert local.token() == "t"
+                assert local.token() == "t1"
             else:
                 with pytest.raises(client.PactCallFailed, match="HTTPS only"):
                     local.token()

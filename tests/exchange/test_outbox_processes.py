@@ -16,40 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from keten.exchange import outbox, service
 from keten.exchange.models import OutboxAttempt, OutboxEntry
-from keten.exchange.schemas import PartnerRemote
-from tests.exchange.conftest import Receiver, add_partner, wait_for
+from tests.exchange.conftest import Receiver, add_receiver_partner, queue_published, wait_for
 
 BATCH = 20
 LEASE_S = 2
 """Short, so that the restarted worker takes over the killed one's batch within the test."""
-
-
-def _partner(engine: Engine, base: str) -> None:
-    with Session(engine) as session:
-        add_partner(session, "RCV")
-        service.set_remote(
-            session,
-            code="RCV",
-            remote=PartnerRemote(base_url=base, client_id="us", client_secret="secret", pact_version="2"),
-        )
-        session.commit()
-
-
-def _queue(engine: Engine, count: int) -> list[str]:
-    """Queue ``count`` Published events for the partner RCV in one transaction; return their ids."""
-    with Session(engine) as session:
-        partner = service.get_partner(session, code="RCV")
-        ids = []
-        for n in range(count):
-            event = service.make_event(
-                "2", "published", {"pfIds": [f"00000000-0000-4000-8000-{n:012d}"]}, source="https://us"
-            )
-            outbox.enqueue_event(session, partner=partner, kind="published", event=event, version="2")
-            ids.append(event["id"])
-        session.commit()
-    return ids
 
 
 def _worker(url: str, log: Path, *, lease_s: float = LEASE_S) -> subprocess.Popen[bytes]:
@@ -82,8 +54,8 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_no_event(
 ) -> None:
     log = tmp_path / "worker.log"
     with Receiver(delay_s=0.02) as receiver:
-        _partner(engine, receiver.base)
-        ids = _queue(engine, 120)
+        add_receiver_partner(engine, receiver.base)
+        ids = queue_published(engine, 120)
         first = _worker(database_url, log)
         # Killed inside its second batch: events 21 to 25 are sent, their batch is not recorded.
         wait_for(lambda: len(receiver.ids()) >= BATCH + 5, timeout=60)
@@ -115,14 +87,14 @@ def test_two_workers_at_once_deliver_each_event_exactly_once(
 ) -> None:
     log = tmp_path / "workers.log"
     with Receiver(delay_s=0.005) as receiver:
-        _partner(engine, receiver.base)
+        add_receiver_partner(engine, receiver.base)
         # Leases far longer than a batch takes: an event sent twice here could only be a claim
         # that two workers held at once.
         workers = [_worker(database_url, log, lease_s=600), _worker(database_url, log, lease_s=600)]
         try:
             # Both are up and polling before there is anything to claim.
             wait_for(lambda: log.read_text().count("outbox worker") == 2, timeout=60)
-            ids = _queue(engine, 300)
+            ids = queue_published(engine, 300)
             wait_for(lambda: _counts(engine) == {"delivered": 300}, timeout=120)
         finally:
             codes = [_stop(w) for w in workers]

@@ -29,6 +29,7 @@ from keten.dataio import demo
 from keten.db import make_engine
 from keten.footprints import service as footprints
 from keten.footprints.models import SupplierPcf
+from keten.footprints.service import UNKNOWN_SHARE
 from keten.migrate import upgrade
 from keten.partners.models import Organization
 from keten.passports import aas, aas_export, aas_regulatory, service
@@ -303,15 +304,31 @@ def test_round_trip_the_supplier_pcf_becomes_primary_data_of_the_matching_part(
     assert report.kg_co2e_per_unit == pytest.approx(gate)
     assert report.created
     held = oem.get(SupplierPcf, report.supplier_pcf_id)
-    assert held is not None and held.primary_data_share == 1.0
+    assert held is not None
     assert held.part_id == oem.scalar(select(Part.id).where(Part.part_number == BOUGHT))
     assert "km-lm-c01.aasx" in (held.source or "")
     after = footprints.calculate(oem, part_number="LM-2000")
-    # Three coils per motor unit now count with the supplier's figure, as primary data.
-    assert after.primary_data_share is not None
-    assert after.primary_data_share > (before.primary_data_share or 0.0)
+    # Three coils per motor unit now count with the supplier's figure.
+    assert after.by_stage.get("purchased_parts", 0.0) > before.by_stage.get("purchased_parts", 0.0)
     coil = footprints.calculate(oem, part_number=BOUGHT)
     assert coil.by_stage["purchased_parts"] == pytest.approx(gate)
+
+
+def test_a_supplier_pcf_from_an_aasx_has_an_unknown_primary_data_share(
+    oem: Session, supplier_file: tuple[Path, float]
+) -> None:
+    # The Carbon Footprint templates (1.0 and the 0.9 draft) state no primary data share: the
+    # import keeps it unknown, and a footprint using the PCF counts it as 0 and says so, as for a
+    # PACT footprint without one, never as 100 % primary.
+    path, _ = supplier_file
+    before = footprints.calculate(oem, part_number="LM-2000")
+    report = aas.import_aasx(oem, path=path)
+    held = oem.get(SupplierPcf, report.supplier_pcf_id)
+    assert held is not None and held.primary_data_share is None
+    after = footprints.calculate(oem, part_number="LM-2000")
+    assert [f"supplier PCF {BOUGHT}", UNKNOWN_SHARE] in after.fallbacks
+    assert [f"supplier PCF {BOUGHT}", UNKNOWN_SHARE] not in before.fallbacks
+    assert (after.primary_data_share or 0.0) <= (before.primary_data_share or 0.0) + 1e-9
 
 
 def test_importing_the_same_file_again_changes_nothing(

@@ -17,8 +17,9 @@ import json
 import logging
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+TOKEN_MARGIN_S = 30.0
+"""A token is renewed this long (at most a tenth of its lifetime) before it expires."""
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
@@ -90,6 +93,10 @@ class PactClient:
     ca_bundle: str | None = None
     allow_http: bool = False
     """Local testing only: send credentials over plain HTTP to a loopback host."""
+    clock: Callable[[], float] = time.monotonic
+    """Seconds, for a token's lifetime."""
+    connections: int = 20
+    """Connections kept open to the partner between calls: as many as calls made at once."""
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -97,11 +104,18 @@ class PactClient:
         if self.ca_bundle:
             verify = ssl.create_default_context()
             verify.load_verify_locations(cafile=self.ca_bundle)
+        limits = httpx.Limits(
+            max_connections=max(100, self.connections), max_keepalive_connections=self.connections
+        )
         # Small requests one after another on a kept-alive connection (an outbox worker's events)
         # would each wait for the partner's delayed ACK if Nagle's algorithm held their last bytes.
-        transport = self.transport or httpx.HTTPTransport(verify=verify, socket_options=_NO_DELAY)
+        transport = self.transport or httpx.HTTPTransport(
+            verify=verify, socket_options=_NO_DELAY, limits=limits
+        )
         self._http = httpx.Client(timeout=self.timeout_s, transport=transport, verify=verify)
         self._token: str | None = None
+        self._token_expires: float | None = None
+        self._token_lock = threading.Lock()
         self._token_endpoint: str | None = None
 
     def close(self) -> None:
@@ -159,33 +173,56 @@ class PactClient:
             self._token_endpoint = endpoint
         return self._token_endpoint
 
-    def token(self, *, refresh: bool = False) -> str:
-        """Return an access token, asking for a new one when ``refresh`` or none is held."""
-        if self._token is None or refresh:
-            response = self._send(
-                "POST",
-                self.token_endpoint(),
-                data={"grant_type": "client_credentials"},
-                auth=(self.client_id, self.client_secret),
+    def token(self, *, refresh: bool = False, rejected: str | None = None) -> str:
+        """Return an access token: the one held until it expires (by the ``expires_in`` it came
+        with, less a margin), else a new one; a new one too when ``refresh``, or when the held one
+        is ``rejected`` (a partner answered 401 to it).
+
+        Threads that share the client ask for one new token between them: a batch of calls that
+        all meet an expired token fetches it once, and the others use it."""
+        with self._token_lock:
+            held = self._token
+            expired = self._token_expires is not None and self.clock() >= self._token_expires
+            if held is None or refresh or expired or (rejected is not None and held == rejected):
+                held = self._new_token()
+            return held
+
+    def _new_token(self) -> str:
+        """Return a new access token from the token endpoint, held with its expiry."""
+        asked_at = self.clock()
+        response = self._send(
+            "POST",
+            self.token_endpoint(),
+            data={"grant_type": "client_credentials"},
+            auth=(self.client_id, self.client_secret),
+        )
+        if response.status_code != 200:
+            raise PactCallFailed(
+                f"token: HTTP {response.status_code} {response.text[:200]}", status=response.status_code
             )
-            if response.status_code != 200:
-                raise PactCallFailed(
-                    f"token: HTTP {response.status_code} {response.text[:200]}", status=response.status_code
-                )
-            try:
-                self._token = str(response.json()["access_token"])
-            except (ValueError, KeyError, TypeError):
-                raise PactCallFailed("token: the answer holds no access_token") from None
-        return self._token
+        try:
+            answer = response.json()
+            token = str(answer["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise PactCallFailed("token: the answer holds no access_token") from None
+        lifetime = answer.get("expires_in")
+        self._token = token
+        self._token_expires = None
+        if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0:
+            # Renewed a little before the partner's clock says it runs out.
+            self._token_expires = asked_at + lifetime - min(TOKEN_MARGIN_S, lifetime / 10)
+        return token
 
     def _authorized(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
-        """Return the answer to a call with the token, asking for a new token once if it expired."""
-        sent = {**(headers or {}), "Authorization": f"Bearer {self.token()}"}
+        """Return the answer to a call with the token, asking for a new token once if it was
+        refused."""
+        held = self.token()
+        sent = {**(headers or {}), "Authorization": f"Bearer {held}"}
         response = self._send(method, url, headers=sent, **kwargs)
         if response.status_code == 401:
-            sent["Authorization"] = f"Bearer {self.token(refresh=True)}"
+            sent["Authorization"] = f"Bearer {self.token(rejected=held)}"
             response = self._send(method, url, headers=sent, **kwargs)
         return response
 
@@ -242,6 +279,8 @@ class CallOptions:
     ca_bundle: str | None = None
     transport: httpx.BaseTransport | None = None
     allow_http: bool = False
+    connections: int = 20
+    """Connections kept open to each partner (the outbox worker: one per event of a batch)."""
 
     @classmethod
     def of(cls, settings: Settings) -> CallOptions:
@@ -276,6 +315,7 @@ def client_for(
         transport=options.transport,
         ca_bundle=options.ca_bundle,
         allow_http=options.allow_http,
+        connections=options.connections,
     )
 
 

@@ -17,12 +17,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
 
 __all__ = [
+    "OUTBOX_ACTIVE",
     "OUTBOX_KINDS",
     "OUTBOX_STATUSES",
     "REQUEST_DIRECTIONS",
@@ -44,6 +46,9 @@ OUTBOX_KINDS = ("published", "created", "fulfilled", "rejected", "fetch")
 """What an outbox entry does: send the event of that kind, or fetch the footprints a supplier's
 Published event named."""
 OUTBOX_STATUSES = ("pending", "delivering", "delivered", "failed", "cancelled")
+OUTBOX_ACTIVE = ("pending", "delivering")
+"""Statuses of the entries a worker may still claim."""
+ACTIVE_STATUSES_SQL = f"status IN ({', '.join(repr(s) for s in OUTBOX_ACTIVE)})"
 
 
 def _now() -> datetime:
@@ -178,8 +183,9 @@ class OutboxEntry(Base):
 
     ``event_id`` is the CloudEvents id (of the event sent, or of the Published event a fetch
     answers), the same on every attempt so that a receiver drops repeats. A worker claims an entry
-    by setting ``status`` to delivering with a lease (``lease_until``, ``claimed_by``); a lease that
-    runs out (the worker died) makes the entry claimable again. ``queued_at`` starts the three
+    by setting ``status`` to delivering with a lease (``lease_until``, ``claimed_by``, and
+    ``next_attempt_at`` moved to the lease's end); a lease that runs out (the worker died) makes the
+    entry claimable again. ``queued_at`` starts the three
     days of back-off; a retry by the owner starts them again.
     """
 
@@ -187,7 +193,15 @@ class OutboxEntry(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN ({', '.join(repr(k) for k in OUTBOX_KINDS)})", name="kind"),
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in OUTBOX_STATUSES)})", name="status"),
-        Index("ix_exchange_outbox_status_due", "status", "next_attempt_at"),
+        # What a claim reads, in its order: only entries still to deliver, so a claim reads as
+        # many rows as it takes, however many were delivered before.
+        Index(
+            "ix_exchange_outbox_active_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text(ACTIVE_STATUSES_SQL),
+            sqlite_where=text(ACTIVE_STATUSES_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,12 +8,14 @@ claim due entries, deliver them and record each attempt; a failed attempt is tri
 exponential back-off (:func:`next_attempt`) for up to three days, then the entry is given up and
 the owner sees it, with retry and cancel.
 
-Claiming is one transaction: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` then ``UPDATE``
-of the rows it locked, so several workers never hold one entry at once; on SQLite one ``UPDATE …
-WHERE id IN (SELECT …)`` that runs under the database's single writer, so of two processes
-claiming at once one waits for the other and sees its claim. A claim is a lease: a worker that
-dies leaves its entries to be claimed again when the lease runs out, so an event may be sent
-twice, with the same id, and never lost.
+Claiming is one statement: ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …``. On
+PostgreSQL the SELECT locks its rows with ``FOR UPDATE SKIP LOCKED`` in a materialized common table
+expression, so several workers never hold one entry at once and no claim takes more than ``n``; on
+SQLite it runs under the database's single writer, so of two processes claiming at once one waits
+for the other and sees its claim. A claim is a lease: a worker that dies leaves its entries to be
+claimed again when the lease runs out, so an event may be sent twice, with the same id, and never
+lost. The outcomes of a batch are recorded with one UPDATE per distinct outcome (one for all the
+delivered entries) and one INSERT of the attempts.
 
 Functions take the session first and only flush; the caller commits.
 """
@@ -26,11 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, func, insert, or_, select, update
+from sqlalchemy import and_, event, func, insert, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Update
 
-from keten.exchange.models import ExchangePartner, OutboxAttempt, OutboxEntry
+from keten.exchange.models import OUTBOX_ACTIVE, ExchangePartner, OutboxAttempt, OutboxEntry
 from keten.problems import Problem
 
 __all__ = [
@@ -167,9 +169,18 @@ class Claimed:
 
 
 def _due(now: datetime) -> Any:
-    return or_(
-        and_(OutboxEntry.status == "pending", OutboxEntry.next_attempt_at <= now),
-        and_(OutboxEntry.status == "delivering", OutboxEntry.lease_until < now),
+    """Return the condition of an entry a worker may claim at ``now``: pending and due, or
+    delivering with a lease that ran out.
+
+    A claim moves ``next_attempt_at`` to the lease's end, so both are entries still to deliver
+    (the partial index ``ix_exchange_outbox_active_due``) whose ``next_attempt_at`` has come: a
+    claim reads that index in order and stops after ``limit`` rows. The lease is checked as well,
+    so that a claim made before ``next_attempt_at`` moved with it is still honoured."""
+    return and_(
+        # Written out, not bound: SQLite uses a partial index only for the very terms it names.
+        OutboxEntry.status.in_([literal_column(f"'{status}'") for status in OUTBOX_ACTIVE]),
+        OutboxEntry.next_attempt_at <= now,
+        or_(OutboxEntry.status == "pending", OutboxEntry.lease_until < now),
     )
 
 
@@ -195,13 +206,11 @@ def claim(
         .with_for_update(skip_locked=True)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # Locked and skipped in a statement of its own: inside the UPDATE, PostgreSQL may run the
-        # subquery again per row, each run skipping the rows the last one locked, and so claim
-        # more than ``limit``.
-        picked = list(session.scalars(chosen))
-        if not picked:
-            return []
-        target = OutboxEntry.id.in_(picked)
+        # Materialized, the locking SELECT runs once: inlined in the UPDATE, PostgreSQL may run it
+        # again per row, each run skipping the rows the last one locked, and so claim more than
+        # ``limit``.
+        picked = chosen.cte("picked").prefix_with("MATERIALIZED")
+        target = OutboxEntry.id.in_(select(picked.c.id))
     else:
         target = OutboxEntry.id.in_(chosen)
     statement = (
@@ -210,6 +219,7 @@ def claim(
         .values(
             status="delivering",
             lease_until=now + lease,
+            next_attempt_at=now + lease,
             claimed_by=worker[:64],
             attempts=OutboxEntry.attempts + 1,
         )
@@ -261,31 +271,19 @@ def finish(
 ) -> None:
     """Record the attempts of ``worker``'s claimed entries: delivered, due again after back-off, or
     given up. An entry the owner cancelled meanwhile, or that another worker claimed after this
-    worker's lease ran out, keeps its state; the attempt is recorded all the same."""
+    worker's lease ran out, keeps its state; the attempt is recorded all the same.
+
+    Entries whose outcome sets the same values share one UPDATE: a batch that was delivered
+    whole is one statement."""
     if not outcomes:
         return
     now = now or _now()
+    alike: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for outcome in outcomes:
-        entry = outcome.entry
-        values: dict[str, Any] = {
-            "last_status": outcome.status,
-            "last_error": outcome.error[:1000],
-            "lease_until": None,
-            "claimed_by": None,
-        }
-        if outcome.delivered:
-            values.update(status="delivered", finished_at=now)
-        else:
-            again = (
-                None
-                if outcome.status in FINAL_STATUSES
-                else next_attempt(attempts=entry.attempts, queued_at=entry.queued_at, now=now)
-            )
-            if again is None:
-                values.update(status="failed", finished_at=now)
-            else:
-                values.update(status="pending", next_attempt_at=again)
-        session.execute(_while_held(entry.id, worker).values(**values))
+        values = _recorded(outcome, now)
+        alike.setdefault(tuple(sorted(values.items())), []).append(outcome.entry.id)
+    for values_key, entry_ids in alike.items():
+        session.execute(_while_held(entry_ids, worker).values(**dict(values_key)))
     session.execute(
         insert(OutboxAttempt),
         [
@@ -301,13 +299,37 @@ def finish(
     )
 
 
-def _while_held(entry_id: int, worker: str) -> Update:
-    """Return an UPDATE of entry ``entry_id`` that changes it only while ``worker`` still holds its
-    claim (a claim that lapsed and went to another worker is left alone)."""
+def _recorded(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    """Return the columns of an entry that ``outcome`` sets, attempted at ``now``."""
+    values: dict[str, Any] = {
+        "last_status": outcome.status,
+        "last_error": outcome.error[:1000],
+        "lease_until": None,
+        "claimed_by": None,
+    }
+    if outcome.delivered:
+        values.update(status="delivered", finished_at=now)
+        return values
+    entry = outcome.entry
+    again = (
+        None
+        if outcome.status in FINAL_STATUSES
+        else next_attempt(attempts=entry.attempts, queued_at=entry.queued_at, now=now)
+    )
+    if again is None:
+        values.update(status="failed", finished_at=now)
+    else:
+        values.update(status="pending", next_attempt_at=again)
+    return values
+
+
+def _while_held(entry_ids: Sequence[int], worker: str) -> Update:
+    """Return an UPDATE of the entries ``entry_ids`` that changes each only while ``worker`` still
+    holds its claim (a claim that lapsed and went to another worker is left alone)."""
     return (
         update(OutboxEntry)
         .where(
-            OutboxEntry.id == entry_id,
+            OutboxEntry.id.in_(list(entry_ids)),
             OutboxEntry.status == "delivering",
             OutboxEntry.claimed_by == worker[:64],
         )
@@ -315,15 +337,22 @@ def _while_held(entry_id: int, worker: str) -> Update:
     )
 
 
-def release(session: Session, *, worker: str, entries: Sequence[Claimed]) -> None:
+def release(
+    session: Session, *, worker: str, entries: Sequence[Claimed], now: datetime | None = None
+) -> None:
     """Give back claimed entries not attempted (their worker ran short of its lease): due at once,
     their claim's attempt not counted."""
-    for entry in entries:
-        session.execute(
-            _while_held(entry.id, worker).values(
-                status="pending", attempts=entry.attempts - 1, lease_until=None, claimed_by=None
-            )
+    if not entries:
+        return
+    session.execute(
+        _while_held([entry.id for entry in entries], worker).values(
+            status="pending",
+            next_attempt_at=now or _now(),
+            attempts=OutboxEntry.attempts - 1,
+            lease_until=None,
+            claimed_by=None,
         )
+    )
 
 
 def _get(session: Session, entry_id: int) -> OutboxEntry:

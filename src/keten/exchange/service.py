@@ -76,6 +76,7 @@ __all__ = [
     "PactError",
     "PullResult",
     "access_log",
+    "add_access_entries",
     "create_grant",
     "create_partner",
     "flush_access_log",
@@ -581,6 +582,31 @@ def record_access(
             "status": status,
             "ip": ip,
         },
+    )
+
+
+def add_access_entries(
+    session: Session, *, action: str, entries: Sequence[tuple[int | None, str, int]]
+) -> None:
+    """Add one access-log entry of ``action`` per (partner id, target, status) to the session's
+    transaction: for calls whose outcome that transaction records too (the outbox worker's
+    events), so the entries commit with it, without a write of their own."""
+    if not entries:
+        return
+    now = _now()
+    session.execute(
+        insert(AccessEntry),
+        [
+            {
+                "at": now,
+                "partner_id": partner_id,
+                "action": action[:64],
+                "target": target[:300],
+                "status": status,
+                "ip": None,
+            }
+            for partner_id, target, status in entries
+        ],
     )
 
 

@@ -535,7 +535,9 @@ def import_aasx(
             organization_id=org.id if org else None,
             kg_co2e_per_unit=kg,
             biogenic_kg_co2e_per_unit=0.0,
-            primary_data_share=1.0,
+            # Neither Carbon Footprint template states a primary data share: it is unknown, which
+            # the footprint engine counts as 0 and flags, as for a PACT footprint without one.
+            primary_data_share=None,
             quality=2.0,
             valid_from=pcf.published,
             valid_to=pcf.expires,
