@@ -85,17 +85,17 @@ def test_the_exchange_outbox_comes_and_goes_with_its_migration(blank_engine: Eng
     assert set(inspect(blank_engine).get_table_names()) == tables
 
 
-def test_the_outbox_claims_by_an_index_of_the_entries_to_deliver_from_0014(blank_engine: Engine) -> None:
+def test_the_outbox_claims_by_an_index_of_the_entries_to_deliver_from_0016(blank_engine: Engine) -> None:
     def indexes() -> set[str]:
         return {str(i["name"]) for i in inspect(blank_engine).get_indexes("exchange_outbox")}
 
-    upgrade(blank_engine, "0014")
+    upgrade(blank_engine, "0016")
     assert "ix_exchange_outbox_active_due" in indexes()
     assert "ix_exchange_outbox_status_due" not in indexes()
-    downgrade(blank_engine, "0013")
+    downgrade(blank_engine, "0015")
     assert "ix_exchange_outbox_active_due" not in indexes()
     assert "ix_exchange_outbox_status_due" in indexes()
-    upgrade(blank_engine, "0014")
+    upgrade(blank_engine, "0016")
     assert "ix_exchange_outbox_active_due" in indexes()
 
 

@@ -2,8 +2,8 @@
 the index by status and due time: a claim then reads as many rows as it takes instead of every due
 entry (sorted again on each claim), on PostgreSQL and SQLite alike
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
