@@ -134,7 +134,7 @@ def test_a_replay_ends_when_a_grant_expires(
     pact: tuple[TestClient, Partner, Engine], engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, partner, _ = pact
-    expires = exchange._now() + timedelta(minutes=10)
+    expires = exchange.utc_now() + timedelta(minutes=10)
     with Session(engine) as session:
         session.execute(update(Grant).where(Grant.part_id.is_not(None)).values(expires_at=expires))
         session.commit()
@@ -143,7 +143,7 @@ def test_a_replay_ends_when_a_grant_expires(
     assert _ids(client.get("/2/footprints", headers=bearer)) == {"MOD", "BRK"}  # replayed
     # Ten minutes later: no row changed, so only the kept answer's own bound tells.
     later = expires + timedelta(seconds=1)
-    monkeypatch.setattr(exchange, "_now", lambda: later)
+    monkeypatch.setattr(exchange, "utc_now", lambda: later)
     monkeypatch.setattr(replay.time, "time", lambda: later.timestamp())
     assert _ids(client.get("/2/footprints", headers=bearer)) == {"MOD"}
 
@@ -153,15 +153,15 @@ def test_a_token_from_before_a_rotation_is_refused_though_a_page_is_kept_for_its
 ) -> None:
     client, partner, _ = pact
     # Tokens carry whole seconds: the old one is issued ten seconds before the rotation.
-    earlier = exchange._now() - timedelta(seconds=10)
+    earlier = exchange.utc_now() - timedelta(seconds=10)
     with Session(engine) as session:
         session.execute(update(ExchangePartner).values(secret_set_at=earlier - timedelta(seconds=10)))
         session.commit()
-    monkeypatch.setattr(exchange, "_now", lambda: earlier)
+    monkeypatch.setattr(exchange, "utc_now", lambda: earlier)
     old = _bearer(client, partner)
     monkeypatch.undo()
     assert client.get("/2/footprints", headers=old).status_code == 200
-    monkeypatch.setattr(exchange, "_now", lambda: earlier + timedelta(seconds=1))
+    monkeypatch.setattr(exchange, "utc_now", lambda: earlier + timedelta(seconds=1))
     with Session(engine) as session:  # the new secret counts from two seconds after the old token
         _, secret = exchange.rotate_secret(session, code="OEM")
         session.commit()

@@ -42,7 +42,7 @@ def test_the_demo_customer_is_loaded_once_and_its_printed_credentials_work(
     assert any(f"curl -u {client_id}:{secret}" in line for line in lines)
     # A new secret counts from the next whole second (tokens carry whole seconds), as it would for
     # a user who copies the printed curl line.
-    while exchange._now().timestamp() < counts_from:
+    while exchange.utc_now().timestamp() < counts_from:
         time.sleep(0.05)
 
     app = create_app(settings)

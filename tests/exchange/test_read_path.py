@@ -74,8 +74,8 @@ def test_a_verified_token_expires_on_time(
     with TestClient(app) as client:
         bearer = _bearer(client, partner)
         assert client.get("/3/footprints", headers=bearer).status_code == 200
-        later = service._now() + timedelta(seconds=settings.pact_token_seconds + 1)
-        monkeypatch.setattr(service, "_now", lambda: later)
+        later = service.utc_now() + timedelta(seconds=settings.pact_token_seconds + 1)
+        monkeypatch.setattr(service, "utc_now", lambda: later)
         expired = client.get("/3/footprints", headers=bearer)
         assert expired.status_code == 401
         assert expired.json()["code"] == "TokenExpired"
@@ -127,7 +127,7 @@ def test_the_buffer_waits_at_most_its_delay_and_never_grows_past_its_bound(engin
     writer = service._AccessLogWriter()
     writer.MAX_DELAY_S = 3600.0
     writer.MAX_PENDING = 3
-    row: dict[str, Any] = {"at": service._now(), "action": "bound", "target": "", "status": 200}
+    row: dict[str, Any] = {"at": service.utc_now(), "action": "bound", "target": "", "status": 200}
     writer.add(engine, row)
     writer.add(engine, row)
     assert _entries(engine, "bound") == 0  # queued, within its delay

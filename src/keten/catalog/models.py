@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = ["PART_KINDS", "VALUE_CHAINS", "BomLine", "Material", "Part", "PartMaterial", "Stock"]
 
@@ -31,10 +32,6 @@ MATERIAL_FAMILIES = (
     "fluid",
     "other",
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -66,9 +63,9 @@ class Part(Base):
     description: Mapped[str | None] = mapped_column(String(1000))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     """Raised on every change, so results can name the inputs they were computed from."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, onupdate=_now, index=True
+        DateTime(timezone=True), default=utc_now, onupdate=utc_now, index=True
     )
     """Indexed: the newest change is how a cached computation learns that parts changed."""
 

@@ -3,7 +3,7 @@ happened (resets, malformed payloads, lost connections)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = [
     "AppResult",
@@ -36,10 +37,6 @@ __all__ = [
 ]
 
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Equipment(Base):
@@ -59,7 +56,7 @@ class Equipment(Base):
     """The signals as configured (where each comes from), for the twin's technical data."""
     nameplate: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """The nameplate fields of the connector file (manufacturer, type, serial number, ...)."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class Sample(Base):
@@ -100,7 +97,7 @@ class ConnectorSource(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """{equipment: {signal: [value, ts_ms]}}."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class ConnectorEvent(Base):
@@ -110,7 +107,7 @@ class ConnectorEvent(Base):
     __tablename__ = "connector_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     source: Mapped[str] = mapped_column(String(100))
     equipment_key: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
@@ -139,7 +136,7 @@ class OrderEnergy(Base):
     good: Mapped[float] = mapped_column(Float)
     scrap: Mapped[float] = mapped_column(Float)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class PartEnergy(Base):
@@ -158,7 +155,7 @@ class PartEnergy(Base):
     kwh_per_unit: Mapped[float] = mapped_column(Float)
     in_footprints: Mapped[bool] = mapped_column(Boolean, default=False)
     """Whether it was handed to the footprint engine as the part's electricity at the site."""
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class MachineOee(Base):
@@ -182,7 +179,7 @@ class MachineOee(Base):
     quality: Mapped[float | None] = mapped_column(Float)
     oee: Mapped[float | None] = mapped_column(Float)
     good_per_hour: Mapped[float | None] = mapped_column(Float)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class AppResult(Base):
@@ -196,4 +193,4 @@ class AppResult(Base):
     app: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(100))
     value: Mapped[str] = mapped_column(String(2000))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

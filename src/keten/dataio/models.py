@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = ["ColumnMapping", "ImportRun"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ImportRun(Base):
@@ -28,8 +25,8 @@ class ImportRun(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     username: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -48,4 +45,4 @@ class ColumnMapping(Base):
     name: Mapped[str] = mapped_column(String(100))
     columns: Mapped[dict[str, str]] = mapped_column(JSON)
     saved_by: Mapped[str | None] = mapped_column(String(100))
-    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -4,7 +4,7 @@ attempts, and the ids of the events partners sent."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = [
     "OUTBOX_ACTIVE",
@@ -51,10 +52,6 @@ OUTBOX_ACTIVE = ("pending", "delivering")
 ACTIVE_STATUSES_SQL = f"status IN ({', '.join(repr(s) for s in OUTBOX_ACTIVE)})"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class ExchangePartner(Base):
     """A company this node exchanges footprints with, in either direction.
 
@@ -71,9 +68,9 @@ class ExchangePartner(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
-    secret_set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    secret_set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     base_url: Mapped[str | None] = mapped_column(String(500))
     remote_client_id: Mapped[str | None] = mapped_column(String(200))
     remote_client_secret: Mapped[str | None] = mapped_column(String(500))
@@ -98,7 +95,7 @@ class Grant(Base):
     purpose: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     created_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -108,7 +105,7 @@ class AccessEntry(Base):
     __tablename__ = "exchange_access_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("exchange_partners.id", ondelete="SET NULL"), index=True
     )
@@ -129,7 +126,7 @@ class PublishedFootprint(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("footprint_results.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="Active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -149,7 +146,7 @@ class SigningKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     private_pem: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class FootprintRequest(Base):
@@ -173,7 +170,7 @@ class FootprintRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     reason: Mapped[str] = mapped_column(String(1000), default="")
     footprint_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -216,13 +213,13 @@ class OutboxEntry(Base):
     """The CloudEvent to send, or ``{"pfIds": [...]}`` for a fetch."""
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str] = mapped_column(String(1000), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -233,7 +230,7 @@ class OutboxAttempt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("exchange_outbox.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str] = mapped_column(String(1000), default="")
     worker: Mapped[str] = mapped_column(String(64), default="")
@@ -249,4 +246,4 @@ class ReceivedEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("exchange_partners.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(200))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

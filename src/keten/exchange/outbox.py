@@ -34,6 +34,7 @@ from sqlalchemy.sql.dml import Update
 
 from keten.exchange.models import OUTBOX_ACTIVE, ExchangePartner, OutboxAttempt, OutboxEntry
 from keten.problems import Problem
+from keten.timestamps import utc_now
 
 __all__ = [
     "FIRST_DELAY",
@@ -71,10 +72,6 @@ SHOWN_ATTEMPTS = 5
 WAKE = threading.Event()
 """Set when a transaction that queued work commits, so a worker in this process starts at once
 instead of at its next poll."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -196,7 +193,7 @@ def claim(
     """Return up to ``limit`` due entries (of ``ids`` only, when given), oldest due first, now
     held by ``worker`` until ``now + lease``: pending ones whose time has come, and ones whose
     worker's lease ran out."""
-    now = now or _now()
+    now = now or utc_now()
     chosen = select(OutboxEntry.id).where(_due(now))
     if ids is not None:
         chosen = chosen.where(OutboxEntry.id.in_(list(ids)))
@@ -277,7 +274,7 @@ def finish(
     whole is one statement."""
     if not outcomes:
         return
-    now = now or _now()
+    now = now or utc_now()
     alike: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for outcome in outcomes:
         values = _recorded(outcome, now)
@@ -347,7 +344,7 @@ def release(
     session.execute(
         _while_held([entry.id for entry in entries], worker).values(
             status="pending",
-            next_attempt_at=now or _now(),
+            next_attempt_at=now or utc_now(),
             attempts=OutboxEntry.attempts - 1,
             lease_until=None,
             claimed_by=None,
@@ -370,7 +367,7 @@ def retry(session: Session, *, entry_id: int, now: datetime | None = None) -> Ou
         raise Problem(
             409, "Conflict", f"outbox entry {entry_id} is {entry.status}; there is nothing to retry"
         )
-    now = now or _now()
+    now = now or utc_now()
     entry.status = "pending"
     entry.next_attempt_at = now
     entry.queued_at = now
@@ -387,7 +384,7 @@ def cancel(session: Session, *, entry_id: int, now: datetime | None = None) -> O
     if entry.status == "delivered":
         raise Problem(409, "Conflict", f"outbox entry {entry_id} was delivered; it cannot be cancelled")
     entry.status = "cancelled"
-    entry.finished_at = now or _now()
+    entry.finished_at = now or utc_now()
     entry.lease_until = None
     entry.claimed_by = None
     session.flush()

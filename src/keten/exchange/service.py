@@ -61,6 +61,7 @@ from keten.footprints import service as footprints
 from keten.footprints.models import FootprintRun, SupplierPcf
 from keten.partners.models import Organization
 from keten.problems import Problem
+from keten.timestamps import utc_now
 
 __all__ = [
     "CLIENT_ID_PREFIX",
@@ -159,10 +160,6 @@ class PactError(Exception):
         return {"code": code, "message": self.message}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -248,7 +245,7 @@ def create_partner(session: Session, *, data: PartnerCreate) -> tuple[ExchangePa
         organization_id=organization_id,
         client_id=CLIENT_ID_PREFIX + secrets.token_hex(12),
         secret_hash=_hasher.hash(secret),
-        secret_set_at=_now(),
+        secret_set_at=utc_now(),
     )
     session.add(partner)
     if data.remote is not None:
@@ -284,7 +281,7 @@ def rotate_secret(session: Session, *, code: str) -> tuple[ExchangePartner, str]
     partner.secret_hash = _hasher.hash(secret)
     # Tokens name their secret by the whole second from which it counts: the next second on, and
     # always a later second than the secret before, however quickly one rotation follows another.
-    counts_from = _now().replace(microsecond=0) + timedelta(seconds=1)
+    counts_from = utc_now().replace(microsecond=0) + timedelta(seconds=1)
     if partner.secret_set_at is not None:
         counts_from = max(counts_from, _aware(partner.secret_set_at) + timedelta(seconds=1))
     partner.secret_set_at = counts_from
@@ -297,7 +294,7 @@ def revoke_partner(session: Session, *, code: str) -> ExchangePartner:
     """Return the partner with its credentials revoked: its tokens stop working at once."""
     partner = get_partner(session, code=code)
     if partner.revoked_at is None:
-        partner.revoked_at = _now()
+        partner.revoked_at = utc_now()
         session.flush()
     return partner
 
@@ -357,7 +354,7 @@ def issue_token(
     if partner is None or partner.revoked_at is not None:
         raise PactError("AccessDenied", "Client authentication failed")
     key = _signing_key(session)
-    now = _now()
+    now = utc_now()
     claims = {
         "iss": issuer,
         "sub": partner.client_id,
@@ -387,7 +384,7 @@ def _verified_claims(key: _Key, token: str) -> dict[str, Any]:
     """
     held = _VERIFIED.get((key.kid, token))
     if held is not None:
-        if int(held["exp"]) <= int(_now().timestamp()):
+        if int(held["exp"]) <= int(utc_now().timestamp()):
             raise PactError("TokenExpired", "The specified access token has expired")
         return held
     try:
@@ -410,7 +407,7 @@ def known_claims(engine: Engine, token: str) -> dict[str, Any] | None:
     not expired, without touching the database; None otherwise (the normal way then decides)."""
     key = _KEYS.get(str(engine.url))
     held = _VERIFIED.get((key.kid, token)) if key is not None else None
-    if held is None or int(held["exp"]) <= int(_now().timestamp()):
+    if held is None or int(held["exp"]) <= int(utc_now().timestamp()):
         return None
     return held
 
@@ -428,7 +425,7 @@ def issued_since(partner: ExchangePartner) -> int:
 
 def grants_expiry(session: Session, partner: ExchangePartner) -> datetime | None:
     """Return when the first of ``partner``'s active grants expires (None when none will)."""
-    now = _now()
+    now = utc_now()
     found = session.scalar(
         select(func.min(Grant.expires_at)).where(
             Grant.partner_id == partner.id, Grant.revoked_at.is_(None), Grant.expires_at > now
@@ -575,7 +572,7 @@ def record_access(
     _ACCESS_LOG.add(
         engine,
         {
-            "at": _now(),
+            "at": utc_now(),
             "partner_id": partner_id,
             "action": action[:64],
             "target": target[:300],
@@ -593,7 +590,7 @@ def add_access_entries(
     events), so the entries commit with it, without a write of their own."""
     if not entries:
         return
-    now = _now()
+    now = utc_now()
     session.execute(
         insert(AccessEntry),
         [
@@ -642,7 +639,7 @@ def create_grant(session: Session, *, data: GrantCreate, username: str | None) -
             raise Problem(422, "Unprocessable Content", f"no part with part number '{data.part_number}'")
     elif not session.scalar(select(exists().where(Part.category == data.category))):
         raise Problem(422, "Unprocessable Content", f"no part has the category '{data.category}'")
-    if data.expires_at is not None and _aware(data.expires_at) <= _now():
+    if data.expires_at is not None and _aware(data.expires_at) <= utc_now():
         raise Problem(422, "Unprocessable Content", "expires_at lies in the past")
     grant = Grant(
         partner_id=partner.id,
@@ -663,7 +660,7 @@ def revoke_grant(session: Session, *, grant_id: int) -> Grant:
     if grant is None:
         raise Problem(404, "Not Found", f"no grant {grant_id}")
     if grant.revoked_at is None:
-        grant.revoked_at = _now()
+        grant.revoked_at = utc_now()
         session.flush()
     return grant
 
@@ -682,7 +679,7 @@ def grant_rows(session: Session, *, partner: str | None = None) -> list[dict[str
     )
     if partner:
         statement = statement.where(ExchangePartner.code == partner)
-    now = _now()
+    now = utc_now()
     return [
         {
             "id": g.id,
@@ -818,7 +815,7 @@ def publish(session: Session, *, part_number: str, node_name: str = "keten") -> 
             .order_by(PublishedFootprint.version)
         )
     )
-    now = _now().replace(microsecond=0)
+    now = utc_now().replace(microsecond=0)
     reference_end = parse_time(v2["pcf"]["referencePeriodEnd"])
     valid_to = reference_end.replace(year=reference_end.year + VALIDITY_YEARS)
     v2["id"] = str(uuid.uuid4())
@@ -887,7 +884,7 @@ def partners_to_notify(session: Session, *, pf_ids: Sequence[str]) -> list[tuple
         .join(Part, Part.id == PublishedFootprint.part_id)
         .where(PublishedFootprint.id.in_(ordered))
     ).all()
-    now = _now()
+    now = utc_now()
     grants = session.execute(
         select(Grant.partner_id, Grant.part_id, Grant.category)
         .join(ExchangePartner, ExchangePartner.id == Grant.partner_id)
@@ -1051,7 +1048,7 @@ def parse_odata_filter(text: str) -> Filters:
 
 def _active_grants(session: Session, partner: ExchangePartner) -> tuple[list[int], list[str]] | None:
     """Return (part ids, categories) of ``partner``'s grants active now, or None when it has none."""
-    now = _now()
+    now = utc_now()
     rows = session.execute(
         select(Grant.part_id, Grant.category).where(
             Grant.partner_id == partner.id,
@@ -1431,7 +1428,7 @@ def handle_event(session: Session, *, partner: ExchangePartner, version: str, ev
             import_footprints(session, partner=partner, documents=pfs, version=version)
             answered.status = "fulfilled"
             answered.footprint_ids = [str(pf["id"]) for pf in pfs]
-            answered.answered_at = _now()
+            answered.answered_at = utc_now()
         session.flush()
         return EventHandled(kind, answered)
     error = _require(data, "error", dict, "data.")
@@ -1440,7 +1437,7 @@ def handle_event(session: Session, *, partner: ExchangePartner, version: str, ev
     if answered is not None:
         answered.status = "rejected"
         answered.reason = f"{error['code']}: {error['message']}"[:1000]
-        answered.answered_at = _now()
+        answered.answered_at = utc_now()
         session.flush()
     return EventHandled(kind, answered)
 
@@ -1452,7 +1449,7 @@ def make_event(version: str, kind: str, data: dict[str, Any], *, source: str) ->
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
         "source": source,
-        "time": _iso(_now()),
+        "time": _iso(utc_now()),
         "data": data,
     }
 

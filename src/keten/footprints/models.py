@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -36,10 +37,6 @@ ACTIVITY_KINDS = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class FactorSet(Base):
     """A named, versioned emission factor set; exactly one is the default calculations use."""
 
@@ -51,7 +48,7 @@ class FactorSet(Base):
     version: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(String(1000))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class Factor(Base):
@@ -138,7 +135,7 @@ class FootprintRun(Base):
     factor_set_version: Mapped[str] = mapped_column(String(32))
     input_revisions: Mapped[str] = mapped_column(String(64))
     at: Mapped[date] = mapped_column(Date)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     total_kg_co2e: Mapped[float] = mapped_column(Float)
     fossil_kg_co2e: Mapped[float] = mapped_column(Float)
     biogenic_kg_co2e: Mapped[float] = mapped_column(Float)

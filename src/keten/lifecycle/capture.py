@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
@@ -19,6 +19,7 @@ from keten.lifecycle.identifiers import canonical_id, machine_of
 from keten.lifecycle.models import CaptureJob, EventIdentifier, LifecycleEvent
 from keten.lifecycle.validation import validate_document, validate_event
 from keten.problems import Problem
+from keten.timestamps import utc_now
 
 __all__ = [
     "CAPTURE_LIMIT",
@@ -66,10 +67,6 @@ class Captured:
     stored: int
     machines: frozenset[tuple[str, str]] = frozenset()
     """(GTIN, serial) of every serialized item the new events name."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def parse_time(text: str) -> datetime:
@@ -177,7 +174,7 @@ def _store(
     caller: Caller,
     capture_id: str | None,
 ) -> Captured:
-    now = _now()
+    now = utc_now()
     rows: dict[str, dict[str, Any]] = {}
     id_rows: dict[str, list[dict[str, Any]]] = {}
     hashes: list[str] = []
@@ -267,7 +264,7 @@ def capture_document(
     session.flush()
     result = _store(session, events, namespaces_of(document.get("@context", [])), caller, job.id)
     job.stored_count = result.stored
-    job.finished_at = _now()
+    job.finished_at = utc_now()
     session.flush()
     return result
 

@@ -3,13 +3,14 @@ machine's history and a partner's grants), and capture jobs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = ["EPC_ROLES", "CaptureJob", "EventIdentifier", "LifecycleEvent"]
 
@@ -20,17 +21,13 @@ outputEPCList, or the epcClass of a quantity element."""
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class CaptureJob(Base):
     """One EPCISDocument sent to /epcis/capture: who sent it, how many events, and its outcome."""
 
     __tablename__ = "lifecycle_capture_jobs"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     running: Mapped[bool] = mapped_column(Boolean, default=False)
     success: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -65,7 +62,7 @@ class LifecycleEvent(Base):
     read_point: Mapped[str | None] = mapped_column(String(300))
     biz_location: Mapped[str | None] = mapped_column(String(300))
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    record_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    record_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     capture_id: Mapped[str | None] = mapped_column(
         ForeignKey("lifecycle_capture_jobs.id", ondelete="SET NULL"), index=True
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from keten.partners.models import USER_ROLES, ApiToken, AuditEntry, SignInFailure, User, WebSession
 from keten.problems import Problem
+from keten.timestamps import utc_now
 
 __all__ = [
     "FREE_FAILURES",
@@ -103,10 +104,6 @@ class WebSessionInfo:
     user: User
     csrf_token: str
     session_id: int
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(value: datetime) -> datetime:
@@ -244,7 +241,7 @@ def authenticate(
     Raises SignInThrottled while this username and address are blocked after repeated failures
     (without checking the password), SignInRefused when the credentials are wrong.
     """
-    now = now or _now()
+    now = now or utc_now()
     key = username.strip().lower()[:100]
     failure = session.scalar(
         select(SignInFailure).where(SignInFailure.username == key, SignInFailure.ip == ip[:64])
@@ -286,12 +283,12 @@ def open_web_session(
         user_id=user.id,
         token_sha256=_sha256(secret),
         csrf_token=secrets.token_urlsafe(32),
-        expires_at=_now() + lifetime,
+        expires_at=utc_now() + lifetime,
         ip=(ip or "")[:64] or None,
     )
     session.add(row)
     # Expired sessions of anyone are cleared here, so the table stays small without a job.
-    session.execute(delete(WebSession).where(WebSession.expires_at < _now()))
+    session.execute(delete(WebSession).where(WebSession.expires_at < utc_now()))
     session.flush()
     return secret, row
 
@@ -299,7 +296,7 @@ def open_web_session(
 def user_for_web_session(session: Session, secret: str) -> WebSessionInfo | None:
     """Return the signed-in user and CSRF token of a session cookie, or None if unknown or expired."""
     row = session.scalar(select(WebSession).where(WebSession.token_sha256 == _sha256(secret)))
-    if row is None or _aware(row.expires_at) <= _now():
+    if row is None or _aware(row.expires_at) <= utc_now():
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
@@ -328,7 +325,7 @@ def create_api_token(
         name=name,
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         token_sha256=_sha256(secret),
-        expires_at=_now() + lifetime if lifetime else None,
+        expires_at=utc_now() + lifetime if lifetime else None,
     )
     session.add(token)
     session.flush()
@@ -348,7 +345,7 @@ def revoke_api_token(session: Session, *, user: User, token_id: int) -> ApiToken
     if token is None or token.user_id != user.id:
         raise Problem(404, "Token not found", f"you have no API token with id {token_id}")
     if token.revoked_at is None:
-        token.revoked_at = _now()
+        token.revoked_at = utc_now()
     session.flush()
     return token
 
@@ -358,7 +355,7 @@ def user_for_api_token(session: Session, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha256(secret)))
-    now = _now()
+    now = utc_now()
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and _aware(token.expires_at) <= now:

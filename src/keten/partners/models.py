@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = [
     "ORGANIZATION_ROLES",
@@ -102,10 +103,6 @@ USER_ROLES = ("viewer", "editor", "admin")
 manages users."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class User(Base):
     """A person (or a script's owner) who signs in to this node."""
 
@@ -119,7 +116,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     """Argon2id hash; None for a user who may only use API tokens."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -134,7 +131,7 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     """The first characters of the secret, so its owner can tell tokens apart."""
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -149,7 +146,7 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
 
@@ -164,7 +161,7 @@ class SignInFailure(Base):
     username: Mapped[str] = mapped_column(String(100))
     ip: Mapped[str] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -174,7 +171,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     username: Mapped[str | None] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(100))
     target: Mapped[str] = mapped_column(String(300), default="")

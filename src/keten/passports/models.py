@@ -7,7 +7,7 @@ product is discontinued), so it keeps the part number and only loses the link wh
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = [
     "GRANTABLE_TIERS",
@@ -47,10 +48,6 @@ TIERS = ("public", "legitimate_interest", "authority", "owner")
 GRANTABLE_TIERS = ("legitimate_interest", "authority")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -68,7 +65,7 @@ class PassportKey(Base):
     private_key: Mapped[str] = mapped_column(String(64))
     """Raw 32-byte private key, base64url without padding."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class PassportRecord(Base):
@@ -97,7 +94,7 @@ class PassportRecord(Base):
     model_id: Mapped[int | None] = mapped_column(ForeignKey("passports.id"), index=True)
     """The model passport whose content a batch or item passport inherits."""
     current_revision: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class PassportRevision(Base):
@@ -121,7 +118,7 @@ class PassportRevision(Base):
     signature: Mapped[str] = mapped_column(String(100))
     """Ed25519 signature of the header bytes, base64url without padding."""
     key_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     created_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -134,7 +131,7 @@ class PassportInput(Base):
     part_id: Mapped[int] = mapped_column(ForeignKey("parts.id", ondelete="CASCADE"), unique=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     """A :class:`keten.passports.schemas.PassportInputData` as JSON."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
 
 
 class PassportGrant(Base):
@@ -148,7 +145,7 @@ class PassportGrant(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
     )
     tier: Mapped[str] = mapped_column(String(24))
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     granted_by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(500))
 
@@ -210,7 +207,7 @@ class SupplierNameplate(Base):
     source_file: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the package, in hex: which file exactly the fields came from."""
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     imported_by: Mapped[str | None] = mapped_column(String(100))
 
 

@@ -68,6 +68,7 @@ from keten.passports.schemas import (
     tier_of,
 )
 from keten.problems import Problem
+from keten.timestamps import utc_now
 
 __all__ = [
     "CRM_FILE",
@@ -111,10 +112,6 @@ REPO = Path(__file__).resolve().parents[3]
 CRM_FILE = REPO / "data" / "crm" / "crm_eu_2023.csv"
 RANK = {tier: i for i, tier in enumerate(TIERS)}
 _BATCH = 2000
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- tiers ------------------------------------------------------------------------------------
@@ -198,7 +195,7 @@ def grant(
     if row is None:
         row = PassportGrant(organization_id=org.id, tier=tier)
         session.add(row)
-    row.tier, row.note, row.granted_by, row.granted_at = tier, note, username, _now()
+    row.tier, row.note, row.granted_by, row.granted_at = tier, note, username, utc_now()
     session.flush()
     return row
 
@@ -961,7 +958,7 @@ def _append(
         previous=current.sha256 if current else None,
         data=data,
         username=username,
-        issued=_now(),
+        issued=utc_now(),
     )
     revision = PassportRevision(**values)
     session.add(revision)
@@ -1257,7 +1254,7 @@ def _issue_children(
             409, "Conflict", f"{len(taken)} passports exist already, e.g. {taken[0]}", links=taken[:20]
         )
     key = signing_key(session)
-    issued = _now()
+    issued = utc_now()
 
     def item_data(uid: str, serial: str | None, batch: str | None) -> dict[str, Any]:
         return _item_data(

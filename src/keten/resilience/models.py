@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keten.db import Base
+from keten.timestamps import utc_now
 
 __all__ = ["RiskReport", "RiskScenario"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RiskScenario(Base):
@@ -29,7 +26,7 @@ class RiskScenario(Base):
     start: Mapped[date] = mapped_column(Date)
     weeks: Mapped[float] = mapped_column(Float)
     horizon_weeks: Mapped[int] = mapped_column(Integer, default=52)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     created_by: Mapped[str | None] = mapped_column(String(100))
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_as_of: Mapped[date | None] = mapped_column(Date)
@@ -46,7 +43,7 @@ class RiskReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     as_of: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     created_by: Mapped[str | None] = mapped_column(String(100))
     fingerprint: Mapped[str] = mapped_column(String(64))
     """Hash of every table the report read (parts, BOM, sourcing, stock, composition, sites, CRM data)."""
