@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, TextClause, insert, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import String, Table, TextClause, any_, bindparam, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from keten.lifecycle.eventhash import event_hash_id, namespaces_of
@@ -164,6 +164,13 @@ def _event_row(event: dict[str, Any], namespaces: Mapping[str, str], now: dateti
 def _pairs(session: Session, key: Any, other: Any, values: Sequence[str]) -> dict[str, str]:
     """Return {key: other} of the stored events whose ``key`` column is one of ``values``."""
     found: dict[str, str] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter: a short statement the driver parses once, whatever the count.
+        wanted = bindparam("wanted", list(values), type_=postgresql.ARRAY(String))
+        found.update(
+            {str(k): str(o) for k, o in session.execute(select(key, other).where(key == any_(wanted)))}
+        )
+        return found
     for start in range(0, len(values), _CHUNK):
         query = select(key, other).where(key.in_(values[start : start + _CHUNK]))
         found.update({str(k): str(o) for k, o in session.execute(query)})
