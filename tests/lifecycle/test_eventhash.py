@@ -84,3 +84,20 @@ def test_a_time_past_the_calendar_in_utc_is_hashed_as_written() -> None:
     # 9999-12-31T23:59:59-14:00 is past year 9999 in UTC, which no datetime holds.
     late = {**BASE, "eventTime": "9999-12-31T23:59:59-14:00", "eventTimeZoneOffset": "-14:00"}
     assert "eventTime=9999-12-31T23:59:59-14:00" in prehash(late)
+
+
+def test_a_value_rendered_once_is_rendered_anew_under_other_prefixes() -> None:
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-05-01T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "epcList": ["urn:epc:id:sgtin:8712345.000001.SN1"],
+        "action": "OBSERVE",
+        "bizStep": "ex:check",
+    }
+    one = prehash(event, {"ex": "https://one.example.com/"})
+    other = prehash(event, {"ex": "https://other.example.com/"})
+    assert "bizStep=https://one.example.com/check" in one
+    assert "bizStep=https://other.example.com/check" in other
+    assert prehash(event, {"ex": "https://one.example.com/"}) == one
+    assert prehash({**event, "bizStep": " ex:check "}, {"ex": "https://one.example.com/"}) == one

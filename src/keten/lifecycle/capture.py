@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import String, Table, TextClause, any_, bindparam, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from keten.lifecycle.eventhash import event_hash_id, namespaces_of
@@ -35,7 +36,6 @@ __all__ = [
 CAPTURE_LIMIT = 10_000
 """Events one capture request may hold (the GS1-EPCIS-Capture-Limit this node announces)."""
 _CHUNK = 1000
-_PAGE_PARAMETERS = 50
 _ID_FIELDS = (
     ("epcList", "epc"),
     ("childEPCs", "child"),
@@ -161,6 +161,13 @@ def _event_row(event: dict[str, Any], namespaces: Mapping[str, str], now: dateti
 def _pairs(session: Session, key: Any, other: Any, values: Sequence[str]) -> dict[str, str]:
     """Return {key: other} of the stored events whose ``key`` column is one of ``values``."""
     found: dict[str, str] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter: a short statement the driver parses once, whatever the count.
+        wanted = bindparam("wanted", list(values), type_=postgresql.ARRAY(String))
+        found.update(
+            {str(k): str(o) for k, o in session.execute(select(key, other).where(key == any_(wanted)))}
+        )
+        return found
     for start in range(0, len(values), _CHUNK):
         query = select(key, other).where(key.in_(values[start : start + _CHUNK]))
         found.update({str(k): str(o) for k, o in session.execute(query)})
@@ -195,27 +202,86 @@ def _store(
     for row in rows.values():
         if taken.get(row["event_id"], row["hash_id"]) != row["hash_id"]:
             raise _collision(row["event_id"])
-    fresh = [h for h in rows if h not in stored]
-    if fresh:
-        # Core inserts, a few rows a statement: psycopg keeps the parsed form of a statement of at
-        # most 50 parameters, so pages that small are parsed once and then reused, where one long
-        # statement of a thousand rows is parsed anew each time and costs more than the round trips.
-        event_table = cast(Table, LifecycleEvent.__table__)
-        pks = session.execute(
-            insert(event_table)
-            .returning(event_table.c.id, sort_by_parameter_order=True)
-            .execution_options(insertmanyvalues_page_size=_PAGE_PARAMETERS // len(event_table.c)),
-            [rows[h] for h in fresh],
-        ).scalars()
-        links = [{**i, "event_pk": pk} for pk, h in zip(pks, fresh, strict=True) for i in id_rows[h]]
-        if links:
-            id_table = cast(Table, EventIdentifier.__table__)
-            page = _PAGE_PARAMETERS // len(id_table.c)
-            session.execute(insert(id_table).execution_options(insertmanyvalues_page_size=page), links)
+    fresh = _insert(session, [rows[h] for h in rows if h not in stored], id_rows)
+    if len(fresh) < len(rows) - len(stored):
+        # Another transaction stored some of these events since they were looked up: theirs stand.
+        stored = _pairs(session, LifecycleEvent.hash_id, LifecycleEvent.event_id, list(rows))
     # An event sent again (under any eventID) is the one stored: it keeps the id it was stored with.
     ids = tuple(stored.get(h, rows[h]["event_id"]) for h in hashes)
     machines = frozenset((i["gtin"], i["serial"]) for h in fresh for i in id_rows[h] if i["gtin"] is not None)
     return Captured(capture_id=capture_id, event_ids=ids, stored=len(fresh), machines=machines)
+
+
+_EVENT_COLUMNS = (
+    ("event_id", "text"),
+    ("hash_id", "text"),
+    ("type", "text"),
+    ("action", "text"),
+    ("biz_step", "text"),
+    ("disposition", "text"),
+    ("read_point", "text"),
+    ("biz_location", "text"),
+    ("event_time", "timestamptz"),
+    ("record_time", "timestamptz"),
+    ("capture_id", "text"),
+    ("document", "text"),
+)
+_ID_COLUMNS = (
+    ("event_pk", "bigint"),
+    ("role", "text"),
+    ("uri", "text"),
+    ("gtin", "text"),
+    ("serial", "text"),
+)
+
+
+def _from_json(table: str, columns: tuple[tuple[str, str], ...], tail: str = "") -> TextClause:
+    """Return an INSERT of ``table`` taking its rows as one JSON array of objects: a short statement
+    whatever the number of rows, so the driver parses and prepares it once, sends its one parameter
+    without escaping each value, and the rows travel in one round trip."""
+    names = ", ".join(name for name, _ in columns)
+    record = ", ".join(f"{name} {kind}" for name, kind in columns)
+    return text(
+        f"INSERT INTO {table} ({names}) SELECT {names} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record}) {tail}"
+    )
+
+
+_EVENTS_INSERT = _from_json(
+    "lifecycle_events", _EVENT_COLUMNS, "ON CONFLICT (hash_id) DO NOTHING RETURNING hash_id, id"
+)
+_IDS_INSERT = _from_json("lifecycle_event_ids", _ID_COLUMNS)
+
+
+def _json_rows(rows: Sequence[Mapping[str, Any]], columns: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps([{name: row[name] for name, _ in columns} for row in rows], default=datetime.isoformat)
+
+
+def _insert(
+    session: Session, events: Sequence[dict[str, Any]], id_rows: Mapping[str, Sequence[dict[str, Any]]]
+) -> list[str]:
+    """Insert ``events`` (rows by hash id) and the identifier rows of each, one statement a table;
+    return the hash ids stored, skipping any another transaction stored meanwhile."""
+    if not events:
+        return []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    events_table = cast(Table, LifecycleEvent.__table__)
+    if postgres:
+        rows = _json_rows(events, _EVENT_COLUMNS)
+        pks = {str(h): pk for h, pk in session.execute(_EVENTS_INSERT, {"rows": rows})}
+    else:
+        statement = (
+            sqlite.insert(events_table)
+            .on_conflict_do_nothing(index_elements=[events_table.c.hash_id])
+            .returning(events_table.c.hash_id, events_table.c.id)
+        )
+        pks = {str(h): pk for h, pk in session.execute(statement, events)}
+    links = [{**i, "event_pk": pk} for h, pk in pks.items() for i in id_rows[h]]
+    if links and postgres:
+        session.execute(_IDS_INSERT, {"rows": _json_rows(links, _ID_COLUMNS)})
+    elif links:
+        session.execute(insert(cast(Table, EventIdentifier.__table__)), links)
+    return list(pks)
 
 
 def _collision(event_id: str) -> Problem:

@@ -59,6 +59,7 @@ _URNS = {
     "urn:epcglobal:cbv:er:": CBV + "ER-",
 }
 _NOT_HASHED = {"type", "eventID", "recordTime", "errorDeclaration", "@context"}
+_SEEN_LIMIT = 20_000
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _BARE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -95,6 +96,7 @@ class _Writer:
 
     def __init__(self, namespaces: Mapping[str, str]) -> None:
         self.namespaces = namespaces
+        self._seen: dict[tuple[str, str], str] = {}
 
     def key(self, name: str) -> str:
         prefix, sep, local = name.partition(":")
@@ -105,7 +107,17 @@ class _Writer:
     def value(self, name: str, raw: Any) -> str:
         if isinstance(raw, bool | int | float):
             return _number(raw)
-        text = str(raw).strip()
+        # The steps, locations and items of a document's events repeat: each is rendered once.
+        key = (name, str(raw))
+        rendered = self._seen.get(key)
+        if rendered is None:
+            rendered = self._render(name, key[1].strip())
+            if len(self._seen) >= _SEEN_LIMIT:
+                self._seen.clear()
+            self._seen[key] = rendered
+        return rendered
+
+    def _render(self, name: str, text: str) -> str:
         if "time" in name.lower() and "offset" not in name.lower():
             try:
                 return _time(text)
@@ -228,13 +240,28 @@ def _typed_list(w: _Writer, name: str, raw: Any) -> str:
     return name + "".join(sorted(items)) if items else ""
 
 
+_WRITERS: dict[tuple[tuple[str, str], ...], _Writer] = {}
+
+
+def _writer(namespaces: dict[str, str]) -> _Writer:
+    """Return the writer of ``namespaces``, one for every set of prefixes seen lately."""
+    key = tuple(sorted(namespaces.items()))
+    writer = _WRITERS.get(key)
+    if writer is None:
+        writer = _Writer(namespaces)
+        if len(_WRITERS) >= 64:
+            _WRITERS.clear()
+        _WRITERS[key] = writer
+    return writer
+
+
 def prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
     """Return the pre-hash string of one EPCIS 2.0 event in its JSON-LD form.
 
     ``namespaces`` are the prefixes of the enclosing document's ``@context``; the event's own
     ``@context`` adds to them.
     """
-    w = _Writer({**(namespaces or {}), **namespaces_of(event.get("@context", []))})
+    w = _writer({**(namespaces or {}), **namespaces_of(event.get("@context", []))})
     text = f"eventType={event.get('type', '')}"
     for name, render in _ORDER:
         if event.get(name) not in (None, [], {}):
