@@ -3,6 +3,7 @@ it, and the results apps wrote back to the twin."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keten.connector.config import SIGNALS, STATES
+from keten.connector.config import EQUIPMENT_KEY, SIGNALS, STATES
 from keten.connector.models import AppResult, ConnectorSource, Equipment, Sample
 from keten.problems import Problem
 
@@ -61,13 +62,9 @@ class LiveSignal:
 def live_value(session: Session, *, key: str, signal: str) -> LiveSignal | None:
     """Return the last reported value of ``signal`` of equipment ``key`` (None when there is no such
     equipment), in one query by the equipment's key that reads only that value out of its source's
-    last values."""
-    if '"' in key or "\\" in key or '"' in signal or "\\" in signal:
-        # A JSON path cannot name such a key on every database: read them all instead.
-        row = session.scalar(select(Equipment).where(Equipment.key == key))
-        if row is None:
-            return None
-        return LiveSignal(signal in row.signals, live_values(session, equipment=row).get(signal))
+    last values (a key and a signal name are plain words, so a JSON path names them as they are)."""
+    if re.fullmatch(EQUIPMENT_KEY, key) is None or signal not in SIGNALS:
+        return None
     found = session.execute(
         select(Equipment.signals, ConnectorSource.last_values[(key, signal)])
         .outerjoin(ConnectorSource, ConnectorSource.name == Equipment.source)
