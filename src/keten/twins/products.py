@@ -18,7 +18,7 @@ __all__ = ["environment", "part_numbers", "part_of_shell", "part_of_submodel", "
 
 _SHELL = "urn:keten:aas:"
 _SUBMODEL = "urn:keten:submodel:"
-_KINDS = ("nameplate", "carbon-footprint", "bom", "handover", "dpp")
+_KINDS = ("nameplate", "carbon-footprint", "bom", "regulatory", "handover", "dpp")
 
 
 def part_numbers(session: Session) -> list[str]:
