@@ -126,10 +126,14 @@ class Nameplate(_Strict):
     rated_power_kw: float | None = Field(default=None, gt=0)
 
 
+EQUIPMENT_KEY = r"^[A-Za-z0-9._-]+$"
+"""What an equipment's id may be made of."""
+
+
 class Equipment(_Strict):
     """A piece of equipment at the site, the source that carries its signals, and the signals."""
 
-    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    id: str = Field(min_length=1, max_length=100, pattern=EQUIPMENT_KEY)
     name: str | None = None
     source: str
     site: str | None = None

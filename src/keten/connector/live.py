@@ -3,17 +3,27 @@ it, and the results apps wrote back to the twin."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keten.connector.config import SIGNALS, STATES
+from keten.connector.config import EQUIPMENT_KEY, SIGNALS, STATES
 from keten.connector.models import AppResult, ConnectorSource, Equipment, Sample
 from keten.problems import Problem
 
-__all__ = ["LiveValue", "app_results", "live_values", "recent", "write_app_result"]
+__all__ = [
+    "LiveSignal",
+    "LiveValue",
+    "app_results",
+    "live_value",
+    "live_values",
+    "recent",
+    "write_app_result",
+]
 
 
 @dataclass(frozen=True)
@@ -29,13 +39,41 @@ def live_values(session: Session, *, equipment: Equipment) -> dict[str, LiveValu
     reported = session.scalar(
         select(ConnectorSource.last_values).where(ConnectorSource.name == equipment.source)
     )
-    out: dict[str, LiveValue] = {}
-    for signal, pair in ((reported or {}).get(equipment.key) or {}).items():
-        value, ts_ms = pair
-        if signal == "state" and isinstance(value, int | float) and 0 <= int(value) < len(STATES):
-            value = STATES[int(value)]
-        out[signal] = LiveValue(value=value, ts_ms=int(ts_ms))
-    return out
+    return {
+        signal: _live(signal, pair) for signal, pair in ((reported or {}).get(equipment.key) or {}).items()
+    }
+
+
+def _live(signal: str, pair: list[Any]) -> LiveValue:
+    value, ts_ms = pair
+    if signal == "state" and isinstance(value, int | float) and 0 <= int(value) < len(STATES):
+        value = STATES[int(value)]
+    return LiveValue(value=value, ts_ms=int(ts_ms))
+
+
+@dataclass(frozen=True)
+class LiveSignal:
+    """One signal of one equipment: whether its connector file names it, and its last value if any."""
+
+    configured: bool
+    last: LiveValue | None
+
+
+def live_value(session: Session, *, key: str, signal: str) -> LiveSignal | None:
+    """Return the last reported value of ``signal`` of equipment ``key`` (None when there is no such
+    equipment), in one query by the equipment's key that reads only that value out of its source's
+    last values (a key and a signal name are plain words, so a JSON path names them as they are)."""
+    if re.fullmatch(EQUIPMENT_KEY, key) is None or signal not in SIGNALS:
+        return None
+    found = session.execute(
+        select(Equipment.signals, ConnectorSource.last_values[(key, signal)])
+        .outerjoin(ConnectorSource, ConnectorSource.name == Equipment.source)
+        .where(Equipment.key == key)
+    ).first()
+    if found is None:
+        return None
+    signals, pair = found
+    return LiveSignal(signal in signals, _live(signal, pair) if pair is not None else None)
 
 
 def app_results(session: Session, *, equipment_id: int) -> list[AppResult]:

@@ -14,7 +14,15 @@ from keten.connector.attribution import (
     list_part_energy,
 )
 from keten.connector.config import ConnectorConfig, load, parse
-from keten.connector.live import LiveValue, app_results, live_values, recent, write_app_result
+from keten.connector.live import (
+    LiveSignal,
+    LiveValue,
+    app_results,
+    live_value,
+    live_values,
+    recent,
+    write_app_result,
+)
 from keten.connector.recording import Reading, Recorder
 from keten.connector.samples import Series, find_equipment, get_equipment, series, store, sync_equipment
 from keten.connector.status import events, list_equipment, sources
@@ -22,6 +30,7 @@ from keten.connector.status import events, list_equipment, sources
 __all__ = [
     "DEFAULT_RULES",
     "ConnectorConfig",
+    "LiveSignal",
     "LiveValue",
     "Reading",
     "Recorder",
@@ -35,6 +44,7 @@ __all__ = [
     "list_equipment",
     "list_oee",
     "list_part_energy",
+    "live_value",
     "live_values",
     "load",
     "parse",

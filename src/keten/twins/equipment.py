@@ -18,10 +18,12 @@ from keten.passports import aas_export
 
 __all__ = [
     "KINDS",
+    "LIVE_SIGNAL",
     "OPERATIONAL_DATA",
     "SUMMARY",
     "asset_id",
     "concept_descriptions",
+    "live_property",
     "shell",
     "shell_id",
     "submodel",
@@ -226,15 +228,23 @@ def _where(spec: dict[str, Any]) -> str:
     )
 
 
+LIVE_SIGNAL = {id_short: signal for signal, (id_short, _type, _unit) in _LIVE.items()}
+"""idShort of a live value in the operational data -> the signal it shows."""
+
+
+def live_property(signal: str, got: connector.LiveValue | None) -> model.Property:
+    """Return the operational data's property of ``signal`` showing its last value ``got``."""
+    id_short, value_type, _unit = _LIVE[signal]
+    value = None if got is None or got.value is None else value_type(got.value)
+    return _prop(id_short, f"{_OP}/{id_short}", value, value_type)
+
+
 def _operational_data(session: Session, row: Any) -> model.Submodel:
     live = connector.live_values(session, equipment=row)
     elements: list[model.SubmodelElement] = []
-    for signal, (id_short, value_type, _unit) in _LIVE.items():
-        if signal not in row.signals:
-            continue
-        got = live.get(signal)
-        value = None if got is None or got.value is None else value_type(got.value)
-        elements.append(_prop(id_short, f"{_OP}/{id_short}", value, value_type))
+    for signal in _LIVE:
+        if signal in row.signals:
+            elements.append(live_property(signal, live.get(signal)))
     newest = max((v.ts_ms for v in live.values()), default=None)
     elements.append(
         _prop(

@@ -265,8 +265,13 @@ def _dump(obj: model.Submodel | model.SubmodelElement, core: bool) -> Any:
 
 def _submodel_view(session: Session, request: Request, sm_id: str, tail: str) -> Any:
     core = parse_level(_q(request, "level"), _q(request, "extent"))
-    submodel = store.submodel(session, sm_id, base_url=_base(request))
     parts = [p for p in tail.split("/") if p]
+    if len(parts) in (2, 3) and parts[0] == "submodel-elements" and parts[2:] in ([], ["$value"]):
+        # A live value and its $value, the calls a client polls, from the one value they show.
+        live = store.live_element(session, sm_id, parts[1])
+        if live is not None:
+            return _element_form(live, parts[1], parts[2] if len(parts) == 3 else "", core)
+    submodel = store.submodel(session, sm_id, base_url=_base(request))
     if not parts:
         return _dump(submodel, core)
     head, rest = parts[0], parts[1:]
@@ -279,7 +284,7 @@ def _submodel_view(session: Session, request: Request, sm_id: str, tail: str) ->
     element = serialize.element_at(submodel, rest[0])
     if element is None:
         raise AasError(404, f"no submodel element at {rest[0]!r}")
-    return _element_form(submodel, element, rest[0], rest[1] if len(rest) > 1 else "", core)
+    return _element_form(element, rest[0], rest[1] if len(rest) > 1 else "", core)
 
 
 def _submodel_form(submodel: model.Submodel, modifier: str, core: bool) -> Any:
@@ -310,9 +315,7 @@ def _element_list(submodel: model.Submodel, modifier: str, core: bool, request: 
     raise AasError(404, f"no such modifier {modifier!r}")
 
 
-def _element_form(
-    submodel: model.Submodel, element: model.SubmodelElement, path: str, modifier: str, core: bool
-) -> Any:
+def _element_form(element: model.SubmodelElement, path: str, modifier: str, core: bool) -> Any:
     if modifier == "":
         return _dump(element, core)
     if modifier == "$value":

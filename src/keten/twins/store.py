@@ -13,7 +13,7 @@ from keten.connector import service as connector
 from keten.problems import Problem
 from keten.twins import equipment, products
 
-__all__ = ["SubmodelSummary", "Twin", "list_shells", "shell", "submodel", "submodel_ids"]
+__all__ = ["SubmodelSummary", "Twin", "list_shells", "live_element", "shell", "submodel", "submodel_ids"]
 
 _EQ_SHELL = "urn:keten:aas:equipment:"
 _EQ_SUBMODEL = "urn:keten:submodel:equipment:"
@@ -123,6 +123,23 @@ def submodel(session: Session, sm_id: str, *, base_url: str) -> model.Submodel:
             if found.id == sm_id:
                 return found
     raise _not_found("submodel", sm_id)
+
+
+def live_element(session: Session, sm_id: str, path: str) -> model.Property | None:
+    """Return the live value at ``path`` of the operational data ``sm_id`` (``Power``, ``State``, ...)
+    read with one query and without building the submodel; None when ``sm_id`` and ``path`` name
+    anything else, or nothing (``submodel`` then answers, or says what is missing)."""
+    signal = equipment.LIVE_SIGNAL.get(path)
+    if signal is None or not sm_id.startswith(_EQ_SUBMODEL):
+        return None
+    key, _, kind = sm_id[len(_EQ_SUBMODEL) :].rpartition(":")
+    key = unquote(key)
+    if kind != "operational-data" or equipment.submodel_id(key, kind) != sm_id:
+        return None
+    found = connector.live_value(session, key=key, signal=signal)
+    if found is None or not found.configured:
+        return None
+    return equipment.live_property(signal, found.last)
 
 
 def submodel_ids(session: Session) -> list[str]:
