@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from keten.catalog.models import BomLine, Material, Part, PartMaterial, Stock
-from keten.catalog.service import get_part, like_pattern
+from keten.catalog.service import _parts_query, get_part
 from keten.pagination import count
 
 __all__ = ["BomLevelLine", "PartDetail", "bom_level", "direct_parents", "part_detail", "search_parts"]
@@ -42,14 +42,7 @@ class PartDetail:
 
 
 def _search(q: str | None, kind: str | None, problem: str | None) -> Select[Part]:
-    statement = select(Part)
-    if q and q.strip():
-        pattern = like_pattern(q.strip())
-        statement = statement.where(
-            or_(Part.part_number.ilike(pattern, escape="\\"), Part.name.ilike(pattern, escape="\\"))
-        )
-    if kind:
-        statement = statement.where(Part.kind == kind)
+    statement = _parts_query(q=(q or "").strip() or None, kind=kind)
     if problem == "no-mass":
         statement = statement.where(Part.mass_kg.is_(None))
     elif problem == "no-bom":
@@ -63,7 +56,7 @@ def search_parts(
     """Return one page of parts by part number whose number or name contains ``q`` (``%`` and ``_``
     taken literally), of a kind, with a data problem of :data:`PROBLEMS`; and how many match."""
     statement = _search(q, kind, problem)
-    items = list(session.scalars(statement.order_by(Part.part_number).limit(limit).offset(offset)))
+    items = list(session.scalars(statement.limit(limit).offset(offset)))
     return items, count(session, statement)
 
 
