@@ -64,7 +64,9 @@ check: lint typecheck pytest
 
 test: check
 
+# The HTTP benchmarks load the servers with wrk (Debian package `wrk`).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "the benchmarks need wrk; install it with: sudo apt-get install wrk" >&2; exit 1; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.bench_outbox
